@@ -1,0 +1,167 @@
+// The oh-moves command line: `oh-moves <command> [options]`. Every command has --help.
+import fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger } from './logger.ts';
+import { buildContext } from './context.ts';
+import { runService, stopOnSignals, type Roles } from './service.ts';
+import { openDatabase } from './db/database.ts';
+import { runMigrations } from './db/migrate.ts';
+import { LockHeldError } from './db/lock-file.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  allowPositionals?: boolean;
+  run(args: { values: Record<string, unknown>; positionals: string[] }): Promise<number | 'running'>;
+}
+
+const help = { help: { type: 'boolean', short: 'h' } } as const;
+
+function serviceCommand(summary: string, roles: Roles): Command {
+  return {
+    summary,
+    usage: '',
+    options: { ...help },
+    async run() {
+      const config = readConfig();
+      const logger = createLogger(config.logLevel);
+      if (config.sandbox)
+        logger.info(
+          'sandbox mode: no Open Humans or Moves credentials configured, using the built-in emulators',
+        );
+      const ctx = await buildContext({
+        config,
+        logger,
+        boss: { schedule: roles.scheduler, supervise: roles.worker },
+      });
+      const service = await runService(ctx, roles);
+      if (service.url) logger.info({ url: config.appBaseUrl }, `oh-moves is running at ${config.appBaseUrl}`);
+      stopOnSignals(service, (code) => process.exit(code));
+      return 'running';
+    },
+  };
+}
+
+export const COMMANDS: Record<string, Command> = {
+  start: serviceCommand(
+    'Run every role in one process (web, worker, scheduler; the sandbox without credentials)',
+    {
+      web: true,
+      worker: true,
+      scheduler: true,
+    },
+  ),
+  web: serviceCommand('Run the web role only (served mode, with DATABASE_URL)', {
+    web: true,
+    worker: false,
+    scheduler: false,
+  }),
+  worker: serviceCommand('Run the worker and scheduler roles only (served mode, with DATABASE_URL)', {
+    web: false,
+    worker: true,
+    scheduler: true,
+  }),
+  migrate: {
+    summary: 'Apply database migrations and exit',
+    usage: '',
+    options: { ...help },
+    async run() {
+      const config = readConfig();
+      const logger = createLogger(config.logLevel);
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        await runMigrations(database);
+        logger.info({ store: database.kind }, 'migrations applied');
+      } finally {
+        await database.close();
+      }
+      return 0;
+    },
+  },
+};
+
+function readConfig(): Config {
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+  return loadConfig(process.env);
+}
+
+export function usage(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  return [
+    'Usage: oh-moves <command> [options]',
+    '',
+    'Commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`),
+    '',
+    'Run `oh-moves <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+function commandHelp(name: string, cmd: Command): string {
+  const opts = Object.entries(cmd.options).map(
+    ([k, o]) => `  --${k}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}`,
+  );
+  return [
+    `Usage: oh-moves ${name}${cmd.usage ? ` ${cmd.usage}` : ''}`,
+    '',
+    cmd.summary,
+    '',
+    'Options:',
+    ...opts,
+  ].join('\n');
+}
+
+/** Runs the CLI. Resolves to an exit code, or 'running' for long-lived commands. */
+export async function main(argv: string[]): Promise<number | 'running'> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: cmd.options,
+      allowPositionals: cmd.allowPositionals ?? false,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${commandHelp(name, cmd)}`);
+  }
+  if (parsed.values.help) {
+    console.log(commandHelp(name, cmd));
+    return 0;
+  }
+  return cmd.run({ values: parsed.values as Record<string, unknown>, positionals: parsed.positionals });
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1] ?? '';
+  return /cli\.ts$/.test(entry) || /oh-moves(\.js)?$/.test(entry);
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 'running') process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (err instanceof UsageError || err instanceof ConfigError || err instanceof LockHeldError) {
+        console.error(`oh-moves: ${err.message}`);
+        process.exit(2);
+      }
+      console.error('oh-moves: failed:', err);
+      process.exit(1);
+    },
+  );
+}

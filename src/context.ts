@@ -1,0 +1,84 @@
+// Builds the one AppContext each role receives: config, logger, database, queue, clock, crypto.
+// Later parts of the app (upstream clients, sync engine) hang their services on it here, explicitly.
+import path from 'node:path';
+import type PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { openDatabase, type Database, type Db } from './db/database.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createBoss, type BossOptions } from './jobs/boss.ts';
+import { createQueues } from './jobs/queues.ts';
+import { deriveKeys, loadOrCreateSandboxSecret, type DerivedKeys } from './crypto/keys.ts';
+import { TokenCipher } from './crypto/token-cipher.ts';
+import { systemClock, type Clock } from './util/clock.ts';
+import { VERSION } from './version.ts';
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  db: Db;
+  boss: PgBoss;
+  clock: Clock;
+  keys: DerivedKeys;
+  cipher: TokenCipher;
+  version: string;
+  /** Aborted when the process starts shutting down: long jobs checkpoint and hand their work back. */
+  shutdownSignal: AbortSignal;
+  /** Starts the shutdown: stop taking jobs, let running ones finish or hand them back, close the database. */
+  close(): Promise<void>;
+}
+
+export interface BuildContextOptions {
+  config: Config;
+  logger: Logger;
+  /** Use an already open database (tests); otherwise open what the config names. */
+  database?: Database;
+  boss?: BossOptions;
+  clock?: Clock;
+}
+
+export async function buildContext(opts: BuildContextOptions): Promise<AppContext> {
+  const { config, logger } = opts;
+  const database =
+    opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const controller = new AbortController();
+  try {
+    await runMigrations(database);
+    const boss = createBoss(database, logger, opts.boss);
+    await boss.start();
+    await createQueues(boss);
+    const secretKey = config.secretKey ?? loadOrCreateSandboxSecret(path.resolve(config.dataDir));
+    const keys = deriveKeys(secretKey);
+    let closing: Promise<void> | undefined;
+    const ctx: AppContext = {
+      config,
+      logger,
+      database,
+      db: database.db,
+      boss,
+      clock: opts.clock ?? systemClock(),
+      keys,
+      cipher: new TokenCipher(keys.tokens),
+      version: VERSION,
+      shutdownSignal: controller.signal,
+      close() {
+        closing ??= (async () => {
+          controller.abort();
+          try {
+            await boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: false, wait: true });
+          } catch (err) {
+            logger.error({ err }, 'job queue did not stop cleanly');
+          }
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+    return ctx;
+  } catch (err) {
+    controller.abort();
+    await database.close().catch(() => {});
+    throw err;
+  }
+}

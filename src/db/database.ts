@@ -1,0 +1,105 @@
+// One factory for the database: embedded PGlite (DATA_DIR/pg) or a PostgreSQL server (DATABASE_URL).
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import * as schema from './schema.ts';
+import { acquireDirectoryLock, type DirectoryLock } from './lock-file.ts';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** Raw SQL access shared by pg-boss, the rate limiter and health checks. */
+export interface SqlExecutor {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Parameterless, possibly multi-statement SQL; returns the last statement's rows. */
+  exec(text: string): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  sql: SqlExecutor;
+  /** The PGlite instance (embedded mode only). */
+  pglite?: PGlite;
+  /** The pg pool (server mode only). */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** Pool size for the server; pg-boss opens its own pool. */
+  poolSize?: number;
+}
+
+/** Opens the database the configuration asks for. Embedded mode takes the directory lock first. */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize);
+  const dir = path.resolve(opts.dataDir);
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = acquireDirectoryLock(dir);
+  try {
+    const pglite = await PGlite.create({ dataDir: path.join(dir, 'pg') });
+    return wrapPglite(pglite, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+export function wrapPglite(pglite: PGlite, lock?: DirectoryLock): Database {
+  const sqlExec: SqlExecutor = {
+    async query<R>(text: string, params?: unknown[]) {
+      const r = await pglite.query<R>(text, params as unknown[]);
+      return { rows: r.rows };
+    },
+    async exec(text: string) {
+      const results = await pglite.exec(text);
+      const last = results[results.length - 1];
+      return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
+    },
+  };
+  return {
+    kind: 'pglite',
+    db: drizzlePglite(pglite, { schema }) as unknown as Db,
+    sql: sqlExec,
+    pglite,
+    async close() {
+      try {
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+export function openPostgres(databaseUrl: string, poolSize = 10): Database {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const sqlExec: SqlExecutor = {
+    async query<R>(text: string, params?: unknown[]) {
+      const r = await pool.query(text, params);
+      return { rows: r.rows as R[] };
+    },
+    async exec(text: string) {
+      const r = (await pool.query(text)) as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(r) ? r[r.length - 1] : r;
+      return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
+    },
+  };
+  return {
+    kind: 'postgres',
+    db: drizzlePg(pool, { schema }) as unknown as Db,
+    sql: sqlExec,
+    pool,
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// The database schema. One definition serves PGlite and a PostgreSQL server (PostgreSQL 15 features only).
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** An Open Humans member who signed in to oh-moves. Tokens are encrypted at rest (src/crypto/token-cipher.ts). */
+export const members = pgTable('members', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  ohMemberId: text('oh_member_id').notNull().unique(),
+  ohUsername: text('oh_username'),
+  ohAccessToken: text('oh_access_token').notNull(),
+  ohRefreshToken: text('oh_refresh_token').notNull(),
+  ohTokenExpiresAt: ts('oh_token_expires_at').notNull(),
+  /** Set when Open Humans refuses our tokens (member left or revoked): the member must sign in again. */
+  ohNeedsReauth: boolean('oh_needs_reauth').notNull().default(false),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  lastLoginAt: ts('last_login_at'),
+});
+
+/** A connected Moves account. Unique on both sides: one Moves account ↔ one member. */
+export const movesAccounts = pgTable('moves_accounts', {
+  memberId: bigint('member_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => members.id, { onDelete: 'cascade' }),
+  /** Moves user ids exceed 2^53: kept as decimal text, never as a JS number. */
+  movesUserId: text('moves_user_id').notNull().unique(),
+  accessToken: text('access_token').notNull(),
+  refreshToken: text('refresh_token').notNull(),
+  tokenExpiresAt: ts('token_expires_at').notNull(),
+  /** When the current access token was issued: Moves doubles the rate limit for its first hour. */
+  tokenIssuedAt: ts('token_issued_at').notNull(),
+  scope: text('scope').notNull().default('activity location'),
+  /** 'connected' | 'needs_reauth' */
+  status: text('status').notNull().default('connected'),
+  firstDate: text('first_date'),
+  timeZone: text('time_zone'),
+  connectedAt: ts('connected_at').notNull().defaultNow(),
+});
+
+/** One ISO week of a member's storyline as fetched from Moves: the raw JSON array text of its day objects. */
+export const storedWeeks = pgTable(
+  'stored_weeks',
+  {
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    /** ISO week id, zero-padded: 2016-W05. Sorts in date order as text. */
+    week: text('week').notNull(),
+    /** Raw JSON array of day objects, as Moves sent it (key order and numbers preserved). */
+    daysJson: text('days_json').notNull(),
+    dayCount: integer('day_count').notNull(),
+    firstDay: text('first_day'),
+    lastDay: text('last_day'),
+    bytes: integer('bytes').notNull(),
+    /** True when the week lay fully in the past (member's Moves time zone) when it was fetched. */
+    complete: boolean('complete').notNull(),
+    /** Where the week came from: 'moves' | 'openhumans' (seeded from the published file) | 'archive'. */
+    source: text('source').notNull().default('moves'),
+    fetchedAt: ts('fetched_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.memberId, t.week] })],
+);
+
+/** The state of a member's sync, as the dashboard and admin show it. */
+export const syncState = pgTable('sync_state', {
+  memberId: bigint('member_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => members.id, { onDelete: 'cascade' }),
+  /** idle | queued | running | waiting_rate_limit | uploading | up_to_date | error | needs_reauth */
+  status: text('status').notNull().default('idle'),
+  weeksDone: integer('weeks_done').notNull().default(0),
+  weeksTotal: integer('weeks_total').notNull().default(0),
+  nextRunAt: ts('next_run_at'),
+  lastSuccessAt: ts('last_success_at'),
+  /** When the last sync began: the `updatedSince` bound for finding edited days next time. */
+  lastSyncStartedAt: ts('last_sync_started_at'),
+  lastError: text('last_error'),
+  lastErrorAt: ts('last_error_at'),
+  lastManualRequestAt: ts('last_manual_request_at'),
+  /** Weeks stored since the last publish: drives "publish when enough new weeks accumulated". */
+  unpublishedWeeks: integer('unpublished_weeks').notNull().default(0),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Audit trail of sync activity, shown on the dashboard and in admin. */
+export const syncEvents = pgTable(
+  'sync_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull().defaultNow(),
+    /** e.g. queued, started, fetched, rate_limited, published, error, needs_reauth, http_429 */
+    kind: text('kind').notNull(),
+    message: text('message').notNull(),
+    details: jsonb('details'),
+  },
+  (t) => [index('sync_events_member_at').on(t.memberId, t.at)],
+);
+
+/** Files oh-moves published to a member's Open Humans account. */
+export const publishedFiles = pgTable(
+  'published_files',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    ohFileId: bigint('oh_file_id', { mode: 'number' }).notNull(),
+    basename: text('basename').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    md5: text('md5').notNull(),
+    firstDay: text('first_day'),
+    lastDay: text('last_day'),
+    dayCount: integer('day_count').notNull().default(0),
+    publishedAt: ts('published_at').notNull().defaultNow(),
+    /** 'current' | 'deleted' */
+    status: text('status').notNull().default('current'),
+  },
+  (t) => [
+    uniqueIndex('published_files_oh_file_id').on(t.ohFileId),
+    index('published_files_member').on(t.memberId),
+    uniqueIndex('published_files_one_current')
+      .on(t.memberId)
+      .where(sql`status = 'current'`),
+  ],
+);
