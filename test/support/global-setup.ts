@@ -1,2 +1,77 @@
-// Filled in by the database harness: builds the migrated PGlite template once per run.
-export default async function setup(): Promise<void> {}
+// Runs once per test run: builds a migrated database template that every test file clones.
+// PGlite: a gzipped data directory dump. PostgreSQL (TEST_DATABASE_URL): a template database.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { openPostgres, wrapPglite, type Database } from '../../src/db/database.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { createBoss } from '../../src/jobs/boss.ts';
+import { createQueues } from '../../src/jobs/queues.ts';
+import { createLogger } from '../../src/logger.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplatePath: string;
+    postgresTemplate: { adminUrl: string; database: string } | null;
+  }
+}
+
+async function prepare(database: Database): Promise<void> {
+  await runMigrations(database);
+  const boss = createBoss(database, createLogger('silent'), { schedule: false, supervise: false });
+  await boss.start();
+  await createQueues(boss);
+  await boss.stop({ graceful: false, close: false });
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oh-moves-test-'));
+  const pglite = new PGlite();
+  const db = wrapPglite(pglite);
+  await prepare(db);
+  const dump = await pglite.dumpDataDir('gzip');
+  const templatePath = path.join(dir, 'pglite-template.tar.gz');
+  fs.writeFileSync(templatePath, Buffer.from(await dump.arrayBuffer()));
+  await db.close();
+  project.provide('pgliteTemplatePath', templatePath);
+
+  let cleanupPostgres = async () => {};
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (adminUrl) {
+    const templateName = `ohm_tpl_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${templateName}`);
+    await admin.end();
+    const template = openPostgres(withDatabase(adminUrl, templateName), 2);
+    await prepare(template);
+    await template.close();
+    project.provide('postgresTemplate', { adminUrl, database: templateName });
+    cleanupPostgres = async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      const { rows } = await c.query<{ datname: string }>(
+        `select datname from pg_database where datname = $1 or datname like $2`,
+        [templateName, `${templateName}_f%`],
+      );
+      for (const r of rows) await c.query(`drop database if exists ${r.datname} with (force)`);
+      await c.end();
+    };
+  } else {
+    project.provide('postgresTemplate', null);
+  }
+
+  return async () => {
+    await cleanupPostgres();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}
