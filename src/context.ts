@@ -12,6 +12,7 @@ import { deriveKeys, loadOrCreateSandboxSecret, type DerivedKeys } from './crypt
 import { TokenCipher } from './crypto/token-cipher.ts';
 import { systemClock, type Clock } from './util/clock.ts';
 import { VERSION } from './version.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 
 export interface AppContext {
   config: Config;
@@ -22,6 +23,7 @@ export interface AppContext {
   clock: Clock;
   keys: DerivedKeys;
   cipher: TokenCipher;
+  metrics: Metrics;
   version: string;
   /** Aborted when the process starts shutting down: long jobs checkpoint and hand their work back. */
   shutdownSignal: AbortSignal;
@@ -60,6 +62,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
       clock: opts.clock ?? systemClock(),
       keys,
       cipher: new TokenCipher(keys.tokens),
+      metrics: createMetrics(),
       version: VERSION,
       shutdownSignal: controller.signal,
       close() {
