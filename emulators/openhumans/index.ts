@@ -1,0 +1,130 @@
+// Public entry points of the Open Humans emulator: start it in-process, or parse the CLI options of
+// `oh-moves emulator openhumans`.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { buildApp } from './app.ts';
+import type { EmulatorContext } from './context.ts';
+import { DownloadKeys } from './downloads.ts';
+import { Faults } from './faults.ts';
+import { randomHex } from './ids.ts';
+import { EmulatorState } from './state.ts';
+import { EmulatorStats } from './stats.ts';
+import { StorageSigner } from './storage-endpoint.ts';
+import { ObjectStorage } from './storage.ts';
+
+export interface OpenHumansEmulatorOptions {
+  host?: string;
+  port?: number /* 0 = random */;
+  timeScale?: number;
+  storageDir?: string;
+  logger?: Logger;
+}
+
+export interface RunningOpenHumansEmulator {
+  url: string /* http://127.0.0.1:PORT, no trailing slash */;
+  port: number;
+  close(): Promise<void>;
+  // in-process shortcuts used by the sandbox and tests (same effect as the control API):
+  createProject(p: {
+    client_id: string;
+    client_secret: string;
+    redirect_uri: string;
+    webhook_url?: string;
+    webhook_secret?: string;
+    name?: string;
+  }): { master_token: string; id: number };
+  createMember(m?: { username?: string }): { project_member_id: string };
+}
+
+export async function startOpenHumansEmulator(
+  opts: OpenHumansEmulatorOptions = {},
+): Promise<RunningOpenHumansEmulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const ownsStorage = opts.storageDir === undefined;
+  const storageDir = opts.storageDir ?? (await mkdtemp(join(tmpdir(), 'oh-emulator-')));
+  const storage = new ObjectStorage(storageDir);
+  await storage.init();
+  const state = new EmulatorState();
+  if (opts.timeScale !== undefined) state.clock.timeScale = validTimeScale(opts.timeScale);
+  let url = '';
+  const ctx: EmulatorContext = {
+    state,
+    storage,
+    faults: new Faults(),
+    stats: new EmulatorStats(),
+    downloadKeys: new DownloadKeys(),
+    signer: new StorageSigner(randomHex(32)),
+    knownPaths: new Set(),
+    sessionSecret: randomHex(32),
+    sessions: new Map(),
+    logger: (opts.logger ?? pino({ level: 'warn' })).child({ emulator: 'openhumans' }),
+    baseUrl: () => url,
+  };
+  const app = await buildApp(ctx);
+  await app.listen({ host, port: opts.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  url = `http://${urlHost}:${port}`;
+  ctx.logger.info({ url, storageDir, timeScale: state.clock.timeScale }, 'Open Humans emulator listening');
+  return {
+    url,
+    port,
+    async close() {
+      await app.close();
+      if (ownsStorage) await rm(storageDir, { recursive: true, force: true });
+    },
+    createProject(p) {
+      const project = state.createProject(p);
+      return { master_token: project.masterToken, id: project.id };
+    },
+    createMember(m) {
+      return { project_member_id: state.createMember(m?.username).projectMemberId };
+    },
+  };
+}
+
+function validTimeScale(s: number): number {
+  if (!Number.isFinite(s) || s <= 0) throw new Error(`time scale must be a positive number, got ${s}`);
+  return s;
+}
+
+export function parseOpenHumansEmulatorArgs(argv: string[]): OpenHumansEmulatorOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'time-scale': { type: 'string' },
+      'storage-dir': { type: 'string' },
+    },
+  });
+  const opts: OpenHumansEmulatorOptions = {};
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) {
+      throw new Error(`--port must be an integer from 0 to 65535 (0 = random), got "${values.port}"`);
+    }
+    opts.port = Number(values.port);
+  }
+  if (values.host !== undefined) {
+    if (values.host.trim() === '') throw new Error('--host must not be empty');
+    opts.host = values.host;
+  }
+  if (values['time-scale'] !== undefined) {
+    const s = Number(values['time-scale']);
+    if (values['time-scale'].trim() === '' || !Number.isFinite(s) || s <= 0) {
+      throw new Error(`--time-scale must be a positive number, got "${values['time-scale']}"`);
+    }
+    opts.timeScale = s;
+  }
+  if (values['storage-dir'] !== undefined) {
+    if (values['storage-dir'].trim() === '') throw new Error('--storage-dir must not be empty');
+    opts.storageDir = values['storage-dir'];
+  }
+  return opts;
+}
