@@ -139,3 +139,22 @@ export const publishedFiles = pgTable(
       .where(sql`status = 'current'`),
   ],
 );
+
+/**
+ * The shared Moves rate-limit budget: requests used per (bucket key, window). Windows are aligned to the top of
+ * each minute/hour (time-scaled), so every worker process computes the same window start. Updated with one
+ * atomic "insert ... on conflict do update ... where used < limit" per request: exact under concurrency.
+ */
+export const rateBudget = pgTable(
+  'rate_budget',
+  {
+    /** e.g. "app:m" / "user:<moves user id>:h" */
+    bucket: text('bucket').notNull(),
+    /** Window start, ms since the epoch (app clock). */
+    windowStart: bigint('window_start', { mode: 'number' }).notNull(),
+    used: integer('used').notNull().default(0),
+    /** When the window ends: rows past it are pruned. */
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] }), index('rate_budget_expires').on(t.expiresAt)],
+);
