@@ -7,7 +7,6 @@ export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger.child({ role: 'web' }) as FastifyBaseLogger,
     trustProxy: true,
-    disableRequestLogging: false,
   });
   registerHealthRoute(app, ctx);
   return app;

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestContext } from '../support/context.ts';
+import { startWorker } from '../../src/jobs/worker.ts';
+import { createQueues } from '../../src/jobs/queues.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+function runCli(dataDir: string, extraEnv: Record<string, string> = {}) {
+  const child = spawn(TSX, [path.join(ROOT, 'src/cli.ts'), 'start'], {
+    cwd: dataDir,
+    env: { ...process.env, DATA_DIR: path.join(dataDir, 'data'), PORT: '0', LOG_LEVEL: 'info', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitFor = async (re: RegExp, timeoutMs = 60_000) => {
+    const start = Date.now();
+    while (Date.now() - start < timeoutMs) {
+      const m = re.exec(output);
+      if (m) return m;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${re} in:\n${output}`);
+  };
+  return { child, exited, waitFor, output: () => output };
+}
+
+describe('process lifecycle', () => {
+  it('serves /healthz, refuses a second process on the same directory, and stops cleanly on SIGTERM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ohm-life-'));
+    const first = runCli(dir);
+    const m = await first.waitFor(/"role":"web".*Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    const url = m[1]!;
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(fs.existsSync(path.join(dir, 'data', 'pg'))).toBe(true);
+
+    const second = runCli(dir);
+    expect(await second.exited).toBe(2);
+    expect(second.output()).toMatch(/lock file .*oh-moves\.lock is held by process \d+/);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/stopped cleanly/);
+    expect(fs.existsSync(path.join(dir, 'data', 'oh-moves.lock'))).toBe(false);
+  });
+
+  it('lets a running job finish before closing the database', async () => {
+    const ctx = await createTestContext();
+    await createQueues(ctx.boss, [{ name: 'slow' }]);
+    let finished = false;
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    await startWorker(ctx, {
+      slow: async () => {
+        started();
+        await new Promise((r) => setTimeout(r, 1500));
+        finished = true;
+      },
+    });
+    await ctx.boss.send('slow', {});
+    await running;
+    await ctx.close();
+    expect(finished).toBe(true);
+    expect(ctx.shutdownSignal.aborted).toBe(true);
+  });
+
+  it('hands a job that outlives the shutdown timeout back to the queue', async () => {
+    const ctx = await createTestContext({ env: { SHUTDOWN_TIMEOUT_SECONDS: '1' } });
+    await createQueues(ctx.boss, [{ name: 'stuck', retryLimit: 3 }]);
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    await startWorker(ctx, {
+      stuck: async () => {
+        started();
+        await new Promise((r) => setTimeout(r, 10_000));
+      },
+    });
+    const id = await ctx.boss.send('stuck', {});
+    await running;
+    // Stop pg-boss (not the database) so we can look at the job afterwards.
+    await ctx.boss.stop({ graceful: true, timeout: 1000, close: false, wait: true });
+    const job = await ctx.boss.getJobById('stuck', id!);
+    expect(job?.state).toBe('retry');
+    await ctx.testDatabase.close();
+  });
+});
