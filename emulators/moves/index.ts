@@ -1,0 +1,121 @@
+// Public entry: start the Moves API v1.1 emulator in-process or from the CLI.
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { defaultConfig, type ConfigPatch } from './config.ts';
+import { EmulatorContext } from './context.ts';
+import { applyConfig } from './control-routes.ts';
+import { buildServer } from './server.ts';
+
+export { generateStorylineDay, type GeneratorUser, type DayOptions } from './generator.ts';
+
+export interface MovesEmulatorOptions {
+  host?: string;
+  port?: number;
+  timeScale?: number;
+  minuteLimit?: number;
+  hourLimit?: number;
+  rateScope?: 'user' | 'app';
+  logger?: Logger;
+}
+
+export interface RunningMovesEmulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  registerClient(c: {
+    client_id: string;
+    client_secret: string;
+    redirect_uris: string[];
+    notification_url?: string;
+  }): void;
+  createUser(u: { firstDate: string; timeZone: string; seed?: number; userId?: string }): { userId: string };
+  /** same as POST /_control/config */
+  configure(patch: ConfigPatch): void;
+}
+
+export async function startMovesEmulator(opts: MovesEmulatorOptions = {}): Promise<RunningMovesEmulator> {
+  const config = defaultConfig();
+  validateOptions(opts);
+  if (opts.timeScale !== undefined) config.timeScale = opts.timeScale;
+  if (opts.minuteLimit !== undefined) config.minuteLimit = opts.minuteLimit;
+  if (opts.hourLimit !== undefined) config.hourLimit = opts.hourLimit;
+  if (opts.rateScope !== undefined) config.rateScope = opts.rateScope;
+  const ctx = new EmulatorContext(config, opts.logger);
+  const app = buildServer(ctx);
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ host, port: opts.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close: () => app.close(),
+    registerClient: (c) => ctx.store.registerClient(c),
+    createUser: (u) => ({ userId: ctx.store.createUser(u).userId }),
+    configure: (patch) => applyConfig(ctx, patch),
+  };
+}
+
+function validateOptions(opts: MovesEmulatorOptions): void {
+  for (const [name, v] of [
+    ['timeScale', opts.timeScale],
+    ['minuteLimit', opts.minuteLimit],
+    ['hourLimit', opts.hourLimit],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0))
+      throw new Error(`${name} must be a positive number`);
+  }
+  if (opts.rateScope !== undefined && opts.rateScope !== 'user' && opts.rateScope !== 'app')
+    throw new Error('rateScope must be user or app');
+}
+
+function positive(name: string, raw: string | undefined, integer: boolean): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** `--port --host --time-scale --minute-limit --hour-limit --rate-scope`; throws a clear Error on bad values. */
+export function parseMovesEmulatorArgs(argv: string[]): MovesEmulatorOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'time-scale': { type: 'string' },
+      'minute-limit': { type: 'string' },
+      'hour-limit': { type: 'string' },
+      'rate-scope': { type: 'string' },
+    },
+  });
+  const opts: MovesEmulatorOptions = {};
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535)
+      throw new Error(`--port must be an integer 0-65535, got "${values.port}"`);
+    opts.port = port;
+  }
+  if (values.host !== undefined) {
+    if (values.host.trim() === '') throw new Error('--host must not be empty');
+    opts.host = values.host;
+  }
+  const timeScale = positive('time-scale', values['time-scale'], false);
+  if (timeScale !== undefined) opts.timeScale = timeScale;
+  const minuteLimit = positive('minute-limit', values['minute-limit'], true);
+  if (minuteLimit !== undefined) opts.minuteLimit = minuteLimit;
+  const hourLimit = positive('hour-limit', values['hour-limit'], true);
+  if (hourLimit !== undefined) opts.hourLimit = hourLimit;
+  const scope = values['rate-scope'];
+  if (scope !== undefined) {
+    if (scope !== 'user' && scope !== 'app')
+      throw new Error(`--rate-scope must be "user" or "app", got "${scope}"`);
+    opts.rateScope = scope;
+  }
+  return opts;
+}
