@@ -13,6 +13,8 @@ import { TokenCipher } from './crypto/token-cipher.ts';
 import { systemClock, type Clock } from './util/clock.ts';
 import { VERSION } from './version.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { OpenHumansClient } from './openhumans/client.ts';
+import { MovesClient } from './moves/client.ts';
 
 export interface AppContext {
   config: Config;
@@ -24,6 +26,10 @@ export interface AppContext {
   keys: DerivedKeys;
   cipher: TokenCipher;
   metrics: Metrics;
+  /** Open Humans API client (OAuth2, member data, uploads), built from config.openHumans. */
+  openHumans: OpenHumansClient;
+  /** Moves API client (OAuth2, profile, storyline), built from config.moves. */
+  moves: MovesClient;
   version: string;
   /** Aborted when the process starts shutting down: long jobs checkpoint and hand their work back. */
   shutdownSignal: AbortSignal;
@@ -53,16 +59,37 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
     const secretKey = config.secretKey ?? loadOrCreateSandboxSecret(path.resolve(config.dataDir));
     const keys = deriveKeys(secretKey);
     let closing: Promise<void> | undefined;
+    const clock = opts.clock ?? systemClock();
+    const metrics = createMetrics();
+    const userAgent = `oh-moves/${VERSION}`;
     const ctx: AppContext = {
       config,
       logger,
       database,
       db: database.db,
       boss,
-      clock: opts.clock ?? systemClock(),
+      clock,
       keys,
       cipher: new TokenCipher(keys.tokens),
-      metrics: createMetrics(),
+      metrics,
+      openHumans: new OpenHumansClient({
+        clientId: config.openHumans.clientId,
+        clientSecret: config.openHumans.clientSecret,
+        baseUrl: config.openHumans.baseUrl,
+        redirectUri: `${config.appBaseUrl}/complete`,
+        metrics,
+        clock,
+        userAgent,
+      }),
+      moves: new MovesClient({
+        clientId: config.moves.clientId,
+        clientSecret: config.moves.clientSecret,
+        apiBase: config.moves.apiBase,
+        redirectUri: config.moves.redirectUri,
+        metrics,
+        clock,
+        userAgent,
+      }),
       version: VERSION,
       shutdownSignal: controller.signal,
       close() {

@@ -1,0 +1,97 @@
+// ISO weeks (Monday–Sunday, zero-padded ids like 2016-W05) as Moves uses them, in the member's Moves time zone:
+// Moves cuts days at midnight of the user's *current* zone, so "today" and "complete" must use that zone too.
+import { DateTime } from 'luxon';
+
+export const WEEK_ID = /^(\d{4})-W(\d{2})$/;
+export const MOVES_DATE = /^\d{8}$/;
+
+function zoned(now: Date | number, zone: string): DateTime {
+  const dt = DateTime.fromMillis(typeof now === 'number' ? now : now.getTime(), { zone });
+  if (!dt.isValid) throw new RangeError(`unknown time zone "${zone}"`);
+  return dt;
+}
+
+/** Parses a Moves date (yyyyMMdd, or yyyy-MM-dd) as a calendar date. Throws RangeError when invalid. */
+export function parseMovesDate(date: string): DateTime {
+  const dt = MOVES_DATE.test(date)
+    ? DateTime.fromFormat(date, 'yyyyMMdd', { zone: 'UTC' })
+    : DateTime.fromISO(date, { zone: 'UTC' });
+  if (!dt.isValid || !/^\d{4}-?\d{2}-?\d{2}$/.test(date)) throw new RangeError(`not a valid date: "${date}"`);
+  return dt.startOf('day');
+}
+
+export function formatMovesDate(dt: DateTime): string {
+  return dt.toFormat('yyyyMMdd');
+}
+
+function weekId(dt: DateTime): string {
+  return `${String(dt.weekYear).padStart(4, '0')}-W${String(dt.weekNumber).padStart(2, '0')}`;
+}
+
+/** The Monday of an ISO week id. Throws RangeError for malformed ids and for W53 in 52-week years. */
+export function weekStart(week: string): DateTime {
+  const m = WEEK_ID.exec(week);
+  if (!m) throw new RangeError(`not an ISO week id (yyyy-Www): "${week}"`);
+  const dt = DateTime.fromObject(
+    { weekYear: Number(m[1]), weekNumber: Number(m[2]), weekday: 1 },
+    { zone: 'UTC' },
+  );
+  if (!dt.isValid || weekId(dt) !== week) throw new RangeError(`no such ISO week: "${week}"`);
+  return dt;
+}
+
+export function isValidWeek(week: string): boolean {
+  try {
+    weekStart(week);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The ISO week of a date. A yyyyMMdd string is a calendar date (zone not needed); a Date is an instant, placed
+ * in `zone` first.
+ */
+export function weekOf(date: string | Date, zone = 'UTC'): string {
+  return weekId(typeof date === 'string' ? parseMovesDate(date) : zoned(date, zone));
+}
+
+/** Today's date (yyyyMMdd) in the zone. */
+export function todayIn(zone: string, now: Date | number): string {
+  return formatMovesDate(zoned(now, zone));
+}
+
+/** The ISO week that contains "now" in the member's zone. */
+export function currentWeek(zone: string, now: Date | number): string {
+  return weekId(zoned(now, zone));
+}
+
+/** Every week id from the week of firstDate to the week of today (both yyyyMMdd), inclusive, in order. */
+export function weeksBetween(firstDate: string, today: string): string[] {
+  let cursor = weekStart(weekOf(firstDate));
+  const last = weekStart(weekOf(today));
+  const weeks: string[] = [];
+  while (cursor <= last) {
+    weeks.push(weekId(cursor));
+    cursor = cursor.plus({ weeks: 1 });
+  }
+  return weeks;
+}
+
+/** The seven dates (yyyyMMdd, Monday first) of a week. */
+export function datesOfWeek(week: string): string[] {
+  const monday = weekStart(week);
+  return Array.from({ length: 7 }, (_, i) => formatMovesDate(monday.plus({ days: i })));
+}
+
+/** True when the whole week (through Sunday 24:00) lies in the past in the member's zone. */
+export function weekIsComplete(week: string, zone: string, now: Date | number): boolean {
+  const sunday = datesOfWeek(week)[6]!;
+  return todayIn(zone, now) > sunday;
+}
+
+/** The week after (n = 1) or before (n = -1) a week. */
+export function addWeeks(week: string, n: number): string {
+  return weekId(weekStart(week).plus({ weeks: n }));
+}
