@@ -18,6 +18,8 @@ interface Command {
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   allowPositionals?: boolean;
+  /** The command parses its own arguments (e.g. `emulator`, which hands them to the emulator). */
+  ownArgs?: boolean;
   run(args: { values: Record<string, unknown>; positionals: string[] }): Promise<number | 'running'>;
 }
 
@@ -67,6 +69,39 @@ export const COMMANDS: Record<string, Command> = {
     worker: true,
     scheduler: true,
   }),
+  emulator: {
+    summary:
+      'Run one emulator alone: `emulator moves` or `emulator openhumans` (--port, --time-scale, limits)',
+    usage: '<moves|openhumans> [--port P] [--host H] [--time-scale S] [emulator options]',
+    options: { ...help },
+    ownArgs: true,
+    async run({ positionals }) {
+      const [which, ...args] = positionals;
+      const logger = createLogger((process.env.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'info');
+      let running: { url: string; close(): Promise<void> };
+      if (which === 'moves') {
+        const { parseMovesEmulatorArgs, startMovesEmulator } = await import('../emulators/moves/index.ts');
+        running = await startMovesEmulator({
+          ...parseArgsOrUsage(() => parseMovesEmulatorArgs(args)),
+          logger,
+        });
+      } else if (which === 'openhumans') {
+        const { parseOpenHumansEmulatorArgs, startOpenHumansEmulator } =
+          await import('../emulators/openhumans/index.ts');
+        running = await startOpenHumansEmulator({
+          ...parseArgsOrUsage(() => parseOpenHumansEmulatorArgs(args)),
+          logger,
+        });
+      } else {
+        throw new UsageError(`emulator: say which one, "moves" or "openhumans" (got "${which ?? ''}")`);
+      }
+      logger.info({ url: running.url }, `${which} emulator listening at ${running.url}`);
+      const stop = () => void running.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return 'running';
+    },
+  },
   migrate: {
     summary: 'Apply database migrations and exit',
     usage: '',
@@ -85,6 +120,14 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+function parseArgsOrUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 function readConfig(): Config {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
@@ -127,6 +170,8 @@ export async function main(argv: string[]): Promise<number | 'running'> {
   }
   const cmd = COMMANDS[name];
   if (!cmd) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
+  if (cmd.ownArgs && rest.length > 0 && rest[0] !== '--help' && rest[0] !== '-h')
+    return cmd.run({ values: {}, positionals: rest });
   let parsed;
   try {
     parsed = parseArgs({

@@ -28,3 +28,11 @@ describe('command line', () => {
     expect(out.pop()).toMatch(/Usage: oh-moves <command>/);
   });
 });
+
+describe('emulator command', () => {
+  it('refuses an unknown emulator name and bad emulator options', async () => {
+    await expect(main(['emulator', 'fitbit'])).rejects.toThrow(/say which one, "moves" or "openhumans"/);
+    await expect(main(['emulator', 'moves', '--port', 'abc'])).rejects.toThrow(UsageError);
+    await expect(main(['emulator', 'openhumans', '--bogus'])).rejects.toThrow(UsageError);
+  });
+});
