@@ -2,6 +2,7 @@
 // with every page followed, the three-step direct upload (each step checked), delete, download, leave, message.
 // The member's token goes in the Authorization header, never in a URL.
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Metrics } from '../metrics.ts';
 import type { Clock } from '../util/clock.ts';
 import { systemClock } from '../util/clock.ts';
@@ -70,6 +71,8 @@ export interface OpenHumansClientOptions {
   userAgent?: string;
   /** Safety stop for exchange-member pagination (default 1000 pages). */
   maxPages?: number;
+  /** exchange-member page size (`limit`); unset = Open Humans' default of 100. */
+  pageSize?: number;
 }
 
 const API = '/api/direct-sharing/project';
@@ -124,7 +127,9 @@ export class OpenHumansClient {
   async exchangeMember(accessToken: string): Promise<OhMember> {
     const what = 'reading the member data';
     const maxPages = this.opts.maxPages ?? 1000;
-    let url: string | null = `${this.base}${API}/exchange-member/`;
+    let url: string | null = `${this.base}${API}/exchange-member/${
+      this.opts.pageSize ? `?limit=${this.opts.pageSize}` : ''
+    }`;
     const seen = new Set<string>();
     let member: OhMember | undefined;
     while (url) {
@@ -305,7 +310,7 @@ export class OpenHumansClient {
       }
       throw this.http.statusError({ response, text }, what);
     }
-    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   }
 
   /** Leaves the project on the member's behalf (remove-members/ with their own token). */

@@ -1,0 +1,51 @@
+// Shared set-up for client tests: both emulators on random ports, a registered app on each, and a test
+// context whose clients point at them.
+import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
+
+export const OH_CLIENT = { client_id: 'oh-test-client', client_secret: 'oh-test-secret-0123456789' };
+export const MOVES_CLIENT = { client_id: 'moves-test-client', client_secret: 'moves-test-secret-0123456789' };
+export const APP_BASE_URL = 'http://127.0.0.1:5999';
+
+export async function startOh(): Promise<RunningOpenHumansEmulator> {
+  const oh = await startOpenHumansEmulator({ port: 0 });
+  oh.createProject({ ...OH_CLIENT, redirect_uri: `${APP_BASE_URL}/complete` });
+  return oh;
+}
+
+/** Env for createTestContext: credentials set (so not the sandbox), base URLs at the emulators. */
+export function clientEnv(p: { ohUrl?: string; movesUrl?: string }): Record<string, string> {
+  return {
+    APP_BASE_URL,
+    OH_CLIENT_ID: OH_CLIENT.client_id,
+    OH_CLIENT_SECRET: OH_CLIENT.client_secret,
+    MOVES_CLIENT_ID: MOVES_CLIENT.client_id,
+    MOVES_CLIENT_SECRET: MOVES_CLIENT.client_secret,
+    MOVES_REDIRECT_URI: `${APP_BASE_URL}/moves_complete`,
+    ...(p.ohUrl ? { OH_BASE_URL: p.ohUrl } : {}),
+    ...(p.movesUrl ? { MOVES_API_BASE: p.movesUrl } : {}),
+  };
+}
+
+export async function control<T = unknown>(base: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`control ${path} → ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Approves the member on the OH emulator (what the consent page does) and returns the code. */
+export async function ohCode(
+  ohUrl: string,
+  memberId: string,
+  extra: Record<string, string> = {},
+): Promise<string> {
+  const r = await control<{ code: string }>(ohUrl, `/_control/members/${memberId}/authorize`, {
+    client_id: OH_CLIENT.client_id,
+    ...extra,
+  });
+  return r.code;
+}
