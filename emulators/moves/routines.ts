@@ -112,6 +112,20 @@ class DayBuilder {
     const direct = [from, bend(from, to), to];
     // Nobody walks 5 km to the shop: long "walks" become public transport.
     if (mode === 'walk' && distanceM(from, to) > 2500) mode = 'transit';
+    if (mode === 'run') {
+      // A run: a loop through a few waypoints back to where it started.
+      const radius = rng.float(1200, 3500);
+      const heading = rng.float(0, 360);
+      const loop = [
+        from,
+        offsetM(from, radius, heading),
+        offsetM(from, radius, heading + 100),
+        offsetM(from, radius * 0.6, heading + 200),
+        to,
+      ];
+      this.move([{ activity: 'running', path: loop }], to);
+      return;
+    }
     if (mode === 'walk' || distanceM(from, to) < 900) {
       this.move([{ activity: 'walking', path: direct }], to);
     } else if (mode === 'cycle') {
@@ -126,7 +140,7 @@ class DayBuilder {
         ],
         to,
       );
-    } else if (mode === 'transit') {
+    } else {
       const stopA = offsetM(from, rng.float(250, 700), rng.float(0, 360));
       const stopB = offsetM(to, rng.float(200, 600), rng.float(0, 360));
       const vehicle = rng.chance(0.8)
@@ -140,18 +154,6 @@ class DayBuilder {
         ],
         to,
       );
-    } else {
-      // A run: a loop through a few waypoints back to where it started.
-      const radius = rng.float(1200, 3500);
-      const heading = rng.float(0, 360);
-      const loop = [
-        from,
-        offsetM(from, radius, heading),
-        offsetM(from, radius, heading + 100),
-        offsetM(from, radius * 0.6, heading + 200),
-        to,
-      ];
-      this.move([{ activity: 'running', path: loop }], to);
     }
   }
 }
@@ -230,7 +232,7 @@ export function planDay(input: PlanInput): DayPlan | null {
       b.stay(rng.int(10, 35) * MIN);
     }
     b.travel(places.home, commute);
-    if (traits.runner && rng.chance(0.25)) {
+    if (rng.chance(traits.runner ? 0.25 : 0.03)) {
       b.stay(rng.int(20, 60) * MIN);
       b.travel(places.home, 'run');
     }
@@ -245,7 +247,7 @@ export function planDay(input: PlanInput): DayPlan | null {
       b.travel(trip, rng.chance(0.6) ? 'car' : 'transit');
       b.stay(rng.int(120, 300) * MIN);
       b.travel(places.home, rng.chance(0.6) ? 'car' : 'transit');
-    } else if (plan < 0.7 && traits.runner) {
+    } else if (plan < 0.7 && (traits.runner || rng.chance(0.15))) {
       b.travel(places.home, 'run');
     }
     // Only stay home when something happened already: the night at home is its own segment.

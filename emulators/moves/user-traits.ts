@@ -16,6 +16,13 @@ export interface UserTraits {
   gymWorkout: string;
 }
 
+const METRIC_LOCALES = [
+  { language: 'en', locale: 'en_GB' },
+  { language: 'de', locale: 'de_DE' },
+  { language: 'fi', locale: 'fi_FI' },
+  { language: 'en-DE', locale: 'en_DE' },
+];
+
 const cache = new Map<number, UserTraits>();
 
 export function userTraits(seed: number): UserTraits {
@@ -26,8 +33,7 @@ export function userTraits(seed: number): UserTraits {
   const traits: UserTraits = {
     caloriesAvailable: rng.chance(0.5),
     platform: rng.chance(0.6) ? 'ios' : 'android',
-    language: metric ? rng.pick(['en', 'de', 'fi', 'en-DE']) : 'en',
-    locale: metric ? rng.pick(['en_DE', 'de_DE', 'fi_FI', 'en_GB']) : 'en_US',
+    ...(metric ? rng.pick(METRIC_LOCALES) : { language: 'en', locale: 'en_US' }),
     metric,
     firstWeekDay: metric ? 2 : 1,
     commute: rng.pick(['walk', 'cycle', 'cycle', 'car', 'transit', 'transit'] as const),
