@@ -10,11 +10,15 @@ export type SyncReason = 'connect' | 'manual' | 'scheduler' | 'requeue' | 'impor
 export interface SyncJobData {
   memberId: number;
   reason: SyncReason;
+  /** Failed runs in a row (upstream failures that may pass): drives the requeue backoff. */
+  failedRuns?: number;
 }
 
 export interface EnqueueOptions {
   /** Run no earlier than this (a rate-limit reset, a backoff). */
   startAfter?: Date;
+  /** Carried by requeues after a failure. */
+  failedRuns?: number;
 }
 
 /** Returns true when a job was queued, false when one is already waiting for this member. */
@@ -24,7 +28,7 @@ export async function enqueueSync(
   reason: SyncReason,
   opts: EnqueueOptions = {},
 ): Promise<boolean> {
-  const data: SyncJobData = { memberId, reason };
+  const data: SyncJobData = { memberId, reason, ...(opts.failedRuns ? { failedRuns: opts.failedRuns } : {}) };
   const id = await ctx.boss.send(QUEUES.syncMember, data, {
     singletonKey: String(memberId),
     ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),

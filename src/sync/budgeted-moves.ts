@@ -1,0 +1,118 @@
+// Every Moves API call of a sync goes through here: one request taken from the shared budget first, the
+// response's X-RateLimit-* headers fed back, quick retries for failures that may pass. When the budget is spent
+// it throws BudgetSpentError with the reset time, so the job checkpoints and hands the member back to the queue.
+import type { AppContext } from '../context.ts';
+import type { MovesProfile, RateHeaders, WeekResponse } from '../moves/client.ts';
+import { AuthRefusedError, RateLimitedError, isRetryable } from '../upstream/errors.ts';
+import { QUICK_RETRIES, quickRetryDelayMs, sleep } from './backoff.ts';
+import {
+  correctFromHeaders,
+  currentWindows,
+  markSpent,
+  takeRequest,
+  type BudgetAccount,
+} from './rate-budget.ts';
+import { boundaryGuardMs } from './rate-window.ts';
+import { recordEvent } from './sync-state.ts';
+
+export class BudgetSpentError extends Error {
+  override name = 'BudgetSpentError';
+  constructor(
+    readonly resetAt: Date,
+    readonly window: 'minute' | 'hour',
+    readonly after429: boolean,
+  ) {
+    super(`The Moves rate limit for this ${window} is used up; continuing at ${resetAt.toISOString()}`);
+  }
+}
+
+export class ShutdownError extends Error {
+  override name = 'ShutdownError';
+  constructor() {
+    super('The worker is shutting down; the sync continues in the next run');
+  }
+}
+
+export class BudgetedMoves {
+  /** Requests sent in this job (for events and tests). */
+  requests = 0;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly memberId: number,
+    private readonly account: BudgetAccount,
+    private readonly accessToken: string,
+  ) {}
+
+  profile(): Promise<MovesProfile> {
+    return this.call(async () => {
+      const r = await this.ctx.moves.profile(this.accessToken);
+      return { value: r.profile, rate: r.rate };
+    });
+  }
+
+  week(week: string): Promise<WeekResponse> {
+    return this.call(async () => {
+      const r = await this.ctx.moves.storylineWeek(this.accessToken, week);
+      return { value: r, rate: r.rate };
+    });
+  }
+
+  changedDays(p: { from: string; to: string; updatedSince: Date }): Promise<string[]> {
+    return this.call(async () => {
+      const r = await this.ctx.moves.changedDays(this.accessToken, p);
+      return { value: r.dates, rate: r.rate };
+    });
+  }
+
+  private async call<T>(fn: () => Promise<{ value: T; rate: RateHeaders | null }>): Promise<T> {
+    const { ctx } = this;
+    for (let attempt = 0; ; attempt++) {
+      if (ctx.shutdownSignal.aborted) throw new ShutdownError();
+      await this.waitOutWindowEdge();
+      const taken = await takeRequest(ctx, this.account);
+      if (!taken.ok) throw new BudgetSpentError(taken.resetAt, taken.kind, false);
+      this.requests++;
+      try {
+        const r = await fn();
+        await correctFromHeaders(ctx, taken.ticket, r.rate);
+        return r.value;
+      } catch (err) {
+        if (err instanceof RateLimitedError) {
+          // Our budget should make this impossible: a defect signal, recorded loudly, never the control loop.
+          const resetAt = await markSpent(ctx, taken.ticket, err.rate);
+          ctx.logger.warn(
+            { memberId: this.memberId, rate: err.rate },
+            'Moves answered 429 despite the budget',
+          );
+          await recordEvent(
+            ctx,
+            this.memberId,
+            'http_429',
+            'Moves refused a request as over its rate limit',
+            {
+              rate: err.rate,
+              resetAt: resetAt.toISOString(),
+            },
+          );
+          throw new BudgetSpentError(
+            resetAt,
+            err.rate && err.rate.hourRemaining <= 0 ? 'hour' : 'minute',
+            true,
+          );
+        }
+        if (err instanceof AuthRefusedError || !isRetryable(err) || attempt >= QUICK_RETRIES) throw err;
+        ctx.logger.info({ memberId: this.memberId, err, attempt }, 'Moves call failed; retrying');
+        await sleep(quickRetryDelayMs(attempt), ctx.shutdownSignal);
+      }
+    }
+  }
+
+  /** A request in the last moments of a window may be counted in the next one by Moves: wait for the edge. */
+  private async waitOutWindowEdge(): Promise<void> {
+    const { minute } = currentWindows(this.ctx, this.account);
+    const left = minute.end - this.ctx.clock.now();
+    if (left < boundaryGuardMs(this.ctx.config.moves.timeScale))
+      await sleep(left + 1, this.ctx.shutdownSignal);
+  }
+}

@@ -1,0 +1,94 @@
+// Streams the elements of a (possibly huge) top-level JSON array as their own JSON text, one at a time, without
+// ever holding the whole document. Numbers keep their original text (stream-json hands them over unparsed), so
+// ids beyond 2^53 and values like 46.0 survive unchanged.
+import type { Readable } from 'node:stream';
+import parser from 'stream-json/parser.js';
+
+export class NotAnArrayError extends Error {
+  override name = 'NotAnArrayError';
+}
+
+interface Frame {
+  isObject: boolean;
+  /** Members written so far (to place commas). */
+  count: number;
+}
+
+/** Yields each top-level array element's JSON text. Throws NotAnArrayError when the document is no array. */
+export async function* rawArrayElements(input: Readable): AsyncGenerator<string> {
+  const tokens = parser.asStream({ packValues: true, streamValues: false });
+  input.on('error', (err) => tokens.destroy(err));
+  input.pipe(tokens);
+
+  let rootOpen = false;
+  let rootClosed = false;
+  // Containers inside the current element; empty between elements.
+  const stack: Frame[] = [];
+  let parts: string[] = [];
+
+  // Before a value: a comma if it is not the first item of an array (object values follow their key).
+  const beforeValue = () => {
+    const top = stack[stack.length - 1];
+    if (top && !top.isObject) {
+      if (top.count > 0) parts.push(',');
+      top.count++;
+    }
+  };
+
+  for await (const token of tokens as AsyncIterable<parser.Token>) {
+    if (!rootOpen) {
+      if (token.name !== 'startArray') throw new NotAnArrayError('the file is not a JSON array');
+      rootOpen = true;
+      continue;
+    }
+    if (rootClosed) throw new NotAnArrayError('unexpected data after the JSON array');
+    let elementDone = false;
+    switch (token.name) {
+      case 'startArray':
+      case 'startObject':
+        beforeValue();
+        parts.push(token.name === 'startObject' ? '{' : '[');
+        stack.push({ isObject: token.name === 'startObject', count: 0 });
+        break;
+      case 'endArray':
+      case 'endObject':
+        if (stack.length === 0) {
+          rootClosed = true; // the root array's end
+          break;
+        }
+        stack.pop();
+        parts.push(token.name === 'endObject' ? '}' : ']');
+        elementDone = stack.length === 0;
+        break;
+      case 'keyValue': {
+        const top = stack[stack.length - 1]!;
+        if (top.count > 0) parts.push(',');
+        top.count++;
+        parts.push(JSON.stringify(token.value), ':');
+        break;
+      }
+      case 'stringValue':
+      case 'numberValue':
+      case 'nullValue':
+      case 'trueValue':
+      case 'falseValue':
+        beforeValue();
+        parts.push(
+          token.name === 'stringValue'
+            ? JSON.stringify(token.value)
+            : token.name === 'numberValue'
+              ? token.value
+              : String(token.value),
+        );
+        elementDone = stack.length === 0;
+        break;
+      default:
+        break;
+    }
+    if (elementDone) {
+      yield parts.join('');
+      parts = [];
+    }
+  }
+  if (!rootOpen || !rootClosed) throw new NotAnArrayError('the file is empty or not a complete JSON array');
+}

@@ -1,0 +1,95 @@
+// Stored weeks: one row per (member, ISO week) holding that week's days as the raw JSON array Moves sent.
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { storedWeeks } from '../db/schema.ts';
+import type { StoredWeekInfo } from './plan.ts';
+
+export type WeekSource = 'moves' | 'openhumans' | 'archive';
+
+export interface WeekToStore {
+  week: string;
+  daysJson: string;
+  dates: string[];
+  complete: boolean;
+  source: WeekSource;
+}
+
+export async function listStoredWeeks(ctx: AppContext, memberId: number): Promise<StoredWeekInfo[]> {
+  return ctx.db
+    .select({ week: storedWeeks.week, complete: storedWeeks.complete })
+    .from(storedWeeks)
+    .where(eq(storedWeeks.memberId, memberId))
+    .orderBy(asc(storedWeeks.week));
+}
+
+/** Stores (or replaces) a week. Returns true when its days differ from what was stored before. */
+export async function saveWeek(ctx: AppContext, memberId: number, w: WeekToStore): Promise<boolean> {
+  const [before] = await ctx.db
+    .select({ same: sql<boolean>`${storedWeeks.daysJson} = ${w.daysJson}` })
+    .from(storedWeeks)
+    .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, w.week)));
+  const row = {
+    daysJson: w.daysJson,
+    dayCount: w.dates.length,
+    firstDay: w.dates[0] ?? null,
+    lastDay: w.dates[w.dates.length - 1] ?? null,
+    bytes: Buffer.byteLength(w.daysJson),
+    complete: w.complete,
+    source: w.source,
+    fetchedAt: ctx.clock.date(),
+  };
+  await ctx.db
+    .insert(storedWeeks)
+    .values({ memberId, week: w.week, ...row })
+    .onConflictDoUpdate({ target: [storedWeeks.memberId, storedWeeks.week], set: row });
+  return !before?.same;
+}
+
+/** Edited days make their weeks stale: the plan fetches every week that is not complete. */
+export async function markWeeksStale(ctx: AppContext, memberId: number, weeks: string[]): Promise<void> {
+  if (weeks.length === 0) return;
+  await ctx.db
+    .update(storedWeeks)
+    .set({ complete: false })
+    .where(and(eq(storedWeeks.memberId, memberId), inArray(storedWeeks.week, weeks)));
+}
+
+export interface StoredRange {
+  firstDay: string | null;
+  lastDay: string | null;
+  dayCount: number;
+  weeks: number;
+}
+
+export async function storedRange(ctx: AppContext, memberId: number): Promise<StoredRange> {
+  const [r] = await ctx.db
+    .select({
+      firstDay: sql<string | null>`min(${storedWeeks.firstDay})`,
+      lastDay: sql<string | null>`max(${storedWeeks.lastDay})`,
+      dayCount: sql<number>`coalesce(sum(${storedWeeks.dayCount}), 0)::int`,
+      weeks: sql<number>`count(*)::int`,
+    })
+    .from(storedWeeks)
+    .where(eq(storedWeeks.memberId, memberId));
+  return r ?? { firstDay: null, lastDay: null, dayCount: 0, weeks: 0 };
+}
+
+/** How many weeks are read per query while streaming: bounds memory to a few weeks of track points. */
+export const WEEK_BATCH = 4;
+
+/** Every stored week's raw days, oldest first, read in small batches (keyset pagination on the week id). */
+export async function* streamWeekArrays(ctx: AppContext, memberId: number): AsyncGenerator<string> {
+  let after = '';
+  for (;;) {
+    const rows = await ctx.db
+      .select({ week: storedWeeks.week, daysJson: storedWeeks.daysJson })
+      .from(storedWeeks)
+      .where(and(eq(storedWeeks.memberId, memberId), gt(storedWeeks.week, after)))
+      .orderBy(asc(storedWeeks.week))
+      .limit(WEEK_BATCH);
+    for (const r of rows) yield r.daysJson;
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < WEEK_BATCH) return;
+    after = last.week;
+  }
+}

@@ -1,0 +1,197 @@
+// Pure sync logic: week math, planning, file assembly, streaming array split, budget arithmetic, backoff.
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  addDays,
+  currentWeek,
+  datesOfWeek,
+  isWeekComplete,
+  weekOfDate,
+  weeksBetween,
+} from '../../src/sync/weeks.ts';
+import { planSync } from '../../src/sync/plan.ts';
+import { arrayInner, assembleDaysArray } from '../../src/sync/file-assembly.ts';
+import { NotAnArrayError, rawArrayElements } from '../../src/sync/day-stream.ts';
+import {
+  boundaryGuardMs,
+  correctedUsed,
+  effectiveLimits,
+  windowAt,
+  windowLength,
+} from '../../src/sync/rate-window.ts';
+import { scanWindows } from '../../src/sync/edits.ts';
+import { quickRetryDelayMs, requeueDelayMs } from '../../src/sync/backoff.ts';
+import { checkDayText } from '../../src/sync/day-validation.ts';
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe('ISO weeks', () => {
+  it('zero-pads week numbers and handles year boundaries', () => {
+    expect(weekOfDate('20160205')).toBe('2016-W05');
+    expect(weekOfDate('20210103')).toBe('2020-W53'); // Sunday belongs to the previous ISO year
+    expect(weekOfDate('20210104')).toBe('2021-W01');
+    expect(weekOfDate('20191230')).toBe('2020-W01'); // Monday in December starts ISO 2020
+    expect(datesOfWeek('2020-W53')).toEqual([
+      '20201228',
+      '20201229',
+      '20201230',
+      '20201231',
+      '20210101',
+      '20210102',
+      '20210103',
+    ]);
+    expect(weeksBetween('2020-W52', '2021-W02')).toEqual(['2020-W52', '2020-W53', '2021-W01', '2021-W02']);
+    expect(() => datesOfWeek('2021-W53')).toThrow(/no such ISO week/);
+    expect(addDays('20201231', 1)).toBe('20210101');
+  });
+
+  it('puts "now" in the member zone: the same instant is different weeks on each side of the date line', () => {
+    const instant = new Date('2021-01-03T20:00:00Z'); // Sunday evening UTC
+    expect(currentWeek(instant, 'UTC')).toBe('2020-W53');
+    expect(currentWeek(instant, 'Pacific/Auckland')).toBe('2021-W01'); // already Monday there
+    expect(currentWeek(instant, 'America/Los_Angeles')).toBe('2020-W53');
+  });
+
+  it('a week is complete only once its Sunday is over in the member zone', () => {
+    const mondayUtc = new Date('2021-01-04T05:00:00Z');
+    expect(isWeekComplete('2020-W53', mondayUtc, 'UTC')).toBe(true);
+    expect(isWeekComplete('2020-W53', mondayUtc, 'America/Los_Angeles')).toBe(false); // still Sunday 21:00
+    expect(isWeekComplete('2021-W01', mondayUtc, 'UTC')).toBe(false);
+  });
+});
+
+describe('planSync', () => {
+  const now = new Date('2016-07-06T12:00:00Z'); // Wednesday of 2016-W27
+  it('plans every week from firstDate to the current week for a new member', () => {
+    const p = planSync({ firstDate: '20160616', timeZone: 'Europe/Berlin', now, stored: [] });
+    expect(p.weeks).toEqual(['2016-W24', '2016-W25', '2016-W26', '2016-W27']);
+    expect(p.allWeeks).toEqual(p.weeks);
+    expect(p.currentWeek).toBe('2016-W27');
+  });
+  it('skips complete stored weeks and refetches partial ones', () => {
+    const p = planSync({
+      firstDate: '20160616',
+      timeZone: 'Europe/Berlin',
+      now,
+      stored: [
+        { week: '2016-W24', complete: true },
+        { week: '2016-W25', complete: false }, // stale (edited) or fetched while running
+        { week: '2016-W26', complete: true },
+        { week: '2016-W27', complete: false },
+      ],
+    });
+    expect(p.weeks).toEqual(['2016-W25', '2016-W27']);
+  });
+  it('never trusts a "complete" flag on a week that is not over in the zone', () => {
+    const p = planSync({
+      firstDate: '20160616',
+      timeZone: 'UTC',
+      now,
+      stored: [{ week: '2016-W27', complete: true }],
+    });
+    expect(p.weeks).toContain('2016-W27');
+  });
+});
+
+describe('file assembly', () => {
+  it('joins week arrays into one array, skipping empty weeks', async () => {
+    const weeks = ['[{"date":"20160616"}]', '[]', ' [ {"date":"20160620"},{"date":"20160621"} ] '];
+    const out = Buffer.concat(await collect(assembleDaysArray(Readable.from(weeks)))).toString();
+    expect(JSON.parse(out)).toEqual([{ date: '20160616' }, { date: '20160620' }, { date: '20160621' }]);
+    expect(Buffer.concat(await collect(assembleDaysArray(Readable.from([])))).toString()).toBe('[]');
+  });
+  it('refuses a stored week that is not an array', () => {
+    expect(() => arrayInner('{"error":"x"}')).toThrow(/not a JSON array/);
+  });
+});
+
+describe('rawArrayElements', () => {
+  it('yields each element as its original text, numbers unchanged', async () => {
+    const src = '[{"a":1.0,"id":12345678901234567890,"s":"x\\"y","n":null,"t":[true,false,{}]}, [], 3]';
+    const els = await collect(rawArrayElements(Readable.from([src])));
+    expect(els).toEqual([
+      '{"a":1.0,"id":12345678901234567890,"s":"x\\"y","n":null,"t":[true,false,{}]}',
+      '[]',
+      '3',
+    ]);
+  });
+  it('works across chunk boundaries', async () => {
+    const src = JSON.stringify([{ date: '20160616', segments: [{ lat: 50.172459 }] }, { date: '20160617' }]);
+    const chunks = src.match(/.{1,3}/g)!;
+    expect(await collect(rawArrayElements(Readable.from(chunks)))).toEqual([
+      '{"date":"20160616","segments":[{"lat":50.172459}]}',
+      '{"date":"20160617"}',
+    ]);
+  });
+  it('rejects documents that are not an array', async () => {
+    await expect(collect(rawArrayElements(Readable.from(['{"error":"x"}'])))).rejects.toBeInstanceOf(
+      NotAnArrayError,
+    );
+    await expect(collect(rawArrayElements(Readable.from(['[1,2'])))).rejects.toThrow();
+  });
+});
+
+describe('day validation', () => {
+  it('accepts Moves day objects and rejects the rest with a reason', () => {
+    expect(checkDayText('{"date":"20160616","summary":null,"segments":null}')).toEqual({
+      ok: true,
+      date: '20160616',
+    });
+    expect(checkDayText('"error"').ok).toBe(false);
+    expect(checkDayText('{"date":"20161332"}').ok).toBe(false);
+    expect(checkDayText('{"date":"20160616","segments":"x"}').ok).toBe(false);
+  });
+});
+
+describe('rate budget arithmetic', () => {
+  it('aligns windows to the (scaled) top of the minute and hour', () => {
+    expect(windowLength('minute', 60)).toBe(1000);
+    const w = windowAt('minute', 1_000_000_123, 1, 60);
+    expect(w.start).toBe(999_960_000);
+    expect(w.end).toBe(1_000_020_000);
+    const h = windowAt('hour', 7_300_000, 60, 100); // hour lasts 60 s at scale 60
+    expect([h.start, h.end]).toEqual([7_260_000, 7_320_000]);
+  });
+  it('doubles the limits during a new token first hour, in per-user scope only', () => {
+    const base = { minute: 60, hour: 2000 };
+    const issued = new Date(1_000_000);
+    const at = (ms: number, scope: 'user' | 'app') =>
+      effectiveLimits({ base, scope, tokenIssuedAt: issued, now: 1_000_000 + ms, timeScale: 1 });
+    expect(at(10 * 60_000, 'user')).toMatchObject({ minute: 120, hour: 4000, boosted: true });
+    expect(at(10 * 60_000, 'app')).toMatchObject({ minute: 60, hour: 2000, boosted: false });
+    expect(at(57 * 60_000, 'user').boosted).toBe(false); // inside the safety margin before the hour ends
+    expect(at(61 * 60_000, 'user').boosted).toBe(false);
+  });
+  it('lowers our remaining quota when Moves reports less, never raises it', () => {
+    expect(correctedUsed(10, 60, 40)).toBe(20);
+    expect(correctedUsed(30, 60, 40)).toBe(30);
+    expect(boundaryGuardMs(1)).toBe(250);
+    expect(boundaryGuardMs(60)).toBe(20);
+  });
+});
+
+describe('edit scan windows', () => {
+  it('covers the range in 31-day windows', () => {
+    expect(scanWindows('20160101', '20160305')).toEqual([
+      { from: '20160101', to: '20160131' },
+      { from: '20160201', to: '20160302' },
+      { from: '20160303', to: '20160305' },
+    ]);
+    expect(scanWindows('20160101', '20160101')).toEqual([{ from: '20160101', to: '20160101' }]);
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially, is capped and jittered', () => {
+    expect(quickRetryDelayMs(0, () => 0)).toBe(250);
+    expect(quickRetryDelayMs(0, () => 1)).toBe(500);
+    expect(quickRetryDelayMs(10, () => 1)).toBe(5000);
+    expect(requeueDelayMs(1, () => 1)).toBe(60_000);
+    expect(requeueDelayMs(3, () => 1)).toBe(240_000);
+    expect(requeueDelayMs(20, () => 1)).toBe(3_600_000);
+  });
+});
