@@ -1,5 +1,6 @@
 // Shared set-up for client tests: both emulators on random ports, a registered app on each, and a test
 // context whose clients point at them.
+import { startMovesEmulator, type RunningMovesEmulator } from '../../emulators/moves/index.ts';
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
 
 export const OH_CLIENT = { client_id: 'oh-test-client', client_secret: 'oh-test-secret-0123456789' };
@@ -46,6 +47,24 @@ export async function ohCode(
   const r = await control<{ code: string }>(ohUrl, `/_control/members/${memberId}/authorize`, {
     client_id: OH_CLIENT.client_id,
     ...extra,
+  });
+  return r.code;
+}
+
+export async function startMoves(
+  opts: Parameters<typeof startMovesEmulator>[0] = {},
+): Promise<RunningMovesEmulator> {
+  const moves = await startMovesEmulator({ port: 0, ...opts });
+  moves.registerClient({ ...MOVES_CLIENT, redirect_uris: [`${APP_BASE_URL}/moves_complete`] });
+  return moves;
+}
+
+/** Approves the Moves user (what the phone app does) and returns the code. */
+export async function movesCode(movesUrl: string, userId: string): Promise<string> {
+  const r = await control<{ code: string }>(movesUrl, `/_control/users/${userId}/authorize`, {
+    client_id: MOVES_CLIENT.client_id,
+    scope: 'activity location',
+    redirect_uri: `${APP_BASE_URL}/moves_complete`,
   });
   return r.code;
 }
