@@ -1,6 +1,12 @@
 // The day summary (§4.2): activities aggregated per activity name, in order of first occurrence; a key is
 // present only when some aggregated activity carried it.
-import type { DayActivity, SummaryItem } from './model.ts';
+import type { SummaryItem } from './model.ts';
+
+/** Anything activity-shaped: the day model's activities or parsed API JSON. */
+export type SummarySource = Pick<
+  SummaryItem,
+  'activity' | 'group' | 'duration' | 'distance' | 'steps' | 'calories'
+>;
 
 interface Acc {
   activity: string;
@@ -11,7 +17,7 @@ interface Acc {
   calories?: number;
 }
 
-export function computeSummary(activities: Iterable<DayActivity>): SummaryItem[] {
+export function computeSummary(activities: Iterable<SummarySource>): SummaryItem[] {
   const byName = new Map<string, Acc>();
   for (const a of activities) {
     let acc = byName.get(a.activity);
