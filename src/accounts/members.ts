@@ -1,0 +1,58 @@
+// Open Humans members: created or updated at login (and by the legacy import), tokens always encrypted.
+import { eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { members } from '../db/schema.ts';
+import type { OhMember, OhTokens } from '../openhumans/client.ts';
+
+export interface UpsertMemberOptions {
+  /** False for imports: only a real sign-in counts as a login. */
+  isLogin?: boolean;
+}
+
+/**
+ * Creates the member on first sign-in, otherwise stores the fresh token pair (a new code exchange issues a valid
+ * pair, so writing it unconditionally is safe: a refresh racing with it loses its compare-and-swap and re-reads).
+ */
+export async function upsertMemberFromLogin(
+  ctx: AppContext,
+  p: { member: OhMember; tokens: OhTokens },
+  opts: UpsertMemberOptions = {},
+): Promise<{ memberId: number; created: boolean }> {
+  const now = ctx.clock.date();
+  const isLogin = opts.isLogin ?? true;
+  const tokenColumns = {
+    ohAccessToken: ctx.cipher.encrypt(p.tokens.accessToken),
+    ohRefreshToken: ctx.cipher.encrypt(p.tokens.refreshToken),
+    ohTokenExpiresAt: p.tokens.expiresAt,
+    ohNeedsReauth: false,
+  };
+  const [row] = await ctx.db
+    .insert(members)
+    .values({
+      ohMemberId: p.member.projectMemberId,
+      ohUsername: p.member.username ?? null,
+      ...tokenColumns,
+      createdAt: now,
+      lastLoginAt: isLogin ? now : null,
+    })
+    .onConflictDoUpdate({
+      target: members.ohMemberId,
+      set: {
+        ...tokenColumns,
+        ...(p.member.username !== undefined ? { ohUsername: p.member.username } : {}),
+        ...(isLogin ? { lastLoginAt: now } : {}),
+      },
+    })
+    // xmax = 0 only on a freshly inserted row: tells "created" from "updated" in one statement.
+    .returning({ id: members.id, inserted: sql<boolean>`(xmax = 0)` });
+  if (!row) throw new Error('member upsert returned no row');
+  return { memberId: row.id, created: Boolean(row.inserted) };
+}
+
+export async function findMemberByOhId(ctx: AppContext, ohMemberId: string): Promise<number | undefined> {
+  const [row] = await ctx.db
+    .select({ id: members.id })
+    .from(members)
+    .where(eq(members.ohMemberId, ohMemberId));
+  return row?.id;
+}
