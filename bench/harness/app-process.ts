@@ -1,0 +1,92 @@
+// A child process running oh-moves for a benchmark, so its memory is measured on its own and the load
+// generator does not share its CPU. The task comes in BENCH_TASK; results go back over IPC.
+//   worker   — the sync workers on the database in the environment, until told to stop
+//   backfill — connect one member, run its first sync to the end, report times, bytes and peak RSS
+//   web      — the web role with one signed-in member; reports its URL and a session cookie
+import { appFigures } from './app-metrics.ts';
+import { createBenchContext, type BenchContext } from './context.ts';
+import type { EmulatorEndpoints } from './emulators.ts';
+import { connectMember, type MemberSpec } from './members.ts';
+import { countRows, currentFileBytes, waitForSyncs } from './progress.ts';
+import { RssSampler } from './rss.ts';
+import { requireSyncHandler, startInProcessWorker } from './workers.ts';
+import { sessionCookieFor } from './session-cookie.ts';
+
+type Task =
+  | { kind: 'worker' }
+  | { kind: 'backfill'; endpoints: EmulatorEndpoints; spec: MemberSpec; timeoutMs: number }
+  | { kind: 'web'; endpoints: EmulatorEndpoints; spec: MemberSpec };
+
+const send = (m: Record<string, unknown>) =>
+  new Promise<void>((resolve) => (process.send ? process.send(m, () => resolve()) : resolve()));
+
+const stopRequested = new Promise<void>((resolve) =>
+  process.on('message', (m) => {
+    if ((m as { type?: string }).type === 'stop') resolve();
+  }),
+);
+
+async function main(): Promise<void> {
+  const task = JSON.parse(process.env.BENCH_TASK ?? '{}') as Task;
+  const rss = new RssSampler().start();
+  const env = process.env as Record<string, string>;
+  let ctx: BenchContext | undefined;
+  try {
+    ctx = await createBenchContext({ env, supervise: task.kind !== 'worker' || env.BENCH_SUPERVISE === '1' });
+    if (task.kind === 'worker') {
+      await startInProcessWorker(ctx);
+      await send({ type: 'ready' });
+      await stopRequested;
+      await ctx.close();
+      const peak = rss.stop();
+      await send({ type: 'result', figures: await appFigures(ctx.metrics), peakRssMb: peak.maxRssMb });
+    } else if (task.kind === 'backfill') {
+      await requireSyncHandler();
+      const member = await connectMember(task.endpoints, ctx, task.spec);
+      await send({ type: 'ready', memberId: member.memberId });
+      await startInProcessWorker(ctx);
+      const { enqueueSync } = await import('../../src/sync/enqueue.ts');
+      const t0 = Date.now();
+      await enqueueSync(ctx, member.memberId, 'connect');
+      const done = await waitForSyncs(ctx, [member.memberId], {
+        since: ctx.clock.now() - 1,
+        timeoutMs: task.timeoutMs,
+        pollMs: 20,
+      });
+      const tEnd = done.finishedAt.get(member.memberId) ?? Date.now();
+      const result = {
+        type: 'result',
+        t0,
+        tEnd,
+        tokenIssuedAt: member.movesTokenIssuedAt.getTime(),
+        memberId: member.memberId,
+        stuck: done.stuck,
+        timedOut: done.timedOut,
+        finalFileBytes: await currentFileBytes(ctx),
+        publishes: await countRows(ctx, 'published_files'),
+        storedWeeks: await countRows(ctx, 'stored_weeks'),
+        app: await appFigures(ctx.metrics),
+      };
+      await ctx.close();
+      const peak = rss.stop();
+      await send({ ...result, peakRssMb: peak.maxRssMb, sampledPeakRssMb: peak.sampledPeakMb });
+    } else if (task.kind === 'web') {
+      const { buildWebApp } = await import('../../src/web/app.ts');
+      const member = await connectMember(task.endpoints, ctx, task.spec);
+      const app = await buildWebApp(ctx);
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      await send({ type: 'ready', url, cookie: await sessionCookieFor(ctx, member.memberId) });
+      await stopRequested;
+      await app.close();
+      await ctx.close();
+      await send({ type: 'result', peakRssMb: rss.stop().maxRssMb });
+    }
+    process.exit(0);
+  } catch (err) {
+    await send({ type: 'error', error: (err as Error).message });
+    await ctx?.close().catch(() => {});
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,142 @@
+// backfill: one member, N years of storyline with track points, limits 60/min and 2000/h doubled for the
+// token's first hour; how close the first sync comes to the least time the limits allow, and what it costs.
+import { apiRequestCounts, startBenchEmulators } from '../harness/emulators.ts';
+import { createBenchDatabase } from '../harness/context.ts';
+import { minimumTimeMs } from '../harness/limits.ts';
+import { firstDateYearsAgo, type MemberSpec } from '../harness/members.ts';
+import { round, type Figures, type ScenarioOutcome } from '../harness/results.ts';
+import { isoWeeksSince, target, type Scenario, type ScenarioOptions } from '../harness/scenario.ts';
+import { forkApp } from '../harness/workers.ts';
+import type { AppFigures } from '../harness/app-metrics.ts';
+
+export interface BackfillRun {
+  settings: Record<string, unknown>;
+  figures: Figures;
+  notes: string[];
+}
+
+interface BackfillChildResult {
+  t0: number;
+  tEnd: number;
+  tokenIssuedAt: number;
+  stuck: { memberId: number; status: string; lastError: string | null }[];
+  timedOut: boolean;
+  finalFileBytes: number;
+  publishes: number;
+  storedWeeks: number;
+  app: AppFigures;
+  peakRssMb: number;
+  sampledPeakRssMb: number;
+}
+
+export const MINUTE_LIMIT = 60;
+export const HOUR_LIMIT = 2000;
+
+/** One backfill in its own app process against fresh emulators; the emulators stay in this process. */
+export async function runBackfill(p: {
+  years: number;
+  timeScale: number;
+  timeoutMs: number;
+  log(m: string): void;
+}): Promise<BackfillRun> {
+  const emu = await startBenchEmulators({
+    timeScale: p.timeScale,
+    minuteLimit: MINUTE_LIMIT,
+    hourLimit: HOUR_LIMIT,
+    rateScope: 'user',
+  });
+  const db = await createBenchDatabase('pglite');
+  try {
+    const spec: MemberSpec = { firstDate: firstDateYearsAgo(p.years), timeZone: 'Europe/Berlin', seed: 7 };
+    const weeks = isoWeeksSince(spec.firstDate, spec.timeZone);
+    const app = forkApp<BackfillChildResult>(
+      { kind: 'backfill', endpoints: emu.endpoints(), spec, timeoutMs: p.timeoutMs },
+      { ...emu.appEnv, ...db.env, MOVES_RATE_SCOPE: 'user', WORKER_CONCURRENCY: '1' },
+    );
+    await app.ready;
+    p.log(`backfill: ${p.years} year(s), ${weeks} weeks, time scale ${p.timeScale}: syncing`);
+    const r = await app.result;
+    const moves = await emu.movesStats();
+    const oh = await emu.openHumansStats();
+    const { requests, http429 } = apiRequestCounts(moves);
+    // The necessary requests: the profile and one storyline call per ISO week.
+    const necessary = weeks + 1;
+    const minMs = minimumTimeMs(
+      {
+        minuteLimit: MINUTE_LIMIT,
+        hourLimit: HOUR_LIMIT,
+        timeScale: p.timeScale,
+        tokenIssuedAt: r.tokenIssuedAt,
+      },
+      necessary,
+      r.t0,
+    );
+    const measuredMs = r.tEnd - r.t0;
+    const notes: string[] = [];
+    if (r.stuck.length)
+      notes.push(
+        `the sync did not finish${r.timedOut ? ` within ${p.timeoutMs / 1000} s` : ''}: status ${r.stuck[0]?.status}` +
+          (r.stuck[0]?.lastError ? ` (${r.stuck[0].lastError})` : ''),
+      );
+    const figures: Figures = {
+      efficiency: r.stuck.length ? undefined : round(Math.min(1, minMs / Math.max(1, measuredMs))),
+      requests,
+      http429,
+      bytesUploaded: oh.bytesUploaded,
+      bytesDownloaded: oh.bytesDownloaded,
+      finalFileBytes: r.finalFileBytes,
+      publishes: r.publishes,
+      peakRssMb: round(r.peakRssMb, 1),
+      weeks,
+      necessaryRequests: necessary,
+      measuredEmulatedS: round((measuredMs * p.timeScale) / 1000, 1),
+      minimumEmulatedS: round((minMs * p.timeScale) / 1000, 1),
+      measuredRealS: round(measuredMs / 1000, 2),
+      uploadRatio: r.finalFileBytes ? round(oh.bytesUploaded / r.finalFileBytes, 3) : undefined,
+      movesBytesSent: moves.bytesSent,
+      rateLimitWaits: r.app.rateLimitWaits,
+      appBytesPublished: r.app.bytesPublished,
+    };
+    return {
+      settings: {
+        years: p.years,
+        firstDate: spec.firstDate,
+        timeZone: spec.timeZone,
+        timeScale: p.timeScale,
+        minuteLimit: MINUTE_LIMIT,
+        hourLimit: HOUR_LIMIT,
+        newTokenDoubling: true,
+        rateScope: 'user',
+        store: 'pglite',
+        workerConcurrency: 1,
+      },
+      figures,
+      notes,
+    };
+  } finally {
+    await emu.close();
+    await db.drop();
+  }
+}
+
+export const backfill: Scenario = {
+  name: 'backfill',
+  description: 'one member, 5 years with track points, 60/min + 2000/h doubled for the first hour',
+  async run(opts: ScenarioOptions): Promise<ScenarioOutcome> {
+    const run = await runBackfill({
+      years: 5,
+      timeScale: opts.quick ? 12 : 6,
+      timeoutMs: opts.quick ? 150_000 : 600_000,
+      log: opts.log,
+    });
+    const f = run.figures;
+    return {
+      ...run,
+      targets: [
+        target('efficiency', '≥ 0.95', f.efficiency, (v) => v >= 0.95),
+        target('http429', '= 0', f.http429, (v) => v === 0),
+        target('bytesUploaded', '≤ 1.5 × finalFileBytes', f.uploadRatio, (v) => v <= 1.5),
+      ],
+    };
+  },
+};
