@@ -119,6 +119,36 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  'import-users': {
+    summary:
+      'Import members from the legacy integration (CSV: oh_project_member_id,oh_refresh_token,moves_refresh_token)',
+    usage: '--infile FILE [--delimiter ,]',
+    options: { ...help, infile: { type: 'string' }, delimiter: { type: 'string', default: ',' } },
+    async run({ values }) {
+      const infile = values.infile as string | undefined;
+      if (!infile) throw new UsageError('import-users needs --infile FILE');
+      const delimiter = values.delimiter as string;
+      if (delimiter.length !== 1) throw new UsageError('--delimiter must be a single character');
+      let text: string;
+      try {
+        text = fs.readFileSync(infile, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${infile}: ${(err as Error).message}`);
+      }
+      const config = readConfig();
+      const logger = createLogger(config.logLevel);
+      // A context without workers or cron: this command only queues the syncs.
+      const ctx = await buildContext({ config, logger, boss: { schedule: false, supervise: false } });
+      try {
+        const { importUsers, formatImportReport } = await import('./accounts/import-users.ts');
+        const summary = await importUsers(ctx, text, { delimiter });
+        console.log(formatImportReport(summary));
+        return summary.counts.failed > 0 ? 1 : 0;
+      } finally {
+        await ctx.close();
+      }
+    },
+  },
 };
 
 function parseArgsOrUsage<T>(parse: () => T): T {
