@@ -1,13 +1,70 @@
-// The Fastify app of the web role.
+// The Fastify app of the web role: sessions, security headers, CSRF, views, static files, the member pages,
+// webhooks, admin, metrics and /healthz. Routes keep the original app's paths (with or without a slash).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { registerErrorPages } from './errors.ts';
 import { registerHealthRoute } from './health.ts';
+import { registerAccountRoutes } from './routes/account.ts';
+import { registerAdmin } from './routes/admin.ts';
+import { registerDashboard } from './routes/dashboard.ts';
+import { registerHome } from './routes/home.ts';
+import { registerMetrics } from './routes/metrics.ts';
+import { registerMovesConnect } from './routes/moves-connect.ts';
+import { registerOpenHumansLogin } from './routes/openhumans-login.ts';
+import { registerPictures } from './routes/pictures.ts';
+import { registerUpdate } from './routes/update.ts';
+import { registerWebhooks } from './routes/webhooks.ts';
+import { registerSecurity } from './security.ts';
+import { registerSessions } from './session.ts';
+import { defaultUpstreams } from './default-upstreams.ts';
+import type { WebUpstreams } from './upstreams.ts';
+import { registerViews } from './views.ts';
 
-export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
+const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+const LEAFLET_DIR = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('leaflet/package.json')),
+  'dist',
+);
+
+export interface WebAppOptions {
+  /** The upstream clients; defaults to the ones on the context. */
+  upstreams?: WebUpstreams;
+}
+
+export async function buildWebApp(ctx: AppContext, opts: WebAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger.child({ role: 'web' }) as FastifyBaseLogger,
     trustProxy: true,
+    disableRequestLogging: false,
+    routerOptions: { ignoreTrailingSlash: true },
   });
+  const up = opts.upstreams ?? defaultUpstreams(ctx);
   registerHealthRoute(app, ctx);
+  registerMetrics(app, ctx);
+  await registerWebhooks(app, ctx, up);
+  await registerSessions(app, ctx);
+  await registerSecurity(app, ctx);
+  await registerViews(app, ctx);
+  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
+  await app.register(fastifyStatic, {
+    root: LEAFLET_DIR,
+    prefix: '/static/leaflet/',
+    decorateReply: false,
+    maxAge: '1d',
+    allowedPath: (p) => /\.(js|css|png|svg)$/.test(p),
+  });
+  registerErrorPages(app);
+  registerHome(app, ctx);
+  registerOpenHumansLogin(app, ctx, up);
+  registerMovesConnect(app, ctx, up);
+  registerDashboard(app, ctx);
+  registerUpdate(app, ctx);
+  registerAccountRoutes(app, ctx, up);
+  registerPictures(app, ctx);
+  registerAdmin(app, ctx);
   return app;
 }

@@ -1,0 +1,131 @@
+// Member actions: download the published file (a fresh Open Humans link fetched at click time), disconnect
+// Moves and delete the account (each after a confirmation page, each reporting what was removed), log out.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { sendMessagePage } from '../errors.ts';
+import { currentFiles, movesAccountOf, storedSummary } from '../member-data.ts';
+import { deleteAccount, disconnectMoves, RemovalError, type RemovalReport } from '../removal.ts';
+import { requireMember } from '../session.ts';
+import { isAuthRefused, upstreamMessage, type WebUpstreams } from '../upstreams.ts';
+import { renderPage } from '../views.ts';
+
+export const PUBLISHED_BASENAME = 'moves-storyline-data.json';
+
+function removalFailed(request: FastifyRequest, reply: FastifyReply, err: unknown) {
+  if (!(err instanceof RemovalError)) throw err;
+  return sendMessagePage(request, reply, {
+    status: 502,
+    title: 'Nothing was removed',
+    what: `${err.message}. To avoid leaving your data behind on Open Humans, we stopped before removing anything here.`,
+    todo: 'Try again in a few minutes. If Open Humans keeps refusing, sign in again with Open Humans and retry.',
+    actions: [{ href: '/dashboard', label: 'Back to your dashboard' }],
+  });
+}
+
+export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up: WebUpstreams): void {
+  app.get('/download', { preHandler: requireMember }, async (request, reply) => {
+    const member = request.member!;
+    let url: string | undefined;
+    try {
+      const token = await up.getOhAccessToken(ctx, member.id);
+      const oh = await up.openHumans.exchangeMember(token);
+      const ours = new Set((await currentFiles(ctx, member.id)).map((f) => f.ohFileId));
+      const file =
+        oh.files.find((f) => ours.has(f.id)) ?? oh.files.find((f) => f.basename === PUBLISHED_BASENAME);
+      url = file?.downloadUrl;
+    } catch (err) {
+      return sendMessagePage(request, reply, {
+        status: isAuthRefused(err) ? 409 : 502,
+        title: 'The download link could not be fetched',
+        what: isAuthRefused(err)
+          ? 'Open Humans no longer accepts our access for your account (you may have left the project there).'
+          : `Open Humans did not answer as expected: ${upstreamMessage(err)}.`,
+        todo: isAuthRefused(err) ? 'Sign in with Open Humans again, then retry.' : 'Try again in a minute.',
+        actions: [{ href: '/dashboard', label: 'Back to your dashboard' }],
+      });
+    }
+    if (!url || !/^https?:\/\//.test(url))
+      return sendMessagePage(request, reply, {
+        status: 404,
+        title: 'No data on Open Humans yet',
+        what: 'There is no Moves file in your Open Humans account yet. The first file appears when the first import has fetched some weeks.',
+        todo: 'Come back when the dashboard shows weeks fetched.',
+        actions: [{ href: '/dashboard', label: 'Back to your dashboard' }],
+      });
+    // A short-lived link, fetched now and handed straight to the browser; it is neither shown nor logged.
+    return reply.header('cache-control', 'no-store').redirect(url, 303);
+  });
+
+  app.get('/remove_moves', { preHandler: requireMember }, async (request, reply) => {
+    const member = request.member!;
+    const account = await movesAccountOf(ctx, member.id);
+    if (!account) return reply.redirect('/dashboard', 303);
+    const [files, stored] = await Promise.all([currentFiles(ctx, member.id), storedSummary(ctx, member.id)]);
+    return renderPage(request, reply, 'confirm-disconnect', {
+      title: 'Disconnect Moves?',
+      files,
+      stored,
+      account,
+    });
+  });
+
+  app.post('/remove_moves', { preHandler: [app.csrfProtection, requireMember] }, async (request, reply) => {
+    const member = request.member!;
+    if (!(await movesAccountOf(ctx, member.id))) return reply.redirect('/dashboard', 303);
+    let report: RemovalReport;
+    try {
+      report = await disconnectMoves(ctx, up, member.id);
+    } catch (err) {
+      return removalFailed(request, reply, err);
+    }
+    return renderPage(request, reply, 'removed', { title: 'Moves disconnected', report, kind: 'disconnect' });
+  });
+
+  app.get('/account/delete', { preHandler: requireMember }, async (request, reply) => {
+    const member = request.member!;
+    const [files, stored, account] = await Promise.all([
+      currentFiles(ctx, member.id),
+      storedSummary(ctx, member.id),
+      movesAccountOf(ctx, member.id),
+    ]);
+    return renderPage(request, reply, 'confirm-delete', {
+      title: 'Delete your account?',
+      files,
+      stored,
+      account,
+    });
+  });
+
+  app.post('/account/delete', { preHandler: [app.csrfProtection, requireMember] }, async (request, reply) => {
+    const member = request.member!;
+    let report: RemovalReport;
+    try {
+      report = await deleteAccount(ctx, up, member.id);
+    } catch (err) {
+      return removalFailed(request, reply, err);
+    }
+    request.session.delete();
+    request.member = undefined;
+    return renderPage(request, reply, 'removed', { title: 'Account deleted', report, kind: 'account' });
+  });
+
+  app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+    request.session.delete();
+    request.member = undefined;
+    return sendMessagePage(request, reply, {
+      status: 200,
+      title: 'You are logged out',
+      what: 'You are signed out of this project in this browser. Your data and the automatic updates are not affected.',
+      actions: [
+        { href: '/login', label: 'Sign in again' },
+        { href: '/', label: 'Start page' },
+      ],
+    });
+  });
+  // A plain link to /logout (or a bookmark) should not fail: explain and offer the button.
+  app.get('/logout', async (request, reply) =>
+    request.member
+      ? renderPage(request, reply, 'confirm-logout', { title: 'Log out?' })
+      : reply.redirect('/', 303),
+  );
+}

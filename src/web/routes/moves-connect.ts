@@ -1,0 +1,113 @@
+// Connect Moves: /connect/moves starts the web flow (the Moves PIN page) with a `state` bound to the session;
+// /moves_complete (the registered redirect URI) checks it, exchanges the code, links the account and queues
+// the first sync. A Moves account already linked to another member is refused with an explanation.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { enqueueSync } from '../../sync/enqueue.ts';
+import { sendMessagePage } from '../errors.ts';
+import { checkCallback, newState, type CallbackProblem } from '../oauth-state.ts';
+import { addFlash, PENDING_LOGIN_MAX_AGE_MS, requireMember } from '../session.ts';
+import { upstreamMessage, type WebUpstreams } from '../upstreams.ts';
+import { callbackQuery } from './openhumans-login.ts';
+
+const connectAgain = { href: '/connect/moves', label: 'Connect Moves again' };
+const dashboard = { href: '/dashboard', label: 'Go to your dashboard' };
+
+function connectProblemPage(request: FastifyRequest, reply: FastifyReply, problem: CallbackProblem) {
+  switch (problem) {
+    case 'denied':
+      return sendMessagePage(request, reply, {
+        status: 200,
+        title: 'Moves was not connected',
+        what: 'You chose not to give this project access to your Moves data, so nothing was connected.',
+        todo: 'If that was a mistake, connect again and approve the request in the Moves app.',
+        actions: [connectAgain, dashboard],
+      });
+    case 'upstream_error':
+      return sendMessagePage(request, reply, {
+        status: 400,
+        title: 'Moves reported a problem',
+        what: 'Moves sent you back with an error instead of an authorization.',
+        todo: 'Try connecting again. If it keeps failing, tell the operator.',
+        actions: [connectAgain, dashboard],
+      });
+    case 'no_session':
+      return sendMessagePage(request, reply, {
+        status: 400,
+        title: 'This Moves connection was started somewhere else',
+        what: 'This browser has no Moves connection in progress: it was started in another browser or tab, or it expired (after 30 minutes).',
+        todo: 'Start connecting Moves again from your dashboard in this browser.',
+        actions: [connectAgain, dashboard],
+      });
+    case 'state_mismatch':
+    case 'missing_code':
+      return sendMessagePage(request, reply, {
+        status: 400,
+        title: 'This Moves link is not valid',
+        what: 'The link that brought you here does not belong to the connection this browser started (it may be old, used already, or made by someone else), so it was ignored.',
+        todo: 'Start connecting Moves again from your dashboard.',
+        actions: [connectAgain, dashboard],
+      });
+  }
+}
+
+export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: WebUpstreams): void {
+  app.get('/connect/moves', { preHandler: requireMember }, async (request, reply) => {
+    const state = newState();
+    request.session.set('movesConnect', { state, startedAt: ctx.clock.now() });
+    return reply.redirect(up.moves.authorizeUrl({ state }), 303);
+  });
+
+  app.get('/moves_complete', async (request, reply) => {
+    const parsed = callbackQuery.safeParse(request.query);
+    if (!parsed.success) return connectProblemPage(request, reply, 'state_mismatch');
+    const member = request.member;
+    if (!member)
+      return sendMessagePage(request, reply, {
+        status: 401,
+        title: 'Please sign in first',
+        what: 'Moves sent you back to a browser that is not signed in to this project (perhaps a different browser than the one you started in, or your session ended), so the Moves account could not be connected.',
+        todo: 'Sign in with Open Humans in this browser, then connect Moves from your dashboard.',
+        actions: [{ href: '/login', label: 'Sign in with Open Humans' }],
+      });
+    const pending = request.session.get('movesConnect');
+    const checked = checkCallback(parsed.data, pending, ctx.clock.now(), PENDING_LOGIN_MAX_AGE_MS);
+    if (pending && (checked.ok || checked.problem !== 'state_mismatch'))
+      request.session.set('movesConnect', undefined);
+    if (!checked.ok) return connectProblemPage(request, reply, checked.problem);
+
+    let result: Awaited<ReturnType<WebUpstreams['connectMovesAccount']>>;
+    try {
+      const tokens = await up.moves.exchangeCode(checked.code);
+      result = await up.connectMovesAccount(ctx, member.id, tokens);
+    } catch (err) {
+      request.log.warn(
+        { err: { name: (err as Error).name, message: upstreamMessage(err) } },
+        'moves connect failed',
+      );
+      const retryable = (err as { retryable?: unknown }).retryable === true;
+      return sendMessagePage(request, reply, {
+        status: retryable ? 502 : 400,
+        title: retryable ? 'Moves is not answering' : 'Moves did not accept the connection',
+        what: `We could not complete the connection with Moves: ${upstreamMessage(err)}. A Moves authorization works only once and only for a short time.`,
+        todo: 'Connect Moves again from your dashboard.',
+        actions: [connectAgain, dashboard],
+      });
+    }
+    if (!result.ok)
+      return sendMessagePage(request, reply, {
+        status: 409,
+        title: 'This Moves account belongs to another member',
+        what: 'The Moves account you approved is already connected to a different Open Humans member of this project. One Moves account can feed only one Open Humans account, so it was not connected to yours.',
+        todo: 'If that other account is also yours, sign in with it and disconnect Moves there first. Otherwise approve with your own Moves account.',
+        actions: [connectAgain, dashboard],
+      });
+    await enqueueSync(ctx, member.id, 'connect');
+    addFlash(
+      request,
+      'info',
+      'Your Moves account is connected. The first import has started: watch it below.',
+    );
+    return reply.redirect('/dashboard', 303);
+  });
+}

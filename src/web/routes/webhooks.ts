@@ -1,0 +1,98 @@
+// Incoming webhooks. Both need the raw body for their signatures, skip CSRF (they are machine-to-machine and
+// authenticated by the signature), and answer garbage with a 4xx, never a 500.
+import { eq } from 'drizzle-orm';
+import { parse as parseLossless } from 'lossless-json';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { members, movesAccounts } from '../../db/schema.ts';
+import { enqueueSync } from '../../sync/enqueue.ts';
+import { forgetMember } from '../removal.ts';
+import type { WebUpstreams } from '../upstreams.ts';
+import { validMovesSignature, validOpenHumansSignature } from '../webhook-signatures.ts';
+
+const deauthBody = z.object({
+  project_member_id: z.string().regex(/^\d{1,20}$/),
+  erasure_requested: z.boolean().default(false),
+  timestamp: z.string().optional(),
+});
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Parses JSON losslessly: big integers stay as text (the Moves userId exceeds 2^53). */
+function parseJson(raw: Buffer): unknown {
+  try {
+    return parseLossless(raw.toString('utf8'), null, (digits) =>
+      /^-?\d+$/.test(digits) ? digits : Number(digits),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+const movesNotification = z.object({
+  userId: z.string().regex(/^\d{1,30}$/),
+  storylineUpdates: z.array(z.unknown()).optional(),
+});
+
+export async function registerWebhooks(
+  app: FastifyInstance,
+  ctx: AppContext,
+  up: WebUpstreams,
+): Promise<void> {
+  await app.register(async (hooks) => {
+    hooks.removeAllContentTypeParsers();
+    hooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_req, body, done) =>
+      done(null, body),
+    );
+
+    hooks.post('/webhooks/openhumans/deauth', async (request, reply) => {
+      const secret = ctx.config.openHumans.webhookSecret;
+      if (!secret) return reply.code(403).send({ error: 'webhook secret not configured' });
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      if (!validOpenHumansSignature(secret, raw, header(request.headers['x-openhumans-webhooks-signature'])))
+        return reply.code(401).send({ error: 'bad signature' });
+      const parsed = deauthBody.safeParse(parseJson(raw));
+      if (!parsed.success) return reply.code(400).send({ error: 'unexpected body' });
+      const [member] = await ctx.db
+        .select({ id: members.id })
+        .from(members)
+        .where(eq(members.ohMemberId, parsed.data.project_member_id));
+      if (!member) return reply.send({ status: 'unknown member' });
+      const report = await forgetMember(ctx, up, member.id, { erasure: parsed.data.erasure_requested });
+      request.log.info(
+        {
+          memberId: member.id,
+          erasure: parsed.data.erasure_requested,
+          filesDeleted: report.filesDeleted.length,
+        },
+        'member deauthorized on Open Humans: removed',
+      );
+      return reply.send({ status: 'removed' });
+    });
+
+    hooks.post('/webhooks/moves/notify', async (request, reply) => {
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const ok = validMovesSignature(
+        ctx.config.moves.clientSecret,
+        raw,
+        header(request.headers['x-moves-signature']),
+        header(request.headers['x-moves-timestamp']),
+        header(request.headers['x-moves-nonce']),
+      );
+      if (!ctx.config.moves.clientSecret || !ok) return reply.code(401).send({ error: 'bad signature' });
+      const parsed = movesNotification.safeParse(parseJson(raw));
+      if (!parsed.success) return reply.code(400).send({ error: 'unexpected body' });
+      const [account] = await ctx.db
+        .select({ memberId: movesAccounts.memberId, status: movesAccounts.status })
+        .from(movesAccounts)
+        .where(eq(movesAccounts.movesUserId, parsed.data.userId));
+      // Moves wants a 200 within 3 s; an unknown user is not an error on its side.
+      if (!account || account.status !== 'connected') return reply.send({ status: 'ignored' });
+      await enqueueSync(ctx, account.memberId, 'notification');
+      return reply.send({ status: 'queued' });
+    });
+  });
+}

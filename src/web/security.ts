@@ -1,0 +1,56 @@
+// Security headers and CSRF. The CSP needs no inline script: every script is a file under /static.
+// CSRF tokens are checked in preHandler (after the form body is parsed) on every form post.
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.ts';
+
+/** The origin of a tile URL template such as https://tile.example.org/{z}/{x}/{y}.png. */
+export function tileOrigin(template: string | undefined): string | undefined {
+  if (!template) return undefined;
+  const m = /^(https?:\/\/[^/{}]+)/.exec(template);
+  return m?.[1];
+}
+
+export function contentSecurityPolicy(ctx: AppContext): Record<string, string[] | null> {
+  const tiles = tileOrigin(ctx.config.mapTileUrl);
+  const https = ctx.config.appBaseUrl.startsWith('https://');
+  return {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:', ...(tiles ? [tiles] : [])],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    // On plain http (local sandbox) upgrading would break every same-origin request.
+    upgradeInsecureRequests: https ? [] : null,
+  };
+}
+
+export async function registerSecurity(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const https = ctx.config.appBaseUrl.startsWith('https://');
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(ctx) },
+    strictTransportSecurity: https ? { maxAge: 180 * 24 * 3600, includeSubDomains: false } : false,
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/secure-session',
+    getToken: (req) => csrfFromBody(req.body),
+  });
+}
+
+function csrfFromBody(body: unknown): string | undefined {
+  if (body && typeof body === 'object' && '_csrf' in body) {
+    const v = (body as { _csrf: unknown })._csrf;
+    return typeof v === 'string' ? v : undefined;
+  }
+  return undefined;
+}

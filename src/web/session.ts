@@ -1,0 +1,85 @@
+// Signed-in state lives in an encrypted cookie (@fastify/secure-session keyed with ctx.keys.session):
+// the member id, the pending OAuth states, the CSRF secret and one-shot flash messages. No tokens.
+import secureSession from '@fastify/secure-session';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { members } from '../db/schema.ts';
+
+export interface PendingOhLogin {
+  state: string;
+  verifier: string;
+  startedAt: number;
+}
+export interface PendingMovesConnect {
+  state: string;
+  startedAt: number;
+}
+export interface Flash {
+  kind: 'info' | 'error';
+  text: string;
+}
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    memberId: number;
+    ohLogin: PendingOhLogin;
+    movesConnect: PendingMovesConnect;
+    flash: Flash[];
+    _csrf: string;
+  }
+}
+
+export type MemberRow = typeof members.$inferSelect;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in member, loaded once per request (undefined when anonymous). */
+    member: MemberRow | undefined;
+  }
+}
+
+export const SESSION_COOKIE = 'ohmoves_session';
+/** A pending OAuth round trip older than this is treated as expired. */
+export const PENDING_LOGIN_MAX_AGE_MS = 30 * 60 * 1000;
+
+export async function registerSessions(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(secureSession, {
+    key: ctx.keys.session,
+    cookieName: SESSION_COOKIE,
+    expiry: 14 * 24 * 3600,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.config.appBaseUrl.startsWith('https://'),
+      maxAge: 14 * 24 * 3600,
+    },
+  });
+  app.decorateRequest('member', undefined);
+  app.addHook('preHandler', async (request) => {
+    const id = request.session.get('memberId');
+    if (typeof id !== 'number') return;
+    const [row] = await ctx.db.select().from(members).where(eq(members.id, id)).limit(1);
+    if (row) request.member = row;
+    else request.session.set('memberId', undefined); // the account was deleted meanwhile
+  });
+}
+
+export function addFlash(request: FastifyRequest, kind: Flash['kind'], text: string): void {
+  const list = request.session.get('flash') ?? [];
+  request.session.set('flash', [...list, { kind, text }].slice(-5));
+}
+
+export function takeFlash(request: FastifyRequest): Flash[] {
+  const list = request.session.get('flash') ?? [];
+  if (list.length) request.session.set('flash', undefined);
+  return list;
+}
+
+/** preHandler for member pages: anonymous visitors go to the start page with a note. */
+export async function requireMember(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.member) return;
+  addFlash(request, 'info', 'Please sign in with Open Humans first.');
+  await reply.redirect('/', 303);
+}

@@ -1,0 +1,52 @@
+// Server-rendered pages: eta templates under src/web/views through @fastify/view. `<%= %>` escapes; every
+// page gets the sandbox flag, the signed-in member, flash messages and a CSRF token for its forms.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { takeFlash } from './session.ts';
+
+export const VIEWS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
+
+export async function registerViews(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const eta = new Eta({ views: VIEWS_DIR, cache: process.env.NODE_ENV === 'production', autoEscape: true });
+  await app.register(view, {
+    engine: { eta },
+    root: VIEWS_DIR,
+    defaultContext: {
+      appName: 'Moves for Open Humans',
+      sandbox: ctx.config.sandbox,
+      activityPage: ctx.config.openHumans.activityPage,
+    },
+  });
+}
+
+export interface PageData {
+  title: string;
+  [k: string]: unknown;
+}
+
+/** Renders a page with the common data. `status` lets error pages share the layout. */
+export async function renderPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  data: PageData,
+  status = 200,
+): Promise<FastifyReply> {
+  let csrfToken = '';
+  try {
+    csrfToken = await reply.generateCsrf();
+  } catch {
+    // the session plugin failed for this request (e.g. an error page before the session loaded)
+  }
+  const html = await reply.server.view(template, {
+    ...data,
+    member: request.member,
+    flash: takeFlash(request),
+    csrfToken,
+  });
+  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+}

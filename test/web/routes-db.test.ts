@@ -1,0 +1,423 @@
+// Route tests on the database alone: pages, sessions, CSRF, the update cooldown, the admin gate, metrics and
+// the webhooks' signatures. Upstream calls are not needed for any of these.
+import crypto from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { members, movesAccounts, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
+import { buildWebApp } from '../../src/web/app.ts';
+import { createTestContext, type TestContext } from '../support/context.ts';
+import { insertMember, pageToken, sessionCookie, setCookie } from './support.ts';
+
+const WEBHOOK_SECRET = 'abcdefghijklmnop-webhook';
+const MOVES_SECRET = 'moves-client-secret-for-tests';
+const ADMIN_ID = '87654321';
+
+let ctx: TestContext;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  ctx = await createTestContext({
+    env: {
+      OH_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      MOVES_CLIENT_ID: 'moves-client',
+      MOVES_CLIENT_SECRET: MOVES_SECRET,
+      OH_CLIENT_ID: 'oh-client',
+      OH_CLIENT_SECRET: 'oh-secret',
+      ADMIN_MEMBER_IDS: ADMIN_ID,
+      MANUAL_UPDATE_COOLDOWN_MINUTES: '60',
+    },
+  });
+  app = await buildWebApp(ctx);
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await ctx?.close();
+});
+
+describe('pages', () => {
+  it('serves the start page with security headers and no inline script', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Sign in with Open Humans');
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("img-src 'self' data:");
+    expect(res.body).not.toMatch(/<script(?![^>]*\bsrc=)/);
+  });
+
+  it('keeps the original routes with and without a trailing slash', async () => {
+    for (const url of ['/dashboard', '/dashboard/', '/update_data', '/update_data/', '/remove_moves/']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(303);
+      expect(res.headers.location, url).toBe('/');
+    }
+  });
+
+  it('answers an unknown page with a 404 page, not a stack trace', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain('Page not found');
+  });
+
+  it('sets an HttpOnly, SameSite=Lax session cookie', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    const raw = String(res.headers['set-cookie']);
+    expect(raw).toMatch(/HttpOnly/i);
+    expect(raw).toMatch(/SameSite=Lax/i);
+  });
+
+  it('shows a signed-in member the connect step', async () => {
+    const m = await insertMember(ctx);
+    const res = await app.inject({
+      method: 'GET',
+      url: '/dashboard',
+      headers: { cookie: sessionCookie(app, { memberId: m.id }) },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Connect Moves');
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses a form post without a token (403)', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const cookie = sessionCookie(app, { memberId: m.id });
+    await pageToken(app, '/dashboard', cookie); // the session has a CSRF secret now
+    const res = await app.inject({ method: 'POST', url: '/update_data', headers: { cookie }, payload: {} });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('This form has expired');
+  });
+
+  it('refuses a form post with a wrong token (403) and accepts the right one', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/update_data',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(token.slice(0, -2) + 'xx')}`,
+    });
+    expect(bad.statusCode).toBe(403);
+    const good = await app.inject({
+      method: 'POST',
+      url: '/update_data',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(token)}`,
+    });
+    expect(good.statusCode).toBe(303);
+    expect(good.headers.location).toBe('/dashboard');
+  });
+
+  it('refuses a token from another session', async () => {
+    const a = await insertMember(ctx, { withMoves: true });
+    const b = await insertMember(ctx, { withMoves: true });
+    const { token } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: a.id }));
+    const { cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: b.id }));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/remove_moves',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(token)}`,
+    });
+    expect(res.statusCode).toBe(403);
+    const [still] = await ctx.db.select().from(movesAccounts).where(eq(movesAccounts.memberId, b.id));
+    expect(still).toBeDefined();
+  });
+});
+
+describe('update now', () => {
+  it('enforces the cooldown on the server and says when it is available again', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: '/update_data/',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `_csrf=${encodeURIComponent(token)}`,
+      });
+    const first = await post();
+    expect(first.statusCode).toBe(303);
+    const second = await post();
+    expect(second.statusCode).toBe(429);
+    expect(second.body).toMatch(/Available again in (60|59) min/);
+    const events = await ctx.db.select().from(syncEvents).where(eq(syncEvents.memberId, m.id));
+    expect(events.filter((e) => e.kind === 'queued')).toHaveLength(1);
+    const status = await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } });
+    const body = status.json();
+    expect(body.update.available).toBe(false);
+    expect(body.update.label).toMatch(/^Available again in (60|59) min$/);
+  });
+
+  it('allows an update once the cooldown has passed', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    await ctx.db
+      .insert(syncState)
+      .values({ memberId: m.id, lastManualRequestAt: new Date(Date.now() - 61 * 60_000) });
+    const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/update_data',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(token)}`,
+    });
+    expect(res.statusCode).toBe(303);
+  });
+
+  it('answers GET and anonymous posts without a 500', async () => {
+    const get = await app.inject({ method: 'GET', url: '/update_data' });
+    expect(get.statusCode).toBe(303);
+    const anon = await app.inject({ method: 'POST', url: '/update_data', payload: {} });
+    expect(anon.statusCode).toBe(403);
+  });
+});
+
+describe('status and pictures', () => {
+  it('reports progress in words and numbers', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    await ctx.db.insert(syncState).values({
+      memberId: m.id,
+      status: 'waiting_rate_limit',
+      weeksDone: 12,
+      weeksTotal: 40,
+      nextRunAt: new Date(Date.now() + 42_000),
+    });
+    const cookie = sessionCookie(app, { memberId: m.id });
+    const s = (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
+    expect(s.words).toMatch(/^Waiting 4[12] s for Moves' rate limit$/);
+    expect(s.percent).toBe(30);
+    expect(s.progressText).toBe('12 of 40 weeks fetched');
+    const anon = await app.inject({ method: 'GET', url: '/dashboard/status' });
+    expect(anon.statusCode).toBe(401);
+  });
+
+  it('builds the map from stored weeks and the calendar with steps per day', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const day = (date: string, steps: number) => ({
+      date,
+      summary: [{ activity: 'walking', group: 'walking', duration: 100, distance: 50, steps }],
+      segments: [
+        { type: 'place', place: { id: 1, name: 'Cafe', type: 'user', location: { lat: 52.5, lon: 13.4 } } },
+        {
+          type: 'move',
+          activities: [
+            {
+              activity: 'walking',
+              trackPoints: [
+                { lat: 52.5, lon: 13.4, time: 'x' },
+                { lat: 52.51, lon: 13.41, time: 'y' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const days = [day('20160613', 1200), day('20160614', 8000)];
+    await ctx.db.insert(storedWeeks).values({
+      memberId: m.id,
+      week: '2016-W24',
+      daysJson: JSON.stringify(days),
+      dayCount: 2,
+      firstDay: '20160613',
+      lastDay: '20160614',
+      bytes: 100,
+      complete: true,
+    });
+    const cookie = sessionCookie(app, { memberId: m.id });
+    const map = (await app.inject({ method: 'GET', url: '/dashboard/map.json', headers: { cookie } })).json();
+    expect(map.tracks).toHaveLength(2);
+    expect(map.places).toEqual([{ date: '20160613', name: 'Cafe', lat: 52.5, lon: 13.4 }]);
+    const hist = await app.inject({ method: 'GET', url: '/history', headers: { cookie } });
+    expect(hist.statusCode).toBe(200);
+    expect(hist.body).toContain('2016-06-14: 8,000 steps');
+    expect(hist.body).toContain('2 days with data, 9,200 steps');
+  });
+});
+
+describe('admin', () => {
+  it('is hidden from anonymous visitors and ordinary members', async () => {
+    expect((await app.inject({ method: 'GET', url: '/admin' })).statusCode).toBe(404);
+    const m = await insertMember(ctx);
+    const res = await app.inject({
+      method: 'GET',
+      url: '/admin',
+      headers: { cookie: sessionCookie(app, { memberId: m.id }) },
+    });
+    expect(res.statusCode).toBe(404);
+  });
+
+  it('shows members and queue depth to an admin, who can requeue a member', async () => {
+    const admin = await insertMember(ctx, { ohMemberId: ADMIN_ID });
+    const target = await insertMember(ctx, { withMoves: true });
+    const { token, cookie } = await pageToken(app, '/admin', sessionCookie(app, { memberId: admin.id }));
+    const page = await app.inject({ method: 'GET', url: '/admin', headers: { cookie } });
+    expect(page.body).toContain('Sync jobs waiting in the queue');
+    expect(page.body).toContain(`Requeue member ${target.id}`);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/admin/requeue',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(token)}&memberId=${target.id}`,
+    });
+    expect(res.statusCode).toBe(303);
+    const events = await ctx.db.select().from(syncEvents).where(eq(syncEvents.memberId, target.id));
+    expect(events.map((e) => e.details)).toContainEqual(expect.objectContaining({ reason: 'admin' }));
+  });
+
+  it('serves Prometheus metrics', async () => {
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('ohmoves_sync_jobs_total');
+  });
+});
+
+describe('webhooks', () => {
+  const ohSign = (body: string) =>
+    `sha1=${crypto.createHmac('sha1', WEBHOOK_SECRET).update(body).digest('hex')}`;
+  const movesSign = (body: string, ts: string, nonce: string) =>
+    crypto
+      .createHmac('sha1', MOVES_SECRET)
+      .update(body + ts + nonce)
+      .digest('base64');
+
+  it('verifies the documented Open Humans example signature', async () => {
+    const { validOpenHumansSignature } = await import('../../src/web/webhook-signatures.ts');
+    const body =
+      '{"project_member_id": "12345678", "erasure_requested": true, "timestamp": "2020-06-30T20:00:00.000000+00:00"}';
+    expect(
+      validOpenHumansSignature(
+        'abcdefghijklmnop',
+        Buffer.from(body),
+        'sha1=ebda5c0a38593a4350ad8401b7d8c8f1cd08ec67',
+      ),
+    ).toBe(true);
+  });
+
+  it('removes a member on a signed deauthorization and rejects bad signatures', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const body = `{"project_member_id": "${m.ohMemberId}", "erasure_requested": false, "timestamp": "2020-06-30T20:00:00.000000+00:00"}`;
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/webhooks/openhumans/deauth',
+      headers: { 'content-type': 'application/json', 'x-openhumans-webhooks-signature': ohSign(body + ' ') },
+      payload: body,
+    });
+    expect(bad.statusCode).toBe(401);
+    const missing = await app.inject({
+      method: 'POST',
+      url: '/webhooks/openhumans/deauth',
+      headers: { 'content-type': 'application/json' },
+      payload: body,
+    });
+    expect(missing.statusCode).toBe(401);
+    expect((await ctx.db.select().from(members).where(eq(members.id, m.id))).length).toBe(1);
+    const good = await app.inject({
+      method: 'POST',
+      url: '/webhooks/openhumans/deauth',
+      headers: { 'content-type': 'application/json', 'x-openhumans-webhooks-signature': ohSign(body) },
+      payload: body,
+    });
+    expect(good.statusCode).toBe(200);
+    expect((await ctx.db.select().from(members).where(eq(members.id, m.id))).length).toBe(0);
+  });
+
+  it('never answers garbage with a 500', async () => {
+    const garbage = [
+      '',
+      'not json',
+      '{"project_member_id": null}',
+      '\u0000\u0001',
+      '[1,2',
+      '{"a":'.repeat(50),
+    ];
+    for (const body of garbage) {
+      const oh = await app.inject({
+        method: 'POST',
+        url: '/webhooks/openhumans/deauth',
+        headers: { 'content-type': 'application/json', 'x-openhumans-webhooks-signature': ohSign(body) },
+        payload: body,
+      });
+      expect(oh.statusCode, body).toBeGreaterThanOrEqual(400);
+      expect(oh.statusCode, body).toBeLessThan(500);
+      const mv = await app.inject({
+        method: 'POST',
+        url: '/webhooks/moves/notify',
+        headers: {
+          'content-type': 'text/plain',
+          'x-moves-signature': movesSign(body, '1', 'n'),
+          'x-moves-timestamp': '1',
+          'x-moves-nonce': 'n',
+        },
+        payload: body,
+      });
+      expect(mv.statusCode, body).toBeGreaterThanOrEqual(400);
+      expect(mv.statusCode, body).toBeLessThan(500);
+    }
+    const sigGarbage = await app.inject({
+      method: 'POST',
+      url: '/webhooks/moves/notify',
+      headers: {
+        'content-type': 'application/json',
+        'x-moves-signature': '%%%',
+        'x-moves-timestamp': '1',
+        'x-moves-nonce': 'n',
+      },
+      payload: '{}',
+    });
+    expect(sigGarbage.statusCode).toBe(401);
+  });
+
+  it('queues a sync for the Moves user a signed notification names (id beyond 2^53)', async () => {
+    const movesUserId = '23138311640030064';
+    const m = await insertMember(ctx, { withMoves: true, movesUserId });
+    const body = `{"userId":${movesUserId},"storylineUpdates":[{"reason":"DataUpload","startTime":"20121213T072747Z","endTime":"20121212T234417-0200","lastSegmentType":"place","lastSegmentStartTime":"20121213T082747Z"}]}`;
+    const ts = '1390571569';
+    const nonce = 'abc123';
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/webhooks/moves/notify',
+      headers: {
+        'content-type': 'application/json',
+        'x-moves-signature': movesSign(body, ts, 'other'),
+        'x-moves-timestamp': ts,
+        'x-moves-nonce': nonce,
+      },
+      payload: body,
+    });
+    expect(bad.statusCode).toBe(401);
+    const good = await app.inject({
+      method: 'POST',
+      url: '/webhooks/moves/notify',
+      headers: {
+        'content-type': 'application/json',
+        'x-moves-signature': movesSign(body, ts, nonce),
+        'x-moves-timestamp': ts,
+        'x-moves-nonce': nonce,
+      },
+      payload: body,
+    });
+    expect(good.statusCode).toBe(200);
+    expect(good.json()).toEqual({ status: 'queued' });
+    const events = await ctx.db.select().from(syncEvents).where(eq(syncEvents.memberId, m.id));
+    expect(events.map((e) => e.details)).toContainEqual(expect.objectContaining({ reason: 'notification' }));
+    // A neighbouring id that a lossy parse would confuse with this one is not matched.
+    const other = body.replace(movesUserId, '23138311640030065');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhooks/moves/notify',
+      headers: {
+        'content-type': 'application/json',
+        'x-moves-signature': movesSign(other, ts, nonce),
+        'x-moves-timestamp': ts,
+        'x-moves-nonce': nonce,
+      },
+      payload: other,
+    });
+    expect(res.json()).toEqual({ status: 'ignored' });
+  });
+});
+
+void setCookie;
