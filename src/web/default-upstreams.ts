@@ -1,23 +1,15 @@
-// The upstream clients the app uses by default: the ones the context carries (src/openhumans, src/moves)
-// and the accounts module. Until they exist, every call explains that the clients are missing.
+// The upstream clients the app uses by default: the ones on the context (src/openhumans, src/moves) and the
+// accounts module. Tests and the sandbox use these too, pointed at the emulators through the config.
+import { connectMovesAccount, getOhAccessToken, upsertMemberFromLogin } from '../accounts/index.ts';
 import type { AppContext } from '../context.ts';
 import type { WebUpstreams } from './upstreams.ts';
 
-export function defaultUpstreams(_ctx: AppContext): WebUpstreams {
-  const missing = () => {
-    throw new Error('the Open Humans and Moves clients are not available in this build');
-  };
+export function defaultUpstreams(ctx: AppContext): WebUpstreams {
   return {
-    openHumans: {
-      authorizeUrl: missing,
-      exchangeCode: missing,
-      exchangeMember: missing,
-      deleteFile: missing,
-      removeMember: missing,
-    },
-    moves: { authorizeUrl: missing, exchangeCode: missing },
-    upsertMemberFromLogin: missing,
-    connectMovesAccount: missing,
-    getOhAccessToken: missing,
+    openHumans: ctx.openHumans,
+    moves: ctx.moves,
+    upsertMemberFromLogin: (c, p) => upsertMemberFromLogin(c, p),
+    connectMovesAccount: (c, memberId, tokens) => connectMovesAccount(c, memberId, tokens),
+    getOhAccessToken: (c, memberId) => getOhAccessToken(c, memberId),
   };
 }

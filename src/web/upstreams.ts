@@ -2,34 +2,13 @@
 // Routes reach Open Humans and Moves only through this interface, so the app can be built before and
 // independently of the concrete clients, and tests can point it at the emulators.
 import type { AppContext } from '../context.ts';
+import type { MovesTokens } from '../moves/client.ts';
+import type { OhMember, OhTokens } from '../openhumans/client.ts';
+import { AuthRefusedError, UpstreamError } from '../upstream/errors.ts';
 
-export interface OhTokensLike {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: Date;
-  scope: string;
-}
-export interface OhFileLike {
-  id: number;
-  basename: string;
-  created: string;
-  downloadUrl: string;
-  metadata: { description?: string; tags?: string[]; [k: string]: unknown };
-  source: string;
-}
-export interface OhMemberLike {
-  projectMemberId: string;
-  username?: string;
-  created: string;
-  files: OhFileLike[];
-}
-export interface MovesTokensLike {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: Date;
-  issuedAt: Date;
-  userId: string;
-}
+export type OhTokensLike = OhTokens;
+export type OhMemberLike = OhMember;
+export type MovesTokensLike = MovesTokens;
 
 export interface WebUpstreams {
   openHumans: {
@@ -60,12 +39,11 @@ export interface WebUpstreams {
 
 /** An upstream refused our tokens (revoked, member left): the member must authorize again. */
 export function isAuthRefused(err: unknown): boolean {
-  return err instanceof Error && err.name === 'AuthRefusedError';
+  return err instanceof AuthRefusedError;
 }
 
 /** A plain-words message from an UpstreamError, or a generic one; never a stack or a secret. */
 export function upstreamMessage(err: unknown): string {
-  if (err instanceof Error && /Error$/.test(err.name) && 'service' in err && typeof err.message === 'string')
-    return err.message;
+  if (err instanceof UpstreamError) return err.message.replace(/[.\s]+$/, '');
   return 'the service did not answer as expected';
 }
