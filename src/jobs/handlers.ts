@@ -1,4 +1,29 @@
-// Which function handles which queue. The sync engine registers its job here.
+// Which function handles which queue.
+import type PgBoss from 'pg-boss';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { runSchedulerPass } from '../sync/scheduler-pass.ts';
+import { runSyncJob } from '../sync/sync-job.ts';
+import { QUEUES } from './queues.ts';
 import type { HandlerMap } from './worker.ts';
 
-export const jobHandlers: HandlerMap = {};
+const syncJobData = z.object({
+  memberId: z.number().int().positive(),
+  reason: z.enum(['connect', 'manual', 'scheduler', 'requeue', 'import', 'notification', 'admin']),
+  failedRuns: z.number().int().nonnegative().optional(),
+});
+
+export async function handleSyncMember(ctx: AppContext, job: PgBoss.Job<unknown>) {
+  const data = syncJobData.safeParse(job.data);
+  if (!data.success) {
+    // A malformed job can never succeed: log and drop it rather than retry forever.
+    ctx.logger.error({ jobId: job.id, issues: data.error.issues }, 'dropping a malformed sync job');
+    return { outcome: 'invalid' };
+  }
+  return runSyncJob(ctx, data.data);
+}
+
+export const jobHandlers: HandlerMap = {
+  [QUEUES.syncMember]: handleSyncMember,
+  [QUEUES.schedulerPass]: (ctx) => runSchedulerPass(ctx),
+};

@@ -33,15 +33,23 @@ export class ShutdownError extends Error {
   }
 }
 
+export interface MovesAccess {
+  accessToken: string;
+  issuedAt: Date;
+}
+
 export class BudgetedMoves {
   /** Requests sent in this job (for events and tests). */
   requests = 0;
+  private refreshed = false;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly memberId: number,
     private readonly account: BudgetAccount,
-    private readonly accessToken: string,
+    private accessToken: string,
+    /** Gets a new token after Moves refused `rejected` (401); throws AuthRefusedError when it cannot. */
+    private readonly renew: (rejected: string) => Promise<MovesAccess>,
   ) {}
 
   profile(): Promise<MovesProfile> {
@@ -100,6 +108,14 @@ export class BudgetedMoves {
             err.rate && err.rate.hourRemaining <= 0 ? 'hour' : 'minute',
             true,
           );
+        }
+        if (err instanceof AuthRefusedError && err.status === 401 && !this.refreshed) {
+          // An access token can be revoked before it expires: one refresh, then a refusal is final.
+          this.refreshed = true;
+          const next = await this.renew(this.accessToken);
+          this.accessToken = next.accessToken;
+          this.account.tokenIssuedAt = next.issuedAt;
+          continue;
         }
         if (err instanceof AuthRefusedError || !isRetryable(err) || attempt >= QUICK_RETRIES) throw err;
         ctx.logger.info({ memberId: this.memberId, err, attempt }, 'Moves call failed; retrying');

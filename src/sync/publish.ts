@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { publishedFiles } from '../db/schema.ts';
+import { AuthRefusedError } from '../upstream/errors.ts';
 import { assembleDaysArray } from './file-assembly.ts';
 import { storedRange, streamWeekArrays } from './week-store.ts';
 import { isoDate } from './weeks.ts';
@@ -47,7 +48,8 @@ export async function currentPublishedFile(ctx: AppContext, memberId: number) {
 export async function publishStoryline(
   ctx: AppContext,
   memberId: number,
-  ohAccessToken: () => Promise<string>,
+  /** The member's Open Humans token; with `rejected`, a refreshed one after a 401. */
+  ohAccessToken: (rejected?: string) => Promise<string>,
 ): Promise<PublishResult> {
   const range = await storedRange(ctx, memberId);
   if (range.dayCount === 0 || !range.firstDay || !range.lastDay)
@@ -60,7 +62,7 @@ export async function publishStoryline(
   }
 
   await updateSyncState(ctx, memberId, { status: 'uploading' });
-  const token = await ohAccessToken();
+  let token = await ohAccessToken();
   const metadata = {
     description: STORYLINE_DESCRIPTION,
     tags: STORYLINE_TAGS,
@@ -69,12 +71,22 @@ export async function publishStoryline(
     end_date: isoDate(range.lastDay),
     md5,
   };
-  const uploaded = await ctx.openHumans.uploadFile(token, {
-    filename: STORYLINE_FILENAME,
-    metadata,
-    size,
-    body: () => fileStream(ctx, memberId),
-  });
+  const upload = (t: string) =>
+    ctx.openHumans.uploadFile(t, {
+      filename: STORYLINE_FILENAME,
+      metadata,
+      size,
+      body: () => fileStream(ctx, memberId),
+    });
+  let uploaded: { id: number; size: number };
+  try {
+    uploaded = await upload(token);
+  } catch (err) {
+    // An access token revoked early: one refresh, then a refusal is final (needs re-authorization).
+    if (!(err instanceof AuthRefusedError) || err.status !== 401) throw err;
+    token = await ohAccessToken(token);
+    uploaded = await upload(token);
+  }
   ctx.metrics.bytesPublished.inc(size);
 
   // The new file is confirmed: it becomes current, the previous one is queued for removal.

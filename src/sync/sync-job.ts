@@ -1,0 +1,293 @@
+// The sync job for one member (pg-boss stately + singletonKey = member id, so never two at once):
+// seed from the existing Open Humans file if nothing is stored, find edited days, fetch the planned weeks under
+// the shared rate budget, publish, and keep the sync state current for the dashboard throughout.
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { members, movesAccounts, syncState } from '../db/schema.ts';
+import { getMovesAccessToken, getOhAccessToken } from '../accounts/index.ts';
+import { AuthRefusedError, SERVICE_NAMES, UpstreamError } from '../upstream/errors.ts';
+import { MAX_FAILED_RUNS, requeueDelayMs } from './backoff.ts';
+import { BudgetSpentError, BudgetedMoves, ShutdownError } from './budgeted-moves.ts';
+import { findEditedWeeks } from './edits.ts';
+import { enqueueSync, type SyncJobData } from './enqueue.ts';
+import { planSync } from './plan.ts';
+import { PUBLISH_EVERY_WEEKS, publishStoryline } from './publish.ts';
+import { pruneBudget } from './rate-budget.ts';
+import { seedFromOpenHumans } from './seed.ts';
+import { recordEvent, updateSyncState } from './sync-state.ts';
+import { listStoredWeeks, markWeeksStale, saveWeek } from './week-store.ts';
+import { isValidZone, isWeekComplete, today } from './weeks.ts';
+
+export type SyncOutcome =
+  'completed' | 'rate_limited' | 'needs_reauth' | 'retry_later' | 'failed' | 'shutdown' | 'skipped';
+
+export interface SyncResult {
+  outcome: SyncOutcome;
+  weeksFetched: number;
+  movesRequests: number;
+  published: boolean;
+  nextRunAt?: Date;
+}
+
+export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<SyncResult> {
+  const { memberId } = data;
+  const log = ctx.logger.child({ memberId, job: 'sync' });
+  const startedAt = ctx.clock.date();
+  const result: SyncResult = { outcome: 'completed', weeksFetched: 0, movesRequests: 0, published: false };
+  const done = (outcome: SyncOutcome) => {
+    result.outcome = outcome;
+    ctx.metrics.syncJobs.inc({ outcome });
+    return result;
+  };
+
+  const [row] = await ctx.db
+    .select({ member: members, account: movesAccounts, state: syncState })
+    .from(members)
+    .leftJoin(movesAccounts, eq(movesAccounts.memberId, members.id))
+    .leftJoin(syncState, eq(syncState.memberId, members.id))
+    .where(eq(members.id, memberId));
+  if (!row?.account) {
+    log.info('no connected Moves account: nothing to sync');
+    if (row) await updateSyncState(ctx, memberId, { status: 'idle', nextRunAt: null });
+    return done('skipped');
+  }
+  if (row.account.status === 'needs_reauth' || row.member.ohNeedsReauth) {
+    await markNeedsReauth(ctx, memberId, row.member.ohNeedsReauth ? 'openhumans' : 'moves');
+    return done('needs_reauth');
+  }
+  const previousStart = row.state?.lastSyncStartedAt ?? null;
+  let moves: BudgetedMoves | undefined;
+  const ohToken = (rejected?: string) => getOhAccessToken(ctx, memberId, rejected ? { rejected } : {});
+  const publish = async () => {
+    const r = await publishStoryline(ctx, memberId, ohToken);
+    if (r.published) result.published = true;
+    return r;
+  };
+
+  try {
+    await updateSyncState(ctx, memberId, { status: 'running', nextRunAt: null });
+    await pruneBudget(ctx);
+    const token = await getMovesAccessToken(ctx, memberId);
+    moves = new BudgetedMoves(
+      ctx,
+      memberId,
+      { movesUserId: row.account.movesUserId, tokenIssuedAt: token.issuedAt },
+      token.accessToken,
+      (rejected) => getMovesAccessToken(ctx, memberId, { rejected }),
+    );
+
+    const profile = await moves.profile();
+    const zone = isValidZone(profile.timeZone) ? profile.timeZone : 'UTC';
+    await ctx.db
+      .update(movesAccounts)
+      .set({ firstDate: profile.firstDate, timeZone: zone })
+      .where(eq(movesAccounts.memberId, memberId));
+
+    let stored = await listStoredWeeks(ctx, memberId);
+    let editsSince = previousStart;
+    if (stored.length === 0) {
+      const seed = await seedFromOpenHumans(ctx, memberId, await ohToken(), { timeZone: zone });
+      if (seed.seeded) {
+        stored = await listStoredWeeks(ctx, memberId);
+        // Days edited after the original app wrote its file must be fetched again.
+        editsSince = seed.fileCreated ?? null;
+      }
+    }
+
+    // Edited days: only once this scan has finished may the next sync look for edits from this run's start.
+    const now = ctx.clock.date();
+    const completeWeeks = stored.filter((s) => s.complete).map((s) => s.week);
+    if (editsSince && completeWeeks.length > 0) {
+      const edited = await findEditedWeeks(moves, {
+        completeWeeks,
+        since: editsSince,
+        firstDate: profile.firstDate,
+        today: today(now, zone),
+      });
+      await markWeeksStale(ctx, memberId, edited);
+      if (edited.length)
+        await recordEvent(ctx, memberId, 'edits_found', `${edited.length} past weeks changed in Moves`, {
+          weeks: edited,
+        });
+      stored = await listStoredWeeks(ctx, memberId);
+    }
+    await updateSyncState(ctx, memberId, { lastSyncStartedAt: startedAt });
+
+    const plan = planSync({ firstDate: profile.firstDate, timeZone: zone, now, stored });
+    let weeksDone = plan.allWeeks.length - plan.weeks.length;
+    await updateSyncState(ctx, memberId, { weeksDone, weeksTotal: plan.allWeeks.length });
+    let unpublished = row.state?.unpublishedWeeks ?? 0;
+
+    for (const week of plan.weeks) {
+      if (ctx.shutdownSignal.aborted) throw new ShutdownError();
+      const res = await moves.week(week);
+      const changed = await saveWeek(ctx, memberId, {
+        week,
+        daysJson: res.daysJson,
+        dates: res.dates,
+        complete: isWeekComplete(week, ctx.clock.date(), zone),
+        source: 'moves',
+      });
+      result.weeksFetched++;
+      if (changed) unpublished++;
+      weeksDone++;
+      await updateSyncState(ctx, memberId, { weeksDone, unpublishedWeeks: unpublished });
+      if (unpublished >= PUBLISH_EVERY_WEEKS) {
+        await publish();
+        unpublished = 0;
+        await updateSyncState(ctx, memberId, { status: 'running' });
+      }
+    }
+
+    await publish();
+    const finishedAt = ctx.clock.date();
+    await updateSyncState(ctx, memberId, {
+      status: 'up_to_date',
+      lastSuccessAt: finishedAt,
+      lastError: null,
+      nextRunAt: null,
+      weeksDone: plan.allWeeks.length,
+    });
+    await recordEvent(ctx, memberId, 'completed', describeCompletion(result), {
+      weeksFetched: result.weeksFetched,
+      movesRequests: moves.requests,
+    });
+    result.movesRequests = moves.requests;
+    return done('completed');
+  } catch (err) {
+    result.movesRequests = moves?.requests ?? 0;
+    return handleFailure(ctx, data, err, result, publish).then(done);
+  }
+}
+
+async function handleFailure(
+  ctx: AppContext,
+  data: SyncJobData,
+  err: unknown,
+  result: SyncResult,
+  publish: () => Promise<unknown>,
+): Promise<SyncOutcome> {
+  const { memberId } = data;
+  const log = ctx.logger.child({ memberId, job: 'sync' });
+
+  if (err instanceof BudgetSpentError) {
+    // Checkpoint: the fetched weeks are stored; publish them, then come back exactly at the reset.
+    ctx.metrics.rateLimitWaits.inc();
+    const checkpoint = await safely(ctx, memberId, publish);
+    if (checkpoint === 'needs_reauth') return 'needs_reauth';
+    await updateSyncState(ctx, memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
+    await recordEvent(ctx, memberId, 'rate_limited', err.message, {
+      resetAt: err.resetAt.toISOString(),
+      window: err.window,
+      after429: err.after429,
+      weeksFetched: result.weeksFetched,
+    });
+    await enqueueSync(ctx, memberId, 'requeue', { startAfter: err.resetAt });
+    await updateSyncState(ctx, memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
+    result.nextRunAt = err.resetAt;
+    return 'rate_limited';
+  }
+
+  if (err instanceof ShutdownError) {
+    // Stored weeks are the checkpoint; the next worker publishes. Leave quickly.
+    await recordEvent(ctx, memberId, 'paused', err.message);
+    await enqueueSync(ctx, memberId, 'requeue');
+    return 'shutdown';
+  }
+
+  if (err instanceof AuthRefusedError) {
+    await markNeedsReauth(ctx, memberId, err.service);
+    return 'needs_reauth';
+  }
+
+  const words = plainWords(err);
+  if (err instanceof UpstreamError && err.retryable) {
+    const failedRuns = (data.failedRuns ?? 0) + 1;
+    // Moves failed: publish what was fetched. Open Humans failed: the upload itself is what must wait.
+    if (err.service === 'moves') await safely(ctx, memberId, publish);
+    if (failedRuns > MAX_FAILED_RUNS) {
+      await updateSyncState(ctx, memberId, {
+        status: 'error',
+        lastError: `${words} Stopped retrying after ${MAX_FAILED_RUNS} attempts; the next scheduled update tries again.`,
+        lastErrorAt: ctx.clock.date(),
+        nextRunAt: null,
+      });
+      await recordEvent(ctx, memberId, 'error', words, { failedRuns, gaveUp: true });
+      return 'failed';
+    }
+    // Scaled like the rate windows, so benchmarks and tests on a fast clock back off proportionally.
+    const startAfter = new Date(ctx.clock.now() + requeueDelayMs(failedRuns) / ctx.config.moves.timeScale);
+    await updateSyncState(ctx, memberId, {
+      status: 'error',
+      lastError: `${words} Trying again at ${startAfter.toISOString()}.`,
+      lastErrorAt: ctx.clock.date(),
+    });
+    await recordEvent(ctx, memberId, 'error', words, { failedRuns, retryAt: startAfter.toISOString() });
+    await enqueueSync(ctx, memberId, 'requeue', { startAfter, failedRuns });
+    await updateSyncState(ctx, memberId, { status: 'error', nextRunAt: startAfter });
+    result.nextRunAt = startAfter;
+    return 'retry_later';
+  }
+
+  // A defect (not an upstream condition): record it in plain words and let pg-boss retry with its backoff.
+  log.error({ err }, 'sync failed');
+  await updateSyncState(ctx, memberId, {
+    status: 'error',
+    lastError: `The update failed unexpectedly: ${words}`,
+    lastErrorAt: ctx.clock.date(),
+  });
+  await recordEvent(ctx, memberId, 'error', `The update failed unexpectedly: ${words}`);
+  ctx.metrics.syncJobs.inc({ outcome: 'failed' });
+  throw err;
+}
+
+/** Runs a checkpoint publish; its own failure is recorded and never hides the original reason. */
+async function safely(
+  ctx: AppContext,
+  memberId: number,
+  fn: () => Promise<unknown>,
+): Promise<'ok' | 'failed' | 'needs_reauth'> {
+  try {
+    await fn();
+    return 'ok';
+  } catch (err) {
+    if (err instanceof AuthRefusedError) {
+      await markNeedsReauth(ctx, memberId, err.service);
+      return 'needs_reauth';
+    }
+    ctx.logger.warn({ err, memberId }, 'checkpoint upload failed');
+    await recordEvent(ctx, memberId, 'error', `Uploading to Open Humans failed: ${plainWords(err)}`);
+    return 'failed';
+  }
+}
+
+async function markNeedsReauth(ctx: AppContext, memberId: number, service: 'moves' | 'openhumans') {
+  const name = SERVICE_NAMES[service];
+  if (service === 'moves')
+    await ctx.db
+      .update(movesAccounts)
+      .set({ status: 'needs_reauth' })
+      .where(eq(movesAccounts.memberId, memberId));
+  else await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, memberId));
+  const message =
+    service === 'moves'
+      ? `${name} no longer accepts our access: connect your Moves account again to resume updates.`
+      : `${name} no longer accepts our access: sign in again to resume updates.`;
+  await updateSyncState(ctx, memberId, {
+    status: 'needs_reauth',
+    lastError: message,
+    lastErrorAt: ctx.clock.date(),
+    nextRunAt: null,
+  });
+  await recordEvent(ctx, memberId, 'needs_reauth', message, { service });
+}
+
+function plainWords(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return /[.!?]$/.test(m) ? m : `${m}.`;
+}
+
+function describeCompletion(r: SyncResult): string {
+  const fetched = r.weeksFetched === 1 ? '1 week' : `${r.weeksFetched} weeks`;
+  return `Up to date: fetched ${fetched}${r.published ? ' and uploaded the file' : ', file unchanged'}`;
+}

@@ -1,0 +1,172 @@
+// Test plumbing for the sync engine: both emulators in-process on random ports, an app context pointed at them,
+// and members created the real way (emulator approval → code exchange → src/accounts).
+import { startMovesEmulator, type RunningMovesEmulator } from '../../emulators/moves/index.ts';
+import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
+import { upsertMemberFromLogin } from '../../src/accounts/members.ts';
+import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
+import { createTestContext, type TestContext } from '../support/context.ts';
+import type { StoreKind } from '../support/database.ts';
+import { runSyncJob, type SyncResult } from '../../src/sync/sync-job.ts';
+
+export const APP_BASE = 'http://127.0.0.1:9';
+const MOVES_CLIENT = { client_id: 'sync-moves-client', client_secret: 'sync-moves-secret' };
+const OH_CLIENT = { client_id: 'sync-oh-client', client_secret: 'sync-oh-secret' };
+
+export interface Upstreams {
+  moves: RunningMovesEmulator;
+  oh: RunningOpenHumansEmulator;
+  timeScale: number;
+  close(): Promise<void>;
+}
+
+export async function startUpstreams(
+  opts: { timeScale?: number; minuteLimit?: number; hourLimit?: number; rateScope?: 'user' | 'app' } = {},
+): Promise<Upstreams> {
+  const timeScale = opts.timeScale ?? 1;
+  const moves = await startMovesEmulator({
+    timeScale,
+    minuteLimit: opts.minuteLimit ?? 10_000,
+    hourLimit: opts.hourLimit ?? 100_000,
+    rateScope: opts.rateScope ?? 'user',
+  });
+  moves.registerClient({ ...MOVES_CLIENT, redirect_uris: [`${APP_BASE}/moves_complete`] });
+  const oh = await startOpenHumansEmulator({ timeScale });
+  oh.createProject({ ...OH_CLIENT, redirect_uri: `${APP_BASE}/complete` });
+  return {
+    moves,
+    oh,
+    timeScale,
+    async close() {
+      await moves.close();
+      await oh.close();
+    },
+  };
+}
+
+export async function createSyncContext(
+  up: Upstreams,
+  store: StoreKind,
+  env: Record<string, string> = {},
+  database?: TestContext['testDatabase'],
+): Promise<TestContext> {
+  void database;
+  return createTestContext({
+    store,
+    env: {
+      APP_BASE_URL: APP_BASE,
+      OH_BASE_URL: up.oh.url,
+      OH_CLIENT_ID: OH_CLIENT.client_id,
+      OH_CLIENT_SECRET: OH_CLIENT.client_secret,
+      MOVES_API_BASE: up.moves.url,
+      MOVES_CLIENT_ID: MOVES_CLIENT.client_id,
+      MOVES_CLIENT_SECRET: MOVES_CLIENT.client_secret,
+      MOVES_TIME_SCALE: String(up.timeScale),
+      MOVES_MINUTE_LIMIT: '10000',
+      MOVES_HOUR_LIMIT: '100000',
+      MOVES_RATE_SCOPE: 'user',
+      ...env,
+    },
+  });
+}
+
+export async function postJson<T = unknown>(url: string, body: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url} → ${res.status}: ${text}`);
+  // Moves user ids exceed 2^53: keep them as text.
+  return JSON.parse(text.replace(/"(userId|user_id)":(\d+)/g, '"$1":"$2"')) as T;
+}
+
+export interface TestMember {
+  memberId: number;
+  ohMemberId: string;
+  movesUserId: string;
+}
+
+/** An Open Humans member who signed in and connected a (new) Moves user, all through the real flows. */
+export async function addMember(
+  ctx: TestContext,
+  up: Upstreams,
+  user: { firstDate: string; timeZone: string; seed?: number },
+  existingOhMemberId?: string,
+): Promise<TestMember> {
+  const ohMemberId = existingOhMemberId ?? up.oh.createMember().project_member_id;
+  const { code: ohCode } = await postJson<{ code: string }>(
+    `${up.oh.url}/_control/members/${ohMemberId}/authorize`,
+    { client_id: OH_CLIENT.client_id },
+  );
+  const ohTokens = await ctx.openHumans.exchangeCode(ohCode);
+  const member = await ctx.openHumans.exchangeMember(ohTokens.accessToken);
+  const { memberId } = await upsertMemberFromLogin(ctx, { member, tokens: ohTokens });
+
+  const { userId } = up.moves.createUser(user);
+  const { code } = await postJson<{ code: string }>(`${up.moves.url}/_control/users/${userId}/authorize`, {
+    client_id: MOVES_CLIENT.client_id,
+    scope: 'activity location',
+    redirect_uri: `${APP_BASE}/moves_complete`,
+  });
+  const movesTokens = await ctx.moves.exchangeCode(code);
+  const linked = await connectMovesAccount(ctx, memberId, movesTokens);
+  if (!linked.ok) throw new Error(`could not link the Moves account: ${linked.reason}`);
+  return { memberId, ohMemberId, movesUserId: userId };
+}
+
+export interface MovesStats {
+  requests: number;
+  byRoute: Record<string, Record<string, number>>;
+  rateLimited: number;
+}
+
+export async function movesStats(up: Upstreams): Promise<MovesStats> {
+  return (await fetch(`${up.moves.url}/_control/stats`)).json() as Promise<MovesStats>;
+}
+
+/** Week requests the emulator answered (the sync's only period-path calls: storyline weeks), by status. */
+export function storylineCount(s: MovesStats, status = '200'): number {
+  return s.byRoute['GET /api/1.1/user/:kind/daily/:period']?.[status] ?? 0;
+}
+
+export interface OhFileInfo {
+  id: number;
+  basename: string;
+  size: number;
+  md5: string;
+  metadata: Record<string, unknown>;
+  incomplete: boolean;
+}
+
+export async function ohFiles(up: Upstreams, ohMemberId: string): Promise<OhFileInfo[]> {
+  const res = await fetch(`${up.oh.url}/_control/members/${ohMemberId}/files`);
+  const body = (await res.json()) as OhFileInfo[] | { files: OhFileInfo[] };
+  // Uploads that never completed (a failed PUT or complete step) are not visible to anyone: leave them out.
+  return (Array.isArray(body) ? body : body.files).filter((f) => !f.incomplete);
+}
+
+/** Requests to the Moves API proper (the control API excluded). */
+export function apiRequests(s: MovesStats): number {
+  let n = 0;
+  for (const [route, byStatus] of Object.entries(s.byRoute))
+    if (!route.includes('/_control')) for (const c of Object.values(byStatus)) n += c;
+  return n;
+}
+
+/** Runs sync jobs for a member, following requeues in-process, until one completes or stops for good. */
+export async function syncUntilDone(
+  ctx: TestContext,
+  memberId: number,
+  maxRuns = 50,
+): Promise<{ runs: SyncResult[] }> {
+  const runs: SyncResult[] = [];
+  for (let i = 0; i < maxRuns; i++) {
+    const r = await runSyncJob(ctx, { memberId, reason: i === 0 ? 'manual' : 'requeue' });
+    runs.push(r);
+    if (r.outcome !== 'rate_limited' && r.outcome !== 'retry_later') return { runs };
+    const wait = (r.nextRunAt?.getTime() ?? ctx.clock.now()) - ctx.clock.now();
+    if (wait > 0) await new Promise((res) => setTimeout(res, wait + 5));
+  }
+  throw new Error(`no completion after ${maxRuns} runs`);
+}
