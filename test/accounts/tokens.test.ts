@@ -140,6 +140,55 @@ describe.each(storeKinds())('accounts on %s', (store) => {
     expect((await ctx.openHumans.exchangeMember(latest)).projectMemberId).toBe(ohId);
   });
 
+  it('a refresh refused because another process just rotated the token waits for and uses its tokens', async () => {
+    const { memberId, ohId } = await ohLogin();
+    const row = await storedOh(memberId);
+    // "Another process" refreshes first and stores its new pair a moment later.
+    const winner = await ctx.openHumans.refresh(ctx.cipher.decrypt(row.ohRefreshToken));
+    const store = new Promise((r) => setTimeout(r, 100)).then(() =>
+      ctx2.db
+        .update(members)
+        .set({
+          ohAccessToken: ctx2.cipher.encrypt(winner.accessToken),
+          ohRefreshToken: ctx2.cipher.encrypt(winner.refreshToken),
+          ohTokenExpiresAt: winner.expiresAt,
+        })
+        .where(eq(members.id, memberId)),
+    );
+    const token = await getOhAccessToken(ctx, memberId);
+    await store;
+    expect(token).toBe(winner.accessToken);
+    expect((await storedOh(memberId)).ohNeedsReauth).toBe(false);
+    expect((await ctx.openHumans.exchangeMember(token)).projectMemberId).toBe(ohId);
+  });
+
+  it('a refresh that loses the compare-and-swap uses the tokens stored by the winner', async () => {
+    const { memberId, ohId } = await ohLogin();
+    // The winner holds a separate valid pair (a fresh sign-in) and stores it while our refresh is in flight.
+    const winner = await ctx.openHumans.exchangeCode(await ohCode(oh.url, ohId));
+    const real = ctx.openHumans;
+    const delayed = Object.create(real) as typeof real;
+    delayed.refresh = async (refreshToken: string) => {
+      const ours = await real.refresh(refreshToken);
+      await ctx.db
+        .update(members)
+        .set({
+          ohAccessToken: ctx.cipher.encrypt(winner.accessToken),
+          ohRefreshToken: ctx.cipher.encrypt(winner.refreshToken),
+          ohTokenExpiresAt: winner.expiresAt,
+        })
+        .where(eq(members.id, memberId));
+      return ours;
+    };
+    ctx.openHumans = delayed;
+    try {
+      expect(await getOhAccessToken(ctx, memberId)).toBe(winner.accessToken);
+    } finally {
+      ctx.openHumans = real;
+    }
+    expect(ctx.cipher.decrypt((await storedOh(memberId)).ohRefreshToken)).toBe(winner.refreshToken);
+  });
+
   it('keeps a working Moves token when two contexts refresh at once, and records when it was issued', async () => {
     const { memberId } = await ohLogin();
     const { movesUserId, tokens } = await movesLogin();
