@@ -36,10 +36,13 @@ function serviceCommand(summary: string, roles: Roles, withSandbox = false): Com
       let config = readConfig();
       const logger = createLogger(config.logLevel);
       // The sandbox's emulators start before the context: its clients are built from their URLs and credentials.
-      const sandbox = withSandbox && config.sandbox ? await startSandbox(config, sandboxOptions(logger)) : undefined;
+      const sandbox =
+        withSandbox && config.sandbox ? await startSandbox(config, sandboxOptions(logger)) : undefined;
       if (sandbox) config = sandbox.config;
       else if (config.sandbox)
-        logger.warn('no Open Humans or Moves credentials configured: run `start` for the sandbox with emulators');
+        logger.warn(
+          'no Open Humans or Moves credentials configured: run `start` for the sandbox with emulators',
+        );
       let ctx;
       try {
         ctx = await buildContext({
@@ -197,7 +200,9 @@ function sandboxOptions(logger: Logger): SandboxOptions {
     const raw = process.env[name];
     if (raw === undefined || raw.trim() === '') return 0;
     if (!/^\d{1,5}$/.test(raw.trim()) || Number(raw) > 65535)
-      throw new ConfigError([`${name}: must be a port number from 0 to 65535 (0 = any free port), got "${raw}"`]);
+      throw new ConfigError([
+        `${name}: must be a port number from 0 to 65535 (0 = any free port), got "${raw}"`,
+      ]);
     return Number(raw);
   };
   return { logger, movesPort: port('SANDBOX_MOVES_PORT'), openHumansPort: port('SANDBOX_OPENHUMANS_PORT') };

@@ -19,7 +19,16 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function runService(ctx: AppContext, roles: Roles): Promise<RunningService> {
+export interface RunServiceOptions {
+  /** Runs after the context closed (the sandbox stops its emulators here). */
+  afterStop?: () => Promise<void>;
+}
+
+export async function runService(
+  ctx: AppContext,
+  roles: Roles,
+  opts: RunServiceOptions = {},
+): Promise<RunningService> {
   let web: FastifyInstance | undefined;
   let url: string | undefined;
   if (roles.worker) await startWorker(ctx, jobHandlers);
@@ -36,6 +45,7 @@ export async function runService(ctx: AppContext, roles: Roles): Promise<Running
         ?.close()
         .catch((err: unknown) => ctx.logger.error({ err }, 'web server did not close cleanly'));
       await ctx.close();
+      await opts.afterStop?.();
     })());
   return { ctx, web, url, stop };
 }
