@@ -8,6 +8,8 @@ import { runService, stopOnSignals, type Roles } from './service.ts';
 import { openDatabase } from './db/database.ts';
 import { runMigrations } from './db/migrate.ts';
 import { LockHeldError } from './db/lock-file.ts';
+import { startSandbox, type SandboxOptions } from './sandbox.ts';
+import type { Logger } from 'pino';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -25,24 +27,34 @@ interface Command {
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
 
-function serviceCommand(summary: string, roles: Roles): Command {
+function serviceCommand(summary: string, roles: Roles, withSandbox = false): Command {
   return {
     summary,
     usage: '',
     options: { ...help },
     async run() {
-      const config = readConfig();
+      let config = readConfig();
       const logger = createLogger(config.logLevel);
-      if (config.sandbox)
-        logger.info(
-          'sandbox mode: no Open Humans or Moves credentials configured, using the built-in emulators',
+      // The sandbox's emulators start before the context: its clients are built from their URLs and credentials.
+      const sandbox =
+        withSandbox && config.sandbox ? await startSandbox(config, sandboxOptions(logger)) : undefined;
+      if (sandbox) config = sandbox.config;
+      else if (config.sandbox)
+        logger.warn(
+          'no Open Humans or Moves credentials configured: run `start` for the sandbox with emulators',
         );
-      const ctx = await buildContext({
-        config,
-        logger,
-        boss: { schedule: roles.scheduler, supervise: roles.worker },
-      });
-      const service = await runService(ctx, roles);
+      let ctx;
+      try {
+        ctx = await buildContext({
+          config,
+          logger,
+          boss: { schedule: roles.scheduler, supervise: roles.worker },
+        });
+      } catch (err) {
+        await sandbox?.close();
+        throw err;
+      }
+      const service = await runService(ctx, roles, sandbox ? { afterStop: () => sandbox.close() } : {});
       if (service.url) logger.info({ url: config.appBaseUrl }, `oh-moves is running at ${config.appBaseUrl}`);
       stopOnSignals(service, (code) => process.exit(code));
       return 'running';
@@ -58,6 +70,7 @@ export const COMMANDS: Record<string, Command> = {
       worker: true,
       scheduler: true,
     },
+    true,
   ),
   web: serviceCommand('Run the web role only (served mode, with DATABASE_URL)', {
     web: true,
@@ -179,6 +192,20 @@ function parseArgsOrUsage<T>(parse: () => T): T {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** SANDBOX_MOVES_PORT / SANDBOX_OPENHUMANS_PORT fix the emulators' ports (default: free ones). */
+function sandboxOptions(logger: Logger): SandboxOptions {
+  const port = (name: string): number => {
+    const raw = process.env[name];
+    if (raw === undefined || raw.trim() === '') return 0;
+    if (!/^\d{1,5}$/.test(raw.trim()) || Number(raw) > 65535)
+      throw new ConfigError([
+        `${name}: must be a port number from 0 to 65535 (0 = any free port), got "${raw}"`,
+      ]);
+    return Number(raw);
+  };
+  return { logger, movesPort: port('SANDBOX_MOVES_PORT'), openHumansPort: port('SANDBOX_OPENHUMANS_PORT') };
 }
 
 function readConfig(): Config {
