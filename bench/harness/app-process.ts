@@ -32,7 +32,11 @@ async function main(): Promise<void> {
   const env = process.env as Record<string, string>;
   let ctx: BenchContext | undefined;
   try {
-    ctx = await createBenchContext({ env, supervise: task.kind !== 'worker' || env.BENCH_SUPERVISE === '1' });
+    ctx = await createBenchContext({
+      env,
+      clockOffsetMs: Number(env.BENCH_CLOCK_OFFSET_MS ?? 0),
+      supervise: task.kind !== 'worker' || env.BENCH_SUPERVISE === '1',
+    });
     if (task.kind === 'worker') {
       await startInProcessWorker(ctx);
       await send({ type: 'ready' });

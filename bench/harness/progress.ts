@@ -36,7 +36,7 @@ export async function waitForSyncs(
   const finishedAt = new Map<number, number>();
   const deadline = Date.now() + opts.timeoutMs;
   const pollMs = opts.pollMs ?? (memberIds.length > 1000 ? 500 : 100);
-  let last: Row[] = [];
+  let last: Row[];
   let lastReported = -1;
   for (;;) {
     const { rows } = await ctx.database.sql.query<Row>(

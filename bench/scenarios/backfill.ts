@@ -72,7 +72,12 @@ export async function runBackfill(p: {
       r.t0,
     );
     const measuredMs = r.tEnd - r.t0;
-    const notes: string[] = [];
+    const notes: string[] = [
+      `Moves requests by route and status: ${JSON.stringify(
+        Object.fromEntries(Object.entries(moves.byRoute).filter(([k]) => k.includes('/api/'))),
+      )}`,
+      `sync jobs by outcome: ${JSON.stringify(r.app.syncJobs)}; rate-limit waits: ${r.app.rateLimitWaits}`,
+    ];
     if (r.stuck.length)
       notes.push(
         `the sync did not finish${r.timedOut ? ` within ${p.timeoutMs / 1000} s` : ''}: status ${r.stuck[0]?.status}` +
