@@ -84,9 +84,8 @@ async function importLine(
   const base = { line, ohMemberId };
   const earlier = seen.get(ohMemberId);
   if (earlier !== undefined) {
-    return { ...base, outcome: 'skipped', message: `duplicate of line ${earlier}: member already handled` };
+    return { ...base, outcome: 'skipped', message: `duplicate of line ${earlier}: member already imported` };
   }
-  seen.set(ohMemberId, line);
   if (!ohRefresh || !movesRefresh) return { ...base, outcome: 'failed', message: 'a refresh token is empty' };
 
   // Open Humans first: the new pair must be stored before anything else can fail, or the member loses access.
@@ -111,6 +110,8 @@ async function importLine(
   }
   const existed = (await findMemberByOhId(ctx, ohMemberId)) !== undefined;
   const { memberId } = await upsertMemberFromLogin(ctx, { member, tokens: ohTokens }, { isLogin: false });
+  // Only a line that stored something makes later lines for the member duplicates (a corrected line may follow).
+  seen.set(ohMemberId, line);
 
   let movesTokens;
   try {
