@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, movesAccounts, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { insertMember, pageToken, sessionCookie, setCookie } from './support.ts';
+import { insertMember, pageToken, sessionCookie } from './support.ts';
 
 const WEBHOOK_SECRET = 'abcdefghijklmnop-webhook';
 const MOVES_SECRET = 'moves-client-secret-for-tests';
@@ -419,5 +419,3 @@ describe('webhooks', () => {
     expect(res.json()).toEqual({ status: 'ignored' });
   });
 });
-
-void setCookie;
