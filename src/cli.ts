@@ -137,6 +137,17 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  bench: {
+    summary:
+      'Run the benchmark suite against the emulators (results in bench/results/, see docs/performance.md)',
+    usage: '[--quick] [scenario…]',
+    options: { ...help, quick: { type: 'boolean' } },
+    allowPositionals: true,
+    async run({ values, positionals }) {
+      const { runBench } = await import('../bench/run.ts');
+      return runBench([...(values.quick ? ['--quick'] : []), ...positionals]);
+    },
+  },
   migrate: {
     summary: 'Apply database migrations and exit',
     usage: '',
