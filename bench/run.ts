@@ -66,7 +66,22 @@ export async function runBench(argv: string[]): Promise<number> {
   const summary = renderSummary(readResults(RESULTS_DIR));
   fs.writeFileSync(path.join(RESULTS_DIR, 'summary.md'), summary + '\n');
   log(`summary: ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'summary.md'))}`);
+  embedInDocs(summary);
   return failed ? 1 : 0;
+}
+
+/** docs/performance.md shows the latest results between its two markers. */
+function embedInDocs(summary: string): void {
+  const doc = path.join(RESULTS_DIR, '..', '..', 'docs', 'performance.md');
+  if (!fs.existsSync(doc)) return;
+  const text = fs.readFileSync(doc, 'utf8');
+  const start = '<!-- results:start -->';
+  const end = '<!-- results:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return;
+  const body = summary.replace(/^# Benchmark results\n/, '').replace(/^## /gm, '### ');
+  fs.writeFileSync(doc, `${text.slice(0, i + start.length)}\n${body.trim()}\n${text.slice(j)}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
