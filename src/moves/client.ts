@@ -106,7 +106,9 @@ export class MovesClient {
   async profile(accessToken: string): Promise<{ profile: MovesProfile; rate: RateHeaders | null }> {
     const what = 'fetching the profile';
     const res = await this.api(accessToken, '/user/profile', what);
-    const body = parseBody(res.text, movesProfileResponse, { service: 'moves', what, lossless: true });
+    const body = withRate(res, () =>
+      parseBody(res.text, movesProfileResponse, { service: 'moves', what, lossless: true }),
+    );
     const raw = JSON.parse(res.text) as unknown;
     return {
       profile: {
@@ -124,17 +126,19 @@ export class MovesClient {
     if (!isValidWeek(week)) throw new RangeError(`not an ISO week id (yyyy-Www): "${week}"`);
     const what = `fetching the storyline of week ${week}`;
     const res = await this.api(accessToken, `/user/storyline/daily/${week}?trackPoints=true`, what);
-    const days = parseBody(res.text, movesDayList, { service: 'moves', what });
+    const days = withRate(res, () => parseBody(res.text, movesDayList, { service: 'moves', what }));
     const allowed = new Set(datesOfWeek(week));
     let previous = '';
     for (const day of days) {
       if (!allowed.has(day.date) || day.date <= previous) {
-        throw new UpstreamError(
+        const err = new UpstreamError(
           'moves',
           res.response.status,
           true,
           `Moves sent a day (${day.date}) that is outside week ${week} or out of order (${what})`,
         );
+        err.rate = parseRateHeaders(res.response.headers);
+        throw err;
       }
       previous = day.date;
     }
@@ -166,7 +170,7 @@ export class MovesClient {
       `/user/summary/daily?from=${p.from}&to=${p.to}&updatedSince=${since}`,
       what,
     );
-    const days = parseBody(res.text, movesDayList, { service: 'moves', what });
+    const days = withRate(res, () => parseBody(res.text, movesDayList, { service: 'moves', what }));
     return { dates: days.map((d) => d.date), rate: parseRateHeaders(res.response.headers) };
   }
 
@@ -196,5 +200,15 @@ export class MovesClient {
       issuedAt,
       userId: t.user_id,
     };
+  }
+}
+
+/** Keeps the quota headers of a 200 whose body failed validation: the request still counted against the quota. */
+function withRate<T>(res: UpstreamResponse, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UpstreamError) err.rate ??= parseRateHeaders(res.response.headers);
+    throw err;
   }
 }

@@ -8,6 +8,8 @@ export const SERVICE_NAMES: Record<UpstreamService, string> = { moves: 'Moves', 
 
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
+  /** Moves' X-RateLimit-* headers when the failed response carried them (every Moves API response does). */
+  rate: RateHeaders | null = null;
   constructor(
     readonly service: UpstreamService,
     /** The HTTP status, or null when no response arrived (timeout, network error). */
@@ -37,12 +39,9 @@ export class AuthRefusedError extends UpstreamError {
 /** A real HTTP 429 from Moves. `rate` holds the X-RateLimit-* headers of that response, when sent. */
 export class RateLimitedError extends UpstreamError {
   override name = 'RateLimitedError';
-  constructor(
-    service: UpstreamService,
-    readonly rate: RateHeaders | null,
-    message: string,
-  ) {
+  constructor(service: UpstreamService, rate: RateHeaders | null, message: string) {
     super(service, 429, true, message);
+    this.rate = rate;
   }
 }
 

@@ -99,6 +99,12 @@ export class UpstreamHttp {
 
   /** The error for a non-success status: 401 refused, 429 rate limited, 5xx retryable, other 4xx final. */
   statusError(res: UpstreamResponse, what: string): UpstreamError {
+    const err = this.statusErrorOf(res, what);
+    if (this.opts.service === 'moves') err.rate ??= parseRateHeaders(res.response.headers);
+    return err;
+  }
+
+  private statusErrorOf(res: UpstreamResponse, what: string): UpstreamError {
     const status = res.response.status;
     const detail = safeDetail(res.text);
     const suffix = detail ? `: ${detail}` : '';

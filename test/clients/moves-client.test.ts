@@ -118,6 +118,7 @@ describe('data', () => {
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).status).toBe(400);
     expect((err as UpstreamError).retryable).toBe(false);
+    expect((err as UpstreamError).rate?.minuteLimit).toBeGreaterThan(0); // the quota headers survive errors
   });
 
   it('finds days edited since a time', async () => {
@@ -151,6 +152,7 @@ describe('failures', () => {
       expect(err, kind).toBeInstanceOf(UpstreamError);
       expect((err as UpstreamError).retryable, kind).toBe(true);
       expect((err as Error).message, kind).not.toContain(tokens.accessToken);
+      if (kind === 'malformed') expect((err as UpstreamError).rate, kind).not.toBeNull();
     }
     await config({ faults: [{ kind: 'latency', latencyMs: 3000, count: 1, pathPrefix: prefix }] });
     const slow = await makeClient({ timeoutMs: 200 })

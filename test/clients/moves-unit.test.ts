@@ -21,7 +21,10 @@ describe('lossless ids', () => {
   it('keeps user ids beyond 2^53 exact', () => {
     const text =
       '{"access_token":"a","token_type":"bearer","expires_in":15551998,"refresh_token":"r","user_id":23138311640030064}';
-    expect(String(JSON.parse(text).user_id)).not.toBe('23138311640030064'); // JSON.parse loses digits
+    // 23138311640030064 happens to be a double; its neighbour is not, and JSON.parse would round it.
+    const odd = text.replace('23138311640030064', '23138311640030065');
+    expect(String((JSON.parse(odd) as { user_id: number }).user_id)).not.toBe('23138311640030065');
+    expect(parseBody(odd, movesTokenResponse, opts).user_id).toBe('23138311640030065');
     expect(parseBody(text, movesTokenResponse, opts).user_id).toBe('23138311640030064');
     const profile =
       '{"userId":20933782050890778,"profile":{"firstDate":"20160616","currentTimeZone":{"id":"America/Los_Angeles","offset":-25200}}}';
