@@ -195,6 +195,39 @@ export const COMMANDS: Record<string, Command> = {
       }
     },
   },
+  'import-archive': {
+    summary:
+      "Import a member's Moves export (moves_export.zip, json.zip or a storyline JSON array) and queue a sync",
+    usage: '--member ID FILE',
+    options: { ...help, member: { type: 'string' } },
+    allowPositionals: true,
+    async run({ values, positionals }) {
+      const member = values.member as string | undefined;
+      if (!member || !/^\d{8}$/.test(member))
+        throw new UsageError('import-archive needs --member ID (the 8-digit Open Humans project member id)');
+      if (positionals.length !== 1) throw new UsageError('import-archive needs exactly one FILE');
+      const file = positionals[0]!;
+      if (!fs.existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
+      const config = readConfig();
+      const logger = createLogger(config.logLevel);
+      // A context without workers or cron: this command stores weeks and only queues the sync.
+      const ctx = await buildContext({ config, logger, boss: { schedule: false, supervise: false } });
+      try {
+        const { importArchive, formatArchiveReport, ArchiveError, UnknownMemberError } =
+          await import('./archive/index.ts');
+        try {
+          console.log(formatArchiveReport(await importArchive(ctx, { ohMemberId: member, file })));
+          return 0;
+        } catch (err) {
+          if (!(err instanceof ArchiveError || err instanceof UnknownMemberError)) throw err;
+          console.error(`oh-moves: import-archive: ${err.message}. Nothing was imported.`);
+          return 1;
+        }
+      } finally {
+        await ctx.close();
+      }
+    },
+  },
 };
 
 function parseArgsOrUsage<T>(parse: () => T): T {
