@@ -273,13 +273,21 @@ export class OpenHumansClient {
     return parseBody(res.text, ohDeleteResponse, { service: 'openhumans', what }).ids;
   }
 
-  /** Downloads a file from its (short-lived) download URL, following the redirect to storage. */
+  /**
+   * Downloads a file from its (short-lived) download URL, following the redirect to storage. The time limit
+   * applies to the answer and then to every pause in the body (a stalled transfer errors instead of hanging).
+   */
   async download(downloadUrl: string): Promise<Readable> {
     const what = 'downloading a file';
-    // The time limit covers the answer; the body then streams as fast as the reader consumes it.
-    const controller = new AbortController();
     const timeoutMs = this.opts.timeoutMs ?? 30_000;
-    const timer = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), timeoutMs);
+    const controller = new AbortController();
+    const timeoutError = () =>
+      this.http.transportError(
+        Object.assign(new Error('timeout'), { name: 'TimeoutError' }),
+        what,
+        timeoutMs,
+      );
+    let timer = setTimeout(() => controller.abort(timeoutError()), timeoutMs);
     let response: Response;
     try {
       response = await fetch(downloadUrl, {
@@ -288,18 +296,14 @@ export class OpenHumansClient {
         headers: { 'user-agent': this.opts.userAgent ?? 'oh-moves' },
       });
     } catch (err) {
-      this.http.count(controller.signal.aborted ? 'timeout' : 'error');
-      throw this.http.transportError(
-        controller.signal.aborted ? controller.signal.reason : err,
-        what,
-        timeoutMs,
-      );
-    } finally {
       clearTimeout(timer);
+      this.http.count(controller.signal.aborted ? 'timeout' : 'error');
+      throw controller.signal.aborted ? timeoutError() : this.http.transportError(err, what, timeoutMs);
     }
     this.http.count(response.status);
     if (response.status !== 200 || !response.body) {
       const text = await response.text().catch(() => '');
+      clearTimeout(timer);
       if (response.status === 403) {
         throw new UpstreamError(
           'openhumans',
@@ -310,7 +314,20 @@ export class OpenHumansClient {
       }
       throw this.http.statusError({ response, text }, what);
     }
-    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    const stream = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    const restart = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const err = timeoutError();
+        controller.abort(err);
+        stream.destroy(err);
+      }, timeoutMs);
+    };
+    restart();
+    stream.on('data', restart);
+    stream.on('close', () => clearTimeout(timer));
+    stream.on('error', () => clearTimeout(timer));
+    return stream;
   }
 
   /** Leaves the project on the member's behalf (remove-members/ with their own token). */
