@@ -144,6 +144,39 @@ describe('files', () => {
     );
   });
 
+  it('streams a large file without holding it and reports an expired download link as retryable', async () => {
+    const { memberId, tokens } = await newMemberTokens();
+    const chunk = Buffer.alloc(1 << 20, 'a');
+    const chunks = 24;
+    const { createHash } = await import('node:crypto');
+    const md5 = createHash('md5');
+    for (let i = 0; i < chunks; i++) md5.update(chunk);
+    const r = await client.uploadFile(tokens.accessToken, {
+      filename: 'big.json',
+      metadata: { description: 'big', tags: [] },
+      size: chunk.length * chunks,
+      body: () =>
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < chunks; i++) yield chunk;
+          })(),
+        ),
+    });
+    expect(r.size).toBe(chunk.length * chunks);
+    const stored = await control<{ id: number; md5: string }[]>(
+      oh.url,
+      `/_control/members/${memberId}/files`,
+    );
+    expect(stored.find((f) => f.id === r.id)?.md5).toBe(md5.digest('hex'));
+
+    const [file] = (await client.exchangeMember(tokens.accessToken)).files;
+    await faults({ faults: { expireDownloadUrls: true } });
+    const err = await client.download(file!.downloadUrl).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).status).toBe(403);
+    expect((err as UpstreamError).retryable).toBe(true);
+  });
+
   it('detects a failed PUT, a PUT that never arrived, and a failed completion', async () => {
     const { memberId, tokens } = await newMemberTokens();
     await faults({ faults: { put: { count: 1, status: 503 } } });
