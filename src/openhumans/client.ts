@@ -42,7 +42,7 @@ export interface OhMember {
   /** Every page followed. Includes files of other sources shared with the project (see sourcesShared). */
   files: OhFile[];
   /** Sources of other projects shared with ours: a file whose source is not in here is our own. */
-  sourcesShared: string[];
+  sourcesShared?: string[];
 }
 
 export interface UploadFileParams {
