@@ -25,23 +25,42 @@ function memberId(request: FastifyRequest): number {
   return request.member!.id;
 }
 
+/** The parts of the page that change while an import runs, besides the status itself. */
+async function dataTexts(
+  ctx: AppContext,
+  memberId: number,
+): Promise<{ storedText: string; fileText: string; hasFile: boolean }> {
+  const [files, stored] = await Promise.all([currentFiles(ctx, memberId), storedSummary(ctx, memberId)]);
+  const now = ctx.clock.now();
+  const fmtDay = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+  const storedText =
+    `${stored.weeks} weeks, ${stored.days} days` +
+    (stored.firstDay && stored.lastDay ? ` (${fmtDay(stored.firstDay)} to ${fmtDay(stored.lastDay)})` : '');
+  const fileText = files.length
+    ? files
+        .map(
+          (f) =>
+            `On Open Humans: ${f.basename}, ${Math.round(f.size / 1024)} KB, published ${formatWhen(f.publishedAt, now)}.`,
+        )
+        .join(' ')
+    : 'No file on Open Humans yet: it appears as soon as the first weeks are imported.';
+  return { storedText, fileText, hasFile: files.length > 0 };
+}
+
 export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
   app.get('/dashboard', { preHandler: requireMember }, async (request, reply) => {
     const id = memberId(request);
-    const [{ account, status }, events, files, stored] = await Promise.all([
+    const [{ account, status }, events, texts] = await Promise.all([
       statusFor(ctx, id),
       recentEvents(ctx, id, 10),
-      currentFiles(ctx, id),
-      storedSummary(ctx, id),
+      dataTexts(ctx, id),
     ]);
     const now = ctx.clock.now();
     return renderPage(request, reply, 'dashboard', {
       title: 'Your dashboard',
       account,
       status,
-      stored,
-      hasFile: files.length > 0,
-      files: files.map((f) => ({ basename: f.basename, size: f.size, when: formatWhen(f.publishedAt, now) })),
+      ...texts,
       events: events.map((e) => ({
         when: formatWhen(e.at, now),
         iso: e.at.toISOString(),
@@ -56,7 +75,10 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
   app.get('/dashboard/status', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     if (!request.member) return reply.code(401).send({ error: 'not signed in' });
-    const { status } = await statusFor(ctx, memberId(request));
-    return reply.send(status);
+    const [{ status }, texts] = await Promise.all([
+      statusFor(ctx, memberId(request)),
+      dataTexts(ctx, memberId(request)),
+    ]);
+    return reply.send({ ...status, ...texts });
   });
 }

@@ -26,6 +26,8 @@
     setText('progress-text', s.progressText);
     setText('last-success', s.lastSuccessText);
     setText('next-run', s.nextRunText);
+    setText('stored-text', s.storedText);
+    setText('file-text', s.fileText);
     var problem = document.getElementById('last-error');
     if (problem) {
       problem.hidden = !s.lastErrorText;

@@ -1,0 +1,258 @@
+/// <reference lib="dom" />
+// The whole member journey in a real browser (Debian Chromium via playwright-core) against the in-process
+// sandbox: both emulators and the app on free ports, a private test database, a fast time scale.
+// Screenshots go to test-artifacts/browser/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildContext, type AppContext } from '../../src/context.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
+import { runService, type RunningService } from '../../src/service.ts';
+import { testConfig } from '../support/context.ts';
+import { createTestDatabase } from '../support/database.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+if (!haveChromium)
+  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+
+const ARTIFACTS = path.resolve('test-artifacts/browser');
+
+let sandbox: Sandbox;
+let ctx: AppContext;
+let service: RunningService;
+let browser: Browser;
+let base: string;
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function newPage(
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return { context, page };
+}
+
+/** The files the Open Humans emulator holds for a member (control API). */
+async function ohFiles(projectMemberId: string): Promise<unknown[]> {
+  const res = await fetch(`${sandbox.openHumans.url}/_control/members/${projectMemberId}/files`);
+  const body = (await res.json()) as unknown;
+  const files = Array.isArray(body) ? (body as { incomplete?: boolean }[]) : [];
+  return files.filter((f) => !f.incomplete);
+}
+
+/** Signs in on the Open Humans emulator as a new member; stops on the consent page. */
+async function openHumansSignIn(page: Page, username: string) {
+  await page.goto(base + '/');
+  await page.getByRole('link', { name: 'Sign in with Open Humans' }).click();
+  await page.waitForURL((u) => u.origin === sandbox.openHumans.url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByRole('button', { name: 'Create and sign in' }).click();
+  await page.getByRole('button', { name: 'Authorize' }).waitFor();
+}
+
+describe.skipIf(!haveChromium)('member journey in a browser', () => {
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const logger = createLogger('silent');
+    // One emulated minute per second: rate-limit waits and token lifetimes shrink, dates do not.
+    const config = testConfig({ PORT: '0', MOVES_TIME_SCALE: '60', MANUAL_UPDATE_COOLDOWN_MINUTES: '60' });
+    sandbox = await startSandbox(config, { logger, persistStorage: false });
+    ctx = await buildContext({
+      config: sandbox.config,
+      logger,
+      database: await createTestDatabase('pglite'),
+      boss: { schedule: false, supervise: true },
+    });
+    service = await runService(ctx, { web: true, worker: true, scheduler: false });
+    base = sandbox.config.appBaseUrl;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await sandbox?.close();
+  });
+
+  it('walks a newcomer from sign-in to live progress, map, update cooldown, download, disconnect and log out', async () => {
+    const { context, page } = await newPage();
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (e) => scriptErrors.push(e.message));
+    page.on('console', (m) => {
+      // The refused "Update now" page is a 429 by design; anything else failing to load is a bug.
+      if (m.type() === 'error' && !/status of 429/.test(m.text())) scriptErrors.push(m.text());
+    });
+
+    await page.goto(base + '/');
+    await expect(page.getByText('Sandbox.', { exact: false }).first().isVisible()).resolves.toBe(true);
+    await shot(page, '01-start');
+
+    await openHumansSignIn(page, 'newcomer');
+    await shot(page, '02-openhumans-consent');
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    await page.waitForURL(base + '/dashboard?welcome=1');
+    await shot(page, '03-dashboard-connect');
+
+    await page.getByRole('link', { name: 'Connect Moves' }).click();
+    await page.waitForURL((u) => u.origin === sandbox.moves.url);
+    await page.getByLabel('Emulated Moves user who approves').selectOption('new');
+    await shot(page, '04-moves-pin');
+    await page.getByRole('button', { name: 'Approve in the Moves app' }).click();
+    await page.waitForURL(base + '/dashboard');
+    await expect(page.getByText('Your Moves account is connected').isVisible()).resolves.toBe(true);
+
+    // Live progress without reloading: the bar's value rises as the worker fetches weeks.
+    const progress = page.locator('#progress');
+    await page.waitForFunction(
+      () => Number((document.getElementById('progress') as HTMLProgressElement).value) > 0,
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    await shot(page, '05-progress');
+    await page.waitForFunction(
+      () => document.getElementById('status-words')?.textContent === 'Up to date',
+      null,
+      {
+        timeout: 90_000,
+      },
+    );
+    const max = Number(await progress.getAttribute('max'));
+    expect(max).toBeGreaterThan(50);
+    await expect(progress.evaluate((el) => (el as HTMLProgressElement).value)).resolves.toBe(max);
+
+    // Tracks on the map (the map script reloads when the import progresses).
+    await page.waitForFunction(
+      () => Number(document.getElementById('map')?.getAttribute('data-tracks') ?? '0') > 0,
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
+    await expect(page.locator('.leaflet-interactive').count()).resolves.toBeGreaterThan(0);
+    await shot(page, '06-up-to-date-map');
+
+    // Update now: the first is accepted, then the button shows the cooldown and the server refuses a forced post.
+    await page.getByRole('button', { name: 'Update now' }).click();
+    await page.waitForURL(base + '/dashboard');
+    const button = page.locator('#update-button');
+    await page.waitForFunction(() =>
+      /^Available again in \d+ min$/.test(document.getElementById('update-button')?.textContent ?? ''),
+    );
+    await expect(button.isDisabled()).resolves.toBe(true);
+    await shot(page, '07-update-cooldown');
+    await button.evaluate((b) => {
+      (b as HTMLButtonElement).disabled = false;
+    });
+    await button.click();
+    await page.getByRole('heading', { name: 'Update not available yet' }).waitFor();
+    await expect(page.getByText(/Available again in \d+ min/).isVisible()).resolves.toBe(true);
+    await shot(page, '08-update-refused');
+
+    // History calendar.
+    await page.goto(base + '/history');
+    await expect(page.locator('td.cal.l1, td.cal.l2, td.cal.l3, td.cal.l4').count()).resolves.toBeGreaterThan(
+      100,
+    );
+    await shot(page, '09-history');
+
+    // Wait for the requested update to finish so the published file is the current one, then download it.
+    await page.goto(base + '/dashboard');
+    await page.waitForFunction(
+      () => document.getElementById('status-words')?.textContent === 'Up to date',
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    const ohMemberId = /member (\d{8})/.exec(await page.locator('main').innerText())![1]!;
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download my data' }).click(),
+    ]);
+    expect(download.url().startsWith(sandbox.openHumans.url)).toBe(true);
+    const text = fs.readFileSync((await download.path())!, 'utf8');
+    expect(text.startsWith('[')).toBe(true);
+    expect(text).toContain('"segments"');
+    const filesBefore = await ohFiles(ohMemberId);
+    expect(filesBefore.length).toBe(1);
+
+    // Disconnect Moves, after a confirmation page; the file on Open Humans is gone afterwards.
+    await page.goto(base + '/dashboard');
+    await page.getByRole('link', { name: 'Disconnect Moves' }).click();
+    await page.getByRole('heading', { name: 'Disconnect Moves?' }).waitFor();
+    await shot(page, '10-disconnect-confirm');
+    await page.getByRole('button', { name: /Yes, disconnect Moves/ }).click();
+    await page.getByRole('heading', { name: 'Moves disconnected' }).waitFor();
+    await expect(page.getByText('moves-storyline-data.json').first().isVisible()).resolves.toBe(true);
+    await shot(page, '11-disconnected');
+    await expect(ohFiles(ohMemberId)).resolves.toEqual([]);
+
+    // Log out.
+    await page.goto(base + '/dashboard');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'You are logged out' }).waitFor();
+    await shot(page, '12-logged-out');
+    await page.goto(base + '/dashboard');
+    await page.waitForURL(base + '/');
+
+    expect(scriptErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('explains a denied sign-in, a forged callback, a callback without a session, and a denied Moves connect', async () => {
+    let { context, page } = await newPage({ width: 390, height: 844 });
+    await openHumansSignIn(page, 'doubter');
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.getByRole('heading', { name: 'Sign-in cancelled' }).waitFor();
+    await shot(page, '20-signin-denied-phone');
+
+    // A forged callback while a sign-in is pending.
+    await page.goto(base + '/login');
+    await page.waitForURL((u) => u.origin === sandbox.openHumans.url);
+    await page.goto(base + '/complete?code=stolen&state=forged');
+    await page.getByRole('heading', { name: 'This sign-in link is not valid' }).waitFor();
+    await shot(page, '21-forged-callback-phone');
+
+    await context.close();
+
+    // Moves denial, for a signed-in member (a fresh browser: no Open Humans session yet).
+    ({ context, page } = await newPage({ width: 390, height: 844 }));
+    await openHumansSignIn(page, 'hesitant');
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    await page.waitForURL(base + '/dashboard?welcome=1');
+    await shot(page, '22-dashboard-phone');
+    await page.getByRole('link', { name: 'Connect Moves' }).click();
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.getByRole('heading', { name: 'Moves was not connected' }).waitFor();
+    await shot(page, '23-moves-denied-phone');
+    await context.close();
+
+    // A Moves callback in a browser that never signed in here.
+    const other = await newPage();
+    await other.page.goto(base + '/moves_complete?code=abc&state=xyz');
+    await other.page.getByRole('heading', { name: 'Please sign in first' }).waitFor();
+    await shot(other.page, '24-no-session');
+    await other.context.close();
+  });
+});
