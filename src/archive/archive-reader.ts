@@ -36,8 +36,8 @@ export interface OpenedArchive {
   close(): Promise<void>;
 }
 
-/** A zip inside a zip is opened, but no deeper (moves_export.zip › json.zip is the real export's depth). */
-const MAX_NESTING = 2;
+/** moves_export.zip › json.zip is the real export's depth; one more allows an export zipped again. */
+const MAX_NESTING = 3;
 
 export async function openArchive(file: string): Promise<OpenedArchive> {
   const kind = await sniff(file);

@@ -8,6 +8,7 @@ import { ArchiveError, importArchive, UnknownMemberError } from '../../src/archi
 import { storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { saveWeek } from '../../src/sync/week-store.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
+import { storeKinds } from '../support/database.ts';
 import {
   createMember,
   dailyFiles,
@@ -21,15 +22,6 @@ import {
 
 let ctx: TestContext;
 let dir: string;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  dir = tempDir();
-});
-afterAll(async () => {
-  await ctx?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 // 2016-01-03 is a Sunday in ISO week 2015-W53; the next 14 days are 2016-W01 and 2016-W02.
 const DATES = dates('20160103', 15);
@@ -78,280 +70,307 @@ async function expectAllWeeksImported(memberId: number) {
   }
 }
 
-describe('archive layouts', () => {
-  it('reads json/full/storyline.json from a json.zip nested in moves_export.zip, and queues a sync', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const jsonZip = await zipBuffer({
-      'json/full/storyline.json': jackson(DAYS),
-      'json/full/places.json': jackson([{ date: '20160104', segments: [] }]),
-      ...dailyFiles('', DATES.slice(0, 2)),
-    });
-    const csvZip = await zipBuffer({ 'csv/full/storyline.csv': 'Date,Type,Name,Start,End,Duration\n' });
-    const file = writeFile(
-      dir,
-      'nested.zip',
-      await zipBuffer({ 'moves_export/csv.zip': csvZip, 'moves_export/json.zip': jsonZip }),
-    );
-    const before = leftoverTempDirs();
-
-    const report = await importArchive(ctx, { ohMemberId, file });
-
-    expect(report).toMatchObject({
-      memberId,
-      days: 15,
-      weeks: 3,
-      firstDay: '20160103',
-      lastDay: '20160117',
-      skipped: 0,
-      keptWeeks: [],
-      syncQueued: true,
-      movesConnected: false,
-    });
-    expect(report.source).toMatch(/json\/full\/storyline\.json in nested\.zip › moves_export\/json\.zip/);
-    await expectAllWeeksImported(memberId);
-    expect(await syncStatus(memberId)).toBe('queued');
-    const events = await ctx.db
-      .select({ kind: syncEvents.kind })
-      .from(syncEvents)
-      .where(eq(syncEvents.memberId, memberId));
-    expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['archive_imported', 'queued']));
-    expect(leftoverTempDirs()).toEqual(before);
+// The import runs in one transaction: both stores must roll back the same way.
+describe.each(storeKinds())('archive import on %s', (store) => {
+  beforeAll(async () => {
+    ctx = await createTestContext({ store });
+    dir = tempDir();
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reads an unzipped json folder inside the export zip (moves_export/json/json/full/...)', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const file = writeFile(
-      dir,
-      'folder.zip',
-      await zipBuffer({
-        'moves_export/json/json/full/storyline.json': jackson(DAYS),
-        'moves_export/json/json/full/summary.json': jackson([]),
-      }),
-    );
-    const report = await importArchive(ctx, { ohMemberId, file });
-    expect(report).toMatchObject({ days: 15, weeks: 3, skipped: 0 });
-    await expectAllWeeksImported(memberId);
-  });
-
-  it('reads json/ at the root of a zip (a json.zip given on its own)', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const file = writeFile(dir, 'json.zip', await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) }));
-    expect((await importArchive(ctx, { ohMemberId, file })).days).toBe(15);
-    await expectAllWeeksImported(memberId);
-  });
-
-  it('falls back to the daily storyline files, in date order whatever the zip order', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const entries = Object.entries(dailyFiles('moves_export/json/', DATES)).reverse();
-    const file = writeFile(
-      dir,
-      'daily.zip',
-      await zipBuffer({
-        ...Object.fromEntries(entries),
-        // Other cuts of the same days are not storyline data.
-        'moves_export/json/daily/places/places_20160105.json': jackson([{ date: '20160105', segments: [] }]),
-      }),
-    );
-    const report = await importArchive(ctx, { ohMemberId, file });
-    expect(report).toMatchObject({ days: 15, weeks: 3, skipped: 0 });
-    expect(report.source).toMatch(/15 daily storyline files/);
-    await expectAllWeeksImported(memberId);
-  });
-
-  it('uses weekly files when there are neither full nor daily ones', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const weekly = Object.fromEntries(
-      WEEKS.map((w) => [`json/weekly/storyline/storyline_${w}.json`, jackson(daysOfWeek(w))]).reverse(),
-    );
-    const file = writeFile(dir, 'weekly.zip', await zipBuffer(weekly));
-    expect((await importArchive(ctx, { ohMemberId, file })).days).toBe(15);
-    await expectAllWeeksImported(memberId);
-  });
-
-  it('reads a bare storyline JSON array, keeping big integers and number spellings as written', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const text = jackson(DAYS)
-      .replace('"id" : 1004,', '"id" : 123456789012345678901,')
-      .replace(/"distance" : 1500,/g, '"distance" : 1500.0,');
-    expect(text).toContain('123456789012345678901');
-    const file = writeFile(dir, 'storyline.json', text);
-    const report = await importArchive(ctx, { ohMemberId, file });
-    expect(report).toMatchObject({ days: 15, weeks: 3, source: 'storyline.json' });
-    const w01 = (await weeksOf(memberId)).find((r) => r.week === '2016-W01')!;
-    expect(w01.daysJson).toContain('"place":{"id":123456789012345678901,');
-    expect(w01.daysJson).toContain('"distance":1500.0,');
-    expect(w01.daysJson).not.toMatch(/\n| : /);
-  });
-});
-
-describe('broken archives', () => {
-  it('refuses a truncated zip and stores nothing', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const whole = await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) });
-    const file = writeFile(dir, 'truncated.zip', whole.subarray(0, Math.floor(whole.length / 2)));
-    const err = await importArchive(ctx, { ohMemberId, file }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ArchiveError);
-    expect((err as Error).message).toMatch(/not a readable zip archive .*truncated or damaged/);
-    expect(await weeksOf(memberId)).toEqual([]);
-    expect(await syncStatus(memberId)).toBeUndefined();
-  });
-
-  it('refuses a file that is neither a zip nor JSON, and an empty file', async () => {
-    const { ohMemberId } = await createMember(ctx);
-    const text = writeFile(dir, 'notes.txt', 'These are my Moves notes.\n');
-    await expect(importArchive(ctx, { ohMemberId, file: text })).rejects.toThrow(
-      /neither a zip archive nor a JSON storyline file/,
-    );
-    const empty = writeFile(dir, 'empty.json', '');
-    await expect(importArchive(ctx, { ohMemberId, file: empty })).rejects.toThrow(/is empty/);
-    await expect(importArchive(ctx, { ohMemberId, file: `${dir}/missing.zip` })).rejects.toThrow(
-      /no such file/,
-    );
-  });
-
-  it('stores nothing when storyline.json breaks off part-way, even after valid days', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const text = jackson(DAYS);
-    const jsonZip = await zipBuffer({
-      'json/full/storyline.json': text.slice(0, Math.floor(text.length * 0.7)),
-    });
-    const file = writeFile(dir, 'cut.zip', await zipBuffer({ 'moves_export/json.zip': jsonZip }));
-    const before = leftoverTempDirs();
-    const err = await importArchive(ctx, { ohMemberId, file }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ArchiveError);
-    expect((err as Error).message).toMatch(/json\/full\/storyline\.json: not valid JSON after \d+ items/);
-    expect(await weeksOf(memberId)).toEqual([]);
-    expect(await syncStatus(memberId)).toBeUndefined();
-    expect(leftoverTempDirs()).toEqual(before);
-  });
-
-  it('refuses JSON that is not an array, as a bare file and inside a zip', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const obj = writeFile(dir, 'object.json', jackson({ date: '20160104', segments: [] }));
-    await expect(importArchive(ctx, { ohMemberId, file: obj })).rejects.toThrow(
-      /holds a JSON object, not a list of days/,
-    );
-    const file = writeFile(
-      dir,
-      'object.zip',
-      await zipBuffer({ 'json/full/storyline.json': jackson({ storyline: DAYS }) }),
-    );
-    await expect(importArchive(ctx, { ohMemberId, file })).rejects.toThrow(
-      /storyline\.json: the file is not a JSON array/,
-    );
-    expect(await weeksOf(memberId)).toEqual([]);
-  });
-
-  it('says so when the archive holds no storyline JSON', async () => {
-    const { ohMemberId } = await createMember(ctx);
-    const file = writeFile(
-      dir,
-      'csv-only.zip',
-      await zipBuffer({
-        'moves_export/csv.zip': await zipBuffer({ 'csv/full/storyline.csv': 'Date\n' }),
-        'moves_export/gpx.zip': await zipBuffer({ 'gpx/full/places.gpx': '<gpx/>' }),
-        'moves_export/json.zip': await zipBuffer({ 'json/full/places.json': '[ ]' }),
-      }),
-    );
-    await expect(importArchive(ctx, { ohMemberId, file })).rejects.toThrow(
-      /no storyline JSON in .*csv-only\.zip \(it holds moves_export\/csv\.zip, moves_export\/gpx\.zip\)/,
-    );
-  });
-
-  it('skips and reports invalid day entries, importing the valid ones', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const entries: unknown[] = [
-      DAYS[1],
-      { date: '2016-01-05', segments: [] },
-      42,
-      { date: '20160231', segments: [] },
-      { segments: [] },
-      DAYS[9],
-      { date: '20160106', segments: 'none' },
-    ];
-    const file = writeFile(
-      dir,
-      'mixed.zip',
-      await zipBuffer({ 'json/full/storyline.json': jackson(entries) }),
-    );
-    const report = await importArchive(ctx, { ohMemberId, file });
-    expect(report).toMatchObject({ days: 2, weeks: 2, skipped: 5 });
-    expect(report.skippedEntries.map((s) => s.where)).toEqual(
-      [2, 3, 4, 5, 7].map((i) => `json/full/storyline.json, item ${i}`),
-    );
-    expect(report.skippedEntries[0]!.reason).toMatch(/yyyyMMdd/);
-    expect(report.skippedEntries[2]!.reason).toMatch(/not a calendar date/);
-    const rows = await weeksOf(memberId);
-    expect(rows.map((r) => [r.week, r.daysJson])).toEqual([
-      ['2016-W01', JSON.stringify([DAYS[1]])],
-      ['2016-W02', JSON.stringify([DAYS[9]])],
-    ]);
-  });
-
-  it('skips an unreadable daily file and imports the other days', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx);
-    const files = dailyFiles('json/', DATES);
-    files['json/daily/storyline/storyline_20160108.json'] = '[ {\n  "date" : "20160108",\n  "segm';
-    const file = writeFile(dir, 'daily-broken.zip', await zipBuffer(files));
-    const report = await importArchive(ctx, { ohMemberId, file });
-    expect(report).toMatchObject({ days: 14, weeks: 3, skipped: 1 });
-    expect(report.skippedEntries[0]).toMatchObject({
-      where: 'json/daily/storyline/storyline_20160108.json',
-      reason: expect.stringMatching(/not valid JSON/),
-    });
-    expect((await weeksOf(memberId)).map((r) => r.dayCount)).toEqual([1, 6, 7]);
-  });
-});
-
-describe('weeks already stored', () => {
-  it('never replaces weeks fetched from Moves; a second import replaces only its own weeks', async () => {
-    const { memberId, ohMemberId } = await createMember(ctx, { movesTimeZone: 'Europe/Berlin' });
-    const movesWeek = '[{"date":"20160104","summary":null,"segments":null,"lastUpdate":"20160105T010000Z"}]';
-    await saveWeek(ctx, memberId, {
-      week: '2016-W01',
-      daysJson: movesWeek,
-      dates: ['20160104'],
-      complete: true,
-      source: 'moves',
-    });
-    const file = writeFile(
-      dir,
-      'overlap.zip',
-      await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) }),
-    );
-
-    for (let run = 0; run < 2; run++) {
-      const report = await importArchive(ctx, { ohMemberId, file });
-      expect(report).toMatchObject({
-        days: 8,
-        weeks: 2,
-        keptWeeks: ['2016-W01'],
-        keptDays: 7,
-        movesConnected: true,
+  describe('archive layouts', () => {
+    it('reads json/full/storyline.json from a json.zip nested in moves_export.zip, and queues a sync', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const jsonZip = await zipBuffer({
+        'json/full/storyline.json': jackson(DAYS),
+        'json/full/places.json': jackson([{ date: '20160104', segments: [] }]),
+        ...dailyFiles('', DATES.slice(0, 2)),
       });
-      const rows = await weeksOf(memberId);
-      expect(rows.map((r) => [r.week, r.source])).toEqual([
-        ['2015-W53', 'archive'],
-        ['2016-W01', 'moves'],
-        ['2016-W02', 'archive'],
-      ]);
-      const w01 = rows[1]!;
-      expect(w01.daysJson).toBe(movesWeek);
-      expect(w01.complete).toBe(true);
-      expect(rows[2]!.daysJson).toBe(JSON.stringify(daysOfWeek('2016-W02')));
-    }
-    const [w01] = await ctx.db
-      .select({ dayCount: storedWeeks.dayCount })
-      .from(storedWeeks)
-      .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, '2016-W01')));
-    expect(w01?.dayCount).toBe(1);
+      const csvZip = await zipBuffer({ 'csv/full/storyline.csv': 'Date,Type,Name,Start,End,Duration\n' });
+      const file = writeFile(
+        dir,
+        'nested.zip',
+        await zipBuffer({ 'moves_export/csv.zip': csvZip, 'moves_export/json.zip': jsonZip }),
+      );
+      const before = leftoverTempDirs();
+
+      const report = await importArchive(ctx, { ohMemberId, file });
+
+      expect(report).toMatchObject({
+        memberId,
+        days: 15,
+        weeks: 3,
+        firstDay: '20160103',
+        lastDay: '20160117',
+        skipped: 0,
+        keptWeeks: [],
+        syncQueued: true,
+        movesConnected: false,
+      });
+      expect(report.source).toMatch(/json\/full\/storyline\.json in nested\.zip › moves_export\/json\.zip/);
+      await expectAllWeeksImported(memberId);
+      expect(await syncStatus(memberId)).toBe('queued');
+      const events = await ctx.db
+        .select({ kind: syncEvents.kind })
+        .from(syncEvents)
+        .where(eq(syncEvents.memberId, memberId));
+      expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['archive_imported', 'queued']));
+      expect(leftoverTempDirs()).toEqual(before);
+    });
+
+    it('reads an export that was zipped once more (outer › moves_export.zip › json.zip)', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const jsonZip = await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) });
+      const exportZip = await zipBuffer({ 'moves_export/json.zip': jsonZip });
+      const file = writeFile(dir, 'rezipped.zip', await zipBuffer({ 'moves_export.zip': exportZip }));
+      const before = leftoverTempDirs();
+      const report = await importArchive(ctx, { ohMemberId, file });
+      expect(report.source).toMatch(/rezipped\.zip › moves_export\.zip › moves_export\/json\.zip$/);
+      await expectAllWeeksImported(memberId);
+      expect(leftoverTempDirs()).toEqual(before);
+    });
+
+    it('reads an unzipped json folder inside the export zip (moves_export/json/json/full/...)', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const file = writeFile(
+        dir,
+        'folder.zip',
+        await zipBuffer({
+          'moves_export/json/json/full/storyline.json': jackson(DAYS),
+          'moves_export/json/json/full/summary.json': jackson([]),
+        }),
+      );
+      const report = await importArchive(ctx, { ohMemberId, file });
+      expect(report).toMatchObject({ days: 15, weeks: 3, skipped: 0 });
+      await expectAllWeeksImported(memberId);
+    });
+
+    it('reads json/ at the root of a zip (a json.zip given on its own)', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const file = writeFile(dir, 'json.zip', await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) }));
+      expect((await importArchive(ctx, { ohMemberId, file })).days).toBe(15);
+      await expectAllWeeksImported(memberId);
+    });
+
+    it('falls back to the daily storyline files, in date order whatever the zip order', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const entries = Object.entries(dailyFiles('moves_export/json/', DATES)).reverse();
+      const file = writeFile(
+        dir,
+        'daily.zip',
+        await zipBuffer({
+          ...Object.fromEntries(entries),
+          // Other cuts of the same days are not storyline data.
+          'moves_export/json/daily/places/places_20160105.json': jackson([
+            { date: '20160105', segments: [] },
+          ]),
+        }),
+      );
+      const report = await importArchive(ctx, { ohMemberId, file });
+      expect(report).toMatchObject({ days: 15, weeks: 3, skipped: 0 });
+      expect(report.source).toMatch(/15 daily storyline files/);
+      await expectAllWeeksImported(memberId);
+    });
+
+    it('uses weekly files when there are neither full nor daily ones', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const weekly = Object.fromEntries(
+        WEEKS.map((w) => [`json/weekly/storyline/storyline_${w}.json`, jackson(daysOfWeek(w))]).reverse(),
+      );
+      const file = writeFile(dir, 'weekly.zip', await zipBuffer(weekly));
+      expect((await importArchive(ctx, { ohMemberId, file })).days).toBe(15);
+      await expectAllWeeksImported(memberId);
+    });
+
+    it('reads a bare storyline JSON array, keeping big integers and number spellings as written', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const text = jackson(DAYS)
+        .replace('"id" : 1004,', '"id" : 123456789012345678901,')
+        .replace(/"distance" : 1500,/g, '"distance" : 1500.0,');
+      expect(text).toContain('123456789012345678901');
+      const file = writeFile(dir, 'storyline.json', text);
+      const report = await importArchive(ctx, { ohMemberId, file });
+      expect(report).toMatchObject({ days: 15, weeks: 3, source: 'storyline.json' });
+      const w01 = (await weeksOf(memberId)).find((r) => r.week === '2016-W01')!;
+      expect(w01.daysJson).toContain('"place":{"id":123456789012345678901,');
+      expect(w01.daysJson).toContain('"distance":1500.0,');
+      expect(w01.daysJson).not.toMatch(/\n| : /);
+    });
   });
 
-  it('refuses an unknown member before reading anything', async () => {
-    const file = writeFile(dir, 'any.json', jackson(DAYS));
-    await expect(importArchive(ctx, { ohMemberId: '99999999', file })).rejects.toThrow(UnknownMemberError);
-    await expect(importArchive(ctx, { ohMemberId: '99999999', file })).rejects.toThrow(
-      /no member with Open Humans project member id 99999999/,
-    );
+  describe('broken archives', () => {
+    it('refuses a truncated zip and stores nothing', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const whole = await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) });
+      const file = writeFile(dir, 'truncated.zip', whole.subarray(0, Math.floor(whole.length / 2)));
+      const err = await importArchive(ctx, { ohMemberId, file }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ArchiveError);
+      expect((err as Error).message).toMatch(/not a readable zip archive .*truncated or damaged/);
+      expect(await weeksOf(memberId)).toEqual([]);
+      expect(await syncStatus(memberId)).toBeUndefined();
+    });
+
+    it('refuses a file that is neither a zip nor JSON, and an empty file', async () => {
+      const { ohMemberId } = await createMember(ctx);
+      const text = writeFile(dir, 'notes.txt', 'These are my Moves notes.\n');
+      await expect(importArchive(ctx, { ohMemberId, file: text })).rejects.toThrow(
+        /neither a zip archive nor a JSON storyline file/,
+      );
+      const empty = writeFile(dir, 'empty.json', '');
+      await expect(importArchive(ctx, { ohMemberId, file: empty })).rejects.toThrow(/is empty/);
+      await expect(importArchive(ctx, { ohMemberId, file: `${dir}/missing.zip` })).rejects.toThrow(
+        /no such file/,
+      );
+    });
+
+    it('stores nothing when storyline.json breaks off part-way, even after valid days', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const text = jackson(DAYS);
+      const jsonZip = await zipBuffer({
+        'json/full/storyline.json': text.slice(0, Math.floor(text.length * 0.7)),
+      });
+      const file = writeFile(dir, 'cut.zip', await zipBuffer({ 'moves_export/json.zip': jsonZip }));
+      const before = leftoverTempDirs();
+      const err = await importArchive(ctx, { ohMemberId, file }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ArchiveError);
+      expect((err as Error).message).toMatch(/json\/full\/storyline\.json: not valid JSON after \d+ items/);
+      expect(await weeksOf(memberId)).toEqual([]);
+      expect(await syncStatus(memberId)).toBeUndefined();
+      expect(leftoverTempDirs()).toEqual(before);
+    });
+
+    it('refuses JSON that is not an array, as a bare file and inside a zip', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const obj = writeFile(dir, 'object.json', jackson({ date: '20160104', segments: [] }));
+      await expect(importArchive(ctx, { ohMemberId, file: obj })).rejects.toThrow(
+        /holds a JSON object, not a list of days/,
+      );
+      const file = writeFile(
+        dir,
+        'object.zip',
+        await zipBuffer({ 'json/full/storyline.json': jackson({ storyline: DAYS }) }),
+      );
+      await expect(importArchive(ctx, { ohMemberId, file })).rejects.toThrow(
+        /storyline\.json: the file is not a JSON array/,
+      );
+      expect(await weeksOf(memberId)).toEqual([]);
+    });
+
+    it('says so when the archive holds no storyline JSON', async () => {
+      const { ohMemberId } = await createMember(ctx);
+      const file = writeFile(
+        dir,
+        'csv-only.zip',
+        await zipBuffer({
+          'moves_export/csv.zip': await zipBuffer({ 'csv/full/storyline.csv': 'Date\n' }),
+          'moves_export/gpx.zip': await zipBuffer({ 'gpx/full/places.gpx': '<gpx/>' }),
+          'moves_export/json.zip': await zipBuffer({ 'json/full/places.json': '[ ]' }),
+        }),
+      );
+      await expect(importArchive(ctx, { ohMemberId, file })).rejects.toThrow(
+        /no storyline JSON in .*csv-only\.zip \(it holds moves_export\/csv\.zip, moves_export\/gpx\.zip\)/,
+      );
+    });
+
+    it('skips and reports invalid day entries, importing the valid ones', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const entries: unknown[] = [
+        DAYS[1],
+        { date: '2016-01-05', segments: [] },
+        42,
+        { date: '20160231', segments: [] },
+        { segments: [] },
+        DAYS[9],
+        { date: '20160106', segments: 'none' },
+      ];
+      const file = writeFile(
+        dir,
+        'mixed.zip',
+        await zipBuffer({ 'json/full/storyline.json': jackson(entries) }),
+      );
+      const report = await importArchive(ctx, { ohMemberId, file });
+      expect(report).toMatchObject({ days: 2, weeks: 2, skipped: 5 });
+      expect(report.skippedEntries.map((s) => s.where)).toEqual(
+        [2, 3, 4, 5, 7].map((i) => `json/full/storyline.json, item ${i}`),
+      );
+      expect(report.skippedEntries[0]!.reason).toMatch(/yyyyMMdd/);
+      expect(report.skippedEntries[2]!.reason).toMatch(/not a calendar date/);
+      const rows = await weeksOf(memberId);
+      expect(rows.map((r) => [r.week, r.daysJson])).toEqual([
+        ['2016-W01', JSON.stringify([DAYS[1]])],
+        ['2016-W02', JSON.stringify([DAYS[9]])],
+      ]);
+    });
+
+    it('skips an unreadable daily file and imports the other days', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const files = dailyFiles('json/', DATES);
+      files['json/daily/storyline/storyline_20160108.json'] = '[ {\n  "date" : "20160108",\n  "segm';
+      const file = writeFile(dir, 'daily-broken.zip', await zipBuffer(files));
+      const report = await importArchive(ctx, { ohMemberId, file });
+      expect(report).toMatchObject({ days: 14, weeks: 3, skipped: 1 });
+      expect(report.skippedEntries[0]).toMatchObject({
+        where: 'json/daily/storyline/storyline_20160108.json',
+        reason: expect.stringMatching(/not valid JSON/),
+      });
+      expect((await weeksOf(memberId)).map((r) => r.dayCount)).toEqual([1, 6, 7]);
+    });
+  });
+
+  describe('weeks already stored', () => {
+    it('never replaces weeks fetched from Moves; a second import replaces only its own weeks', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx, { movesTimeZone: 'Europe/Berlin' });
+      const movesWeek =
+        '[{"date":"20160104","summary":null,"segments":null,"lastUpdate":"20160105T010000Z"}]';
+      await saveWeek(ctx, memberId, {
+        week: '2016-W01',
+        daysJson: movesWeek,
+        dates: ['20160104'],
+        complete: true,
+        source: 'moves',
+      });
+      const file = writeFile(
+        dir,
+        'overlap.zip',
+        await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) }),
+      );
+
+      for (let run = 0; run < 2; run++) {
+        const report = await importArchive(ctx, { ohMemberId, file });
+        expect(report).toMatchObject({
+          days: 8,
+          weeks: 2,
+          keptWeeks: ['2016-W01'],
+          keptDays: 7,
+          movesConnected: true,
+        });
+        const rows = await weeksOf(memberId);
+        expect(rows.map((r) => [r.week, r.source])).toEqual([
+          ['2015-W53', 'archive'],
+          ['2016-W01', 'moves'],
+          ['2016-W02', 'archive'],
+        ]);
+        const w01 = rows[1]!;
+        expect(w01.daysJson).toBe(movesWeek);
+        expect(w01.complete).toBe(true);
+        expect(rows[2]!.daysJson).toBe(JSON.stringify(daysOfWeek('2016-W02')));
+      }
+      const [w01] = await ctx.db
+        .select({ dayCount: storedWeeks.dayCount })
+        .from(storedWeeks)
+        .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, '2016-W01')));
+      expect(w01?.dayCount).toBe(1);
+    });
+
+    it('refuses an unknown member before reading anything', async () => {
+      const file = writeFile(dir, 'any.json', jackson(DAYS));
+      await expect(importArchive(ctx, { ohMemberId: '99999999', file })).rejects.toThrow(UnknownMemberError);
+      await expect(importArchive(ctx, { ohMemberId: '99999999', file })).rejects.toThrow(
+        /no member with Open Humans project member id 99999999/,
+      );
+    });
   });
 });
