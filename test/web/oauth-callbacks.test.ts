@@ -4,13 +4,13 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildContext, type AppContext } from '../../src/context.ts';
-import { syncEvents } from '../../src/db/schema.ts';
+import { members, syncEvents } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { testConfig } from '../support/context.ts';
 import { createTestDatabase } from '../support/database.ts';
-import { setCookie } from './support.ts';
+import { csrfFrom, setCookie } from './support.ts';
 
 let sandbox: Sandbox;
 let ctx: AppContext;
@@ -227,5 +227,29 @@ describe('Moves connect callback', () => {
     expect(taken.body).toContain('This Moves account belongs to another member');
     const dash = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: cb.cookie } });
     expect(dash.body).toContain('Connect Moves');
+  });
+});
+
+describe('account deletion', () => {
+  it('asks first, then leaves the Open Humans project and deletes everything held here', async () => {
+    const cookie = await signIn();
+    const confirm = await app.inject({ method: 'GET', url: '/account/delete/', headers: { cookie } });
+    expect(confirm.statusCode).toBe(200);
+    expect(confirm.body).toContain('Delete your account?');
+    const token = csrfFrom(confirm.body);
+    const session = setCookie(confirm) ?? cookie;
+    const before = await ctx.db.select().from(members);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/account/delete',
+      headers: { cookie: session, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(token)}`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Account deleted');
+    expect(res.body).toContain('You left this project on Open Humans.');
+    expect(await ctx.db.select().from(members)).toHaveLength(before.length - 1);
+    const after = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: session } });
+    expect(after.statusCode).toBe(303);
   });
 });
