@@ -72,7 +72,8 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     });
   });
 
-  app.get('/dashboard/status', async (request, reply) => {
+  // Polled every 2 s by each open dashboard: keep it out of the info-level request log.
+  app.get('/dashboard/status', { logLevel: 'warn' }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     if (!request.member) return reply.code(401).send({ error: 'not signed in' });
     const [{ status }, texts] = await Promise.all([
