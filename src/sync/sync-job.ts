@@ -76,7 +76,12 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
       (rejected) => getMovesAccessToken(ctx, memberId, { rejected }),
     );
 
-    const profile = await moves.profile();
+    // A continuation reuses the profile the run before it read: under a tight budget every request counts.
+    const cached = row.account.firstDate && row.account.timeZone;
+    const profile =
+      data.reason === 'requeue' && cached
+        ? { firstDate: row.account.firstDate!, timeZone: row.account.timeZone! }
+        : await moves.profile();
     const zone = isValidZone(profile.timeZone) ? profile.timeZone : 'UTC';
     await ctx.db
       .update(movesAccounts)
@@ -87,17 +92,21 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     let editsSince = previousStart;
     if (stored.length === 0) {
       const seed = await seedFromOpenHumans(ctx, memberId, await ohToken(), { timeZone: zone });
-      if (seed.seeded) {
+      if (seed.seeded && seed.fileCreated) {
         stored = await listStoredWeeks(ctx, memberId);
-        // Days edited after the original app wrote its file must be fetched again.
-        editsSince = seed.fileCreated ?? null;
+        // Days edited after the original app wrote its file must be fetched again, even if this run stops early.
+        editsSince = seed.fileCreated;
+        await updateSyncState(ctx, memberId, { lastSyncStartedAt: seed.fileCreated });
       }
     }
 
     // Edited days: only once this scan has finished may the next sync look for edits from this run's start.
+    // A continuation (requeue) of a chain skips both: its chain's first run scanned, and the next fresh sync
+    // scans from that run's start, covering any edit made while the chain ran.
+    const continuation = data.reason === 'requeue' && previousStart !== null;
     const now = ctx.clock.date();
     const completeWeeks = stored.filter((s) => s.complete).map((s) => s.week);
-    if (editsSince && completeWeeks.length > 0) {
+    if (!continuation && editsSince && completeWeeks.length > 0) {
       const edited = await findEditedWeeks(moves, {
         completeWeeks,
         since: editsSince,
@@ -111,7 +120,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
         });
       stored = await listStoredWeeks(ctx, memberId);
     }
-    await updateSyncState(ctx, memberId, { lastSyncStartedAt: startedAt });
+    if (!continuation) await updateSyncState(ctx, memberId, { lastSyncStartedAt: startedAt });
 
     const plan = planSync({ firstDate: profile.firstDate, timeZone: zone, now, stored });
     let weeksDone = plan.allWeeks.length - plan.weeks.length;
