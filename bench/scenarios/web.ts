@@ -1,6 +1,9 @@
 // web: latency and throughput of /dashboard and its JSON status endpoint under 50 concurrent connections with
 // a signed-in session cookie. The web role runs in its own process so the load generator does not share it.
 import autocannon from 'autocannon';
+import { loadConfig } from '../../src/config.ts';
+import { deriveKeys } from '../../src/crypto/keys.ts';
+import { memberIdInSessionCookie, sealSessionCookie } from '../../src/web/session.ts';
 import { createBenchDatabase } from '../harness/context.ts';
 import { startBenchEmulators } from '../harness/emulators.ts';
 import { firstDateYearsAgo } from '../harness/members.ts';
@@ -44,6 +47,15 @@ export const web: Scenario = {
         { ...emu.appEnv, ...db.env },
       );
       const ready = (await app.ready) as { url: string; cookie: string };
+      // The harness's cookie carries its value URL-decoded, and the raw ';' inside it ends the cookie early,
+      // so the app saw no session (303 / 401 on every request). Take the member id out of it and seal the
+      // cookie with the web app's own helper, which keeps the value encoded as a browser sends it back.
+      const config = loadConfig({ ...emu.appEnv, ...db.env });
+      const keys = { keys: deriveKeys(config.secretKey ?? ''), config };
+      const memberId = await memberIdInSessionCookie(keys, ready.cookie.slice(ready.cookie.indexOf('=') + 1));
+      if (memberId === undefined)
+        throw new Error('the app process reported a session cookie without a member');
+      ready.cookie = await sealSessionCookie(keys, memberId);
       const runs = [];
       const probes: string[] = [];
       for (const path of Object.values(PATHS)) {

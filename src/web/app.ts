@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { registerErrorPages } from './errors.ts';
 import { registerHealthRoute } from './health.ts';
@@ -39,7 +39,8 @@ export async function buildWebApp(ctx: AppContext, opts: WebAppOptions = {}): Pr
   const app = Fastify({
     loggerInstance: ctx.logger.child({ role: 'web' }) as FastifyBaseLogger,
     trustProxy: true,
-    disableRequestLogging: false,
+    // Request logging stays on (the logger's req serializer redacts query values: callbacks carry codes).
+    logController: new LogController({ disableRequestLogging: false }),
     routerOptions: { ignoreTrailingSlash: true },
   });
   const up = opts.upstreams ?? defaultUpstreams(ctx);

@@ -1,8 +1,9 @@
 // Signed-in state lives in an encrypted cookie (@fastify/secure-session keyed with ctx.keys.session):
 // the member id, the pending OAuth states, the CSRF secret and one-shot flash messages. No tokens.
-import secureSession from '@fastify/secure-session';
+import csrf from '@fastify/csrf-protection';
+import secureSession, { type SecureSessionPluginOptions } from '@fastify/secure-session';
 import { eq } from 'drizzle-orm';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { members } from '../db/schema.ts';
 
@@ -43,8 +44,14 @@ export const SESSION_COOKIE = 'ohmoves_session';
 /** A pending OAuth round trip older than this is treated as expired. */
 export const PENDING_LOGIN_MAX_AGE_MS = 30 * 60 * 1000;
 
-export async function registerSessions(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  await app.register(secureSession, {
+/** What sealing and opening a session cookie needs from the context. */
+export interface SessionKeys {
+  keys: { session: Buffer };
+  config: { appBaseUrl: string };
+}
+
+function sessionOptions(ctx: SessionKeys): SecureSessionPluginOptions {
+  return {
     key: ctx.keys.session,
     cookieName: SESSION_COOKIE,
     expiry: 14 * 24 * 3600,
@@ -55,7 +62,11 @@ export async function registerSessions(app: FastifyInstance, ctx: AppContext): P
       secure: ctx.config.appBaseUrl.startsWith('https://'),
       maxAge: 14 * 24 * 3600,
     },
-  });
+  };
+}
+
+export async function registerSessions(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(secureSession, sessionOptions(ctx));
   app.decorateRequest('member', undefined);
   app.addHook('preHandler', async (request) => {
     const id = request.session.get('memberId');
@@ -82,4 +93,46 @@ export async function requireMember(request: FastifyRequest, reply: FastifyReply
   if (request.member) return;
   addFlash(request, 'info', 'Please sign in with Open Humans first.');
   await reply.redirect('/', 303);
+}
+
+/**
+ * A `Cookie` header value for a signed-in member, sealed exactly as the app seals it after /complete (same
+ * plugin, key and options, with a CSRF secret so the app need not re-seal it on the first page). For
+ * benchmarks and tools that need a session without the OAuth round trip. The value stays URL-encoded as in
+ * the Set-Cookie header: decoded, its ';' would end the cookie early and the session would be dropped.
+ */
+export async function sealSessionCookie(ctx: SessionKeys, memberId: number): Promise<string> {
+  const app = Fastify();
+  await app.register(secureSession, sessionOptions(ctx));
+  await app.register(csrf, { sessionPlugin: '@fastify/secure-session' });
+  app.get('/', async (request, reply) => {
+    request.session.set('memberId', memberId);
+    await reply.generateCsrf();
+    return '';
+  });
+  try {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    const raw = res.headers['set-cookie'];
+    const mine = (Array.isArray(raw) ? raw : raw ? [raw] : []).find((c) =>
+      c.startsWith(`${SESSION_COOKIE}=`),
+    );
+    if (!mine) throw new Error('the session plugin set no cookie');
+    return mine.split(';')[0]!;
+  } finally {
+    await app.close();
+  }
+}
+
+/** The member id in a session cookie value (raw or URL-encoded), or undefined if it does not open. */
+export async function memberIdInSessionCookie(ctx: SessionKeys, value: string): Promise<number | undefined> {
+  const app = Fastify();
+  await app.register(secureSession, sessionOptions(ctx));
+  await app.ready();
+  try {
+    const raw = value.includes('%') ? decodeURIComponent(value) : value;
+    const id = app.decodeSecureSession(raw)?.get('memberId');
+    return typeof id === 'number' ? id : undefined;
+  } finally {
+    await app.close();
+  }
 }
