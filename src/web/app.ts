@@ -46,7 +46,7 @@ export async function buildWebApp(ctx: AppContext, opts: WebAppOptions = {}): Pr
   const up = opts.upstreams ?? defaultUpstreams(ctx);
   registerHealthRoute(app, ctx);
   registerMetrics(app, ctx);
-  await registerWebhooks(app, ctx, up);
+  await registerWebhooks(app, ctx);
   await registerSessions(app, ctx);
   await registerSecurity(app, ctx);
   await registerViews(app, ctx);

@@ -3,6 +3,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { members, movesAccounts, publishedFiles, storedWeeks, syncEvents, syncState } from '../db/schema.ts';
+import { BOSS_SCHEMA } from '../jobs/boss.ts';
+import { QUEUES } from '../jobs/queues.ts';
 import { isAuthRefused, upstreamMessage, type WebUpstreams } from './upstreams.ts';
 
 export interface RemovalReport {
@@ -93,6 +95,21 @@ async function deleteLocalMovesData(ctx: AppContext, memberId: number, report: R
   });
 }
 
+/**
+ * Cancels the member's sync jobs that have not started (queued, or waiting for a retry). pg-boss 10 cannot
+ * look jobs up by singletonKey, so the ids come from its job table. A job that already runs finds no Moves
+ * account at its next token refresh or run and ends as "skipped" (src/sync/sync-job.ts).
+ */
+export async function cancelQueuedSyncs(ctx: AppContext, memberId: number): Promise<number> {
+  const { rows } = await ctx.database.sql.query<{ id: string }>(
+    `select id::text as id from ${BOSS_SCHEMA}.job where name = $1 and singleton_key = $2 and state in ('created', 'retry')`,
+    [QUEUES.syncMember, String(memberId)],
+  );
+  const ids = rows.map((r) => r.id);
+  if (ids.length) await ctx.boss.cancel(QUEUES.syncMember, ids);
+  return ids.length;
+}
+
 /** "Disconnect Moves": the published file(s), our stored weeks, the sync state and the Moves link. */
 export async function disconnectMoves(
   ctx: AppContext,
@@ -101,6 +118,7 @@ export async function disconnectMoves(
 ): Promise<RemovalReport> {
   const report = emptyReport();
   await deletePublishedFiles(ctx, up, memberId, report, { tolerateRefusal: false });
+  await cancelQueuedSyncs(ctx, memberId);
   await deleteLocalMovesData(ctx, memberId, report);
   await ctx.db.insert(syncEvents).values({
     memberId,
@@ -119,6 +137,7 @@ export async function deleteAccount(
 ): Promise<RemovalReport> {
   const report = emptyReport();
   let token = await deletePublishedFiles(ctx, up, memberId, report, { tolerateRefusal: true });
+  await cancelQueuedSyncs(ctx, memberId);
   if (!token && !report.filesLeft.length) {
     try {
       token = await up.getOhAccessToken(ctx, memberId);
@@ -142,18 +161,24 @@ export async function deleteAccount(
   return report;
 }
 
-/** Local removal after Open Humans told us the member left (deauthorization webhook). */
-export async function forgetMember(
-  ctx: AppContext,
-  up: WebUpstreams,
-  memberId: number,
-  { erasure }: { erasure: boolean },
-): Promise<RemovalReport> {
+/**
+ * After Open Humans told us the member left (deauthorization webhook). Open Humans revokes our tokens before it
+ * calls us, so nothing can be done on Open Humans any more: the files we published stay there unless the
+ * member ticked "remove data files" when leaving. They are listed in `filesLeft` so the caller can record it.
+ * Here we keep nothing in either case: with erasure requested that is the member's demand; without it we
+ * still need nothing (tokens are dead, syncing stops, and a returning member's sync starts again from the
+ * file on Open Humans if they kept it).
+ */
+export async function forgetMember(ctx: AppContext, memberId: number): Promise<RemovalReport> {
   const report = emptyReport();
-  // After leaving, Open Humans has revoked our tokens; the attempt is cheap and succeeds if it raced ahead.
-  if (erasure)
-    await deletePublishedFiles(ctx, up, memberId, report, { tolerateRefusal: true }).catch(() => null);
+  const files = await ctx.db
+    .select()
+    .from(publishedFiles)
+    .where(and(eq(publishedFiles.memberId, memberId), eq(publishedFiles.status, 'current')));
+  report.filesLeft.push(...files.map((f) => ({ basename: f.basename, ohFileId: f.ohFileId })));
+  await cancelQueuedSyncs(ctx, memberId);
   await deleteLocalMovesData(ctx, memberId, report);
+  // Cascades to the sync events and the published-file records; the Open Humans tokens go with the row.
   await ctx.db.delete(members).where(eq(members.id, memberId));
   report.accountDeleted = true;
   return report;

@@ -34,6 +34,10 @@ declare module '@fastify/secure-session' {
 export type MemberRow = typeof members.$inferSelect;
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route loads the member itself (in its own single query): the session preHandler skips it. */
+    loadsOwnMember?: boolean;
+  }
   interface FastifyRequest {
     /** The signed-in member, loaded once per request (undefined when anonymous). */
     member: MemberRow | undefined;
@@ -69,6 +73,7 @@ export async function registerSessions(app: FastifyInstance, ctx: AppContext): P
   await app.register(secureSession, sessionOptions(ctx));
   app.decorateRequest('member', undefined);
   app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.config.loadsOwnMember) return;
     const id = request.session.get('memberId');
     if (typeof id !== 'number') return;
     const [row] = await ctx.db.select().from(members).where(eq(members.id, id)).limit(1);

@@ -1,38 +1,38 @@
 // The dashboard (connection, live progress, times, last error, actions, recent events) and its JSON status
-// endpoint, which the page's script polls every 2 s.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// endpoint, which the page's script polls every 2 s. Both are read by every open dashboard all the time, so
+// each makes exactly one database query (memberOverview) and no upstream call.
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { currentFiles, movesAccountOf, recentEvents, storedSummary, syncStateOf } from '../member-data.ts';
-import { requireMember } from '../session.ts';
-import { describeStatus, formatWhen } from '../status-words.ts';
+import { memberOverview, type MemberOverview } from '../member-data.ts';
+import { addFlash } from '../session.ts';
+import { describeStatus, formatWhen, type DashboardStatus } from '../status-words.ts';
 import { renderPage } from '../views.ts';
 
-export async function statusFor(ctx: AppContext, memberId: number) {
-  const [account, state] = await Promise.all([movesAccountOf(ctx, memberId), syncStateOf(ctx, memberId)]);
-  return {
-    account,
-    status: describeStatus({
-      account,
-      state,
-      now: ctx.clock.now(),
-      cooldownMinutes: ctx.config.manualUpdateCooldownMinutes,
-      staleAfterHours: ctx.config.staleAfterHours,
-    }),
-  };
+/** How many events "Recent activity" lists. */
+export const RECENT_EVENTS = 10;
+
+export interface DashboardEvent {
+  when: string;
+  iso: string;
+  kind: string;
+  label: string;
+  message: string;
 }
 
-function memberId(request: FastifyRequest): number {
-  return request.member!.id;
+export interface DashboardView {
+  status: DashboardStatus;
+  storedText: string;
+  fileText: string;
+  hasFile: boolean;
+  events: DashboardEvent[];
 }
 
-/** The parts of the page that change while an import runs, besides the status itself. */
-async function dataTexts(
-  ctx: AppContext,
-  memberId: number,
-): Promise<{ storedText: string; fileText: string; hasFile: boolean }> {
-  const [files, stored] = await Promise.all([currentFiles(ctx, memberId), storedSummary(ctx, memberId)]);
+const fmtDay = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+
+/** What the page shows and the poll returns, from one overview. Pure apart from the clock reading. */
+export function dashboardView(ctx: AppContext, o: MemberOverview): DashboardView {
   const now = ctx.clock.now();
-  const fmtDay = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+  const { stored, files } = o;
   const storedText =
     `${stored.weeks} weeks, ${stored.days} days` +
     (stored.firstDay && stored.lastDay ? ` (${fmtDay(stored.firstDay)} to ${fmtDay(stored.lastDay)})` : '');
@@ -44,42 +44,59 @@ async function dataTexts(
         )
         .join(' ')
     : 'No file on Open Humans yet: it appears as soon as the first weeks are imported.';
-  return { storedText, fileText, hasFile: files.length > 0 };
+  return {
+    status: describeStatus({
+      account: o.account,
+      state: o.state,
+      now,
+      cooldownMinutes: ctx.config.manualUpdateCooldownMinutes,
+      staleAfterHours: ctx.config.staleAfterHours,
+    }),
+    storedText,
+    fileText,
+    hasFile: files.length > 0,
+    events: o.events.map((e) => ({
+      when: formatWhen(e.at, now),
+      iso: e.at.toISOString(),
+      kind: e.kind,
+      label: e.kind.replace(/_/g, ' '),
+      message: e.message,
+    })),
+  };
 }
 
 export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/dashboard', { preHandler: requireMember }, async (request, reply) => {
-    const id = memberId(request);
-    const [{ account, status }, events, texts] = await Promise.all([
-      statusFor(ctx, id),
-      recentEvents(ctx, id, 10),
-      dataTexts(ctx, id),
-    ]);
-    const now = ctx.clock.now();
+  // These routes load the member themselves (in their one query) instead of in the session preHandler.
+  app.get('/dashboard', { config: { loadsOwnMember: true } }, async (request, reply) => {
+    const id = request.session.get('memberId');
+    const overview = typeof id === 'number' ? await memberOverview(ctx, id, RECENT_EVENTS) : undefined;
+    if (!overview) {
+      if (typeof id === 'number') request.session.set('memberId', undefined); // deleted meanwhile
+      addFlash(request, 'info', 'Please sign in with Open Humans first.');
+      return reply.redirect('/', 303);
+    }
+    request.member = overview.member;
+    const view = dashboardView(ctx, overview);
     return renderPage(request, reply, 'dashboard', {
       title: 'Your dashboard',
-      account,
-      status,
-      ...texts,
-      events: events.map((e) => ({
-        when: formatWhen(e.at, now),
-        iso: e.at.toISOString(),
-        kind: e.kind,
-        message: e.message,
-      })),
+      account: overview.account,
+      ...view,
       mapTileUrl: ctx.config.mapTileUrl ?? '',
-      welcome: !account,
+      welcome: !overview.account,
     });
   });
 
   // Polled every 2 s by each open dashboard: keep it out of the info-level request log.
-  app.get('/dashboard/status', { logLevel: 'warn' }, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    if (!request.member) return reply.code(401).send({ error: 'not signed in' });
-    const [{ status }, texts] = await Promise.all([
-      statusFor(ctx, memberId(request)),
-      dataTexts(ctx, memberId(request)),
-    ]);
-    return reply.send({ ...status, ...texts });
-  });
+  app.get(
+    '/dashboard/status',
+    { logLevel: 'warn', config: { loadsOwnMember: true } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const id = request.session.get('memberId');
+      const overview = typeof id === 'number' ? await memberOverview(ctx, id, RECENT_EVENTS) : undefined;
+      if (!overview) return reply.code(401).send({ error: 'not signed in' });
+      const { status, ...rest } = dashboardView(ctx, overview);
+      return reply.send({ ...status, ...rest });
+    },
+  );
 }

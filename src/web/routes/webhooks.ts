@@ -8,7 +8,6 @@ import type { AppContext } from '../../context.ts';
 import { members, movesAccounts } from '../../db/schema.ts';
 import { enqueueSync } from '../../sync/enqueue.ts';
 import { forgetMember } from '../removal.ts';
-import type { WebUpstreams } from '../upstreams.ts';
 import { validMovesSignature, validOpenHumansSignature } from '../webhook-signatures.ts';
 
 const deauthBody = z.object({
@@ -37,11 +36,7 @@ const movesNotification = z.object({
   storylineUpdates: z.array(z.unknown()).optional(),
 });
 
-export async function registerWebhooks(
-  app: FastifyInstance,
-  ctx: AppContext,
-  up: WebUpstreams,
-): Promise<void> {
+export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await app.register(async (hooks) => {
     hooks.removeAllContentTypeParsers();
     hooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_req, body, done) =>
@@ -61,16 +56,25 @@ export async function registerWebhooks(
         .from(members)
         .where(eq(members.ohMemberId, parsed.data.project_member_id));
       if (!member) return reply.send({ status: 'unknown member' });
-      const report = await forgetMember(ctx, up, member.id, { erasure: parsed.data.erasure_requested });
+      const erasure = parsed.data.erasure_requested;
+      const report = await forgetMember(ctx, member.id);
+      // Our record of the member is gone; this line (internal id only) is what remains of the event.
       request.log.info(
         {
           memberId: member.id,
-          erasure: parsed.data.erasure_requested,
-          filesDeleted: report.filesDeleted.length,
+          erasure,
+          weeksDeleted: report.weeksDeleted,
+          openHumansFilesNotDeleted: report.filesLeft.length,
         },
-        'member deauthorized on Open Humans: removed',
+        report.filesLeft.length
+          ? 'member left the project on Open Humans: everything here deleted; their files on Open Humans could not be deleted (tokens already revoked: the member removes them there)'
+          : 'member left the project on Open Humans: everything here deleted',
       );
-      return reply.send({ status: 'removed' });
+      return reply.send({
+        status: 'removed',
+        erasureRequested: erasure,
+        openHumansFilesNotDeleted: report.filesLeft.length,
+      });
     });
 
     hooks.post('/webhooks/moves/notify', async (request, reply) => {

@@ -12,6 +12,54 @@
     if (el && el.textContent !== text) el.textContent = text;
   }
 
+  // Recent activity: new events go in at the top (the list is an aria-live region announcing additions only);
+  // the times of the ones already shown are refreshed in place.
+  function renderEvents(events) {
+    var list = document.getElementById('events');
+    var empty = document.getElementById('events-empty');
+    if (!list || !events) return;
+    var shown = {};
+    Array.prototype.forEach.call(list.children, function (li) {
+      shown[li.getAttribute('data-key')] = li;
+    });
+    var wanted = {};
+    var fresh = [];
+    events.forEach(function (e) {
+      var key = e.iso + '|' + e.kind + '|' + e.message;
+      wanted[key] = true;
+      var li = shown[key];
+      if (li) {
+        var t = li.querySelector('time');
+        if (t && t.textContent !== e.when) t.textContent = e.when;
+      } else fresh.push(e);
+    });
+    Object.keys(shown).forEach(function (key) {
+      if (!wanted[key]) list.removeChild(shown[key]);
+    });
+    for (var i = fresh.length - 1; i >= 0; i--) {
+      var e = fresh[i];
+      var li = document.createElement('li');
+      li.setAttribute('data-key', e.iso + '|' + e.kind + '|' + e.message);
+      var time = document.createElement('time');
+      time.setAttribute('datetime', e.iso);
+      time.textContent = e.when;
+      var kind = document.createElement('span');
+      kind.className = 'kind kind-' + e.kind;
+      kind.textContent = e.label;
+      var message = document.createElement('span');
+      message.className = 'message';
+      message.textContent = e.message;
+      li.appendChild(time);
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(kind);
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(message);
+      list.insertBefore(li, list.firstChild);
+    }
+    list.hidden = events.length === 0;
+    if (empty) empty.hidden = events.length !== 0;
+  }
+
   function render(s) {
     // Only touch the live region when the words change, so screen readers are not flooded.
     setText('status-words', s.words);
@@ -28,6 +76,7 @@
     setText('next-run', s.nextRunText);
     setText('stored-text', s.storedText);
     setText('file-text', s.fileText);
+    renderEvents(s.events);
     var problem = document.getElementById('last-error');
     if (problem) {
       problem.hidden = !s.lastErrorText;

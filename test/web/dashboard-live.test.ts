@@ -1,0 +1,109 @@
+// The dashboard's one-query overview and the live parts of its status poll (stored weeks, the file, recent
+// activity), and a session whose member was deleted meanwhile.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { members, publishedFiles, storedWeeks, syncEvents } from '../../src/db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { buildWebApp } from '../../src/web/app.ts';
+import { memberOverview } from '../../src/web/member-data.ts';
+import { createTestContext, type TestContext } from '../support/context.ts';
+import { insertMember, sessionCookie } from './support.ts';
+
+let ctx: TestContext;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  ctx = await createTestContext({});
+  app = await buildWebApp(ctx);
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await ctx?.close();
+});
+
+const week = (w: string, first: string, last: string, days: number) => ({
+  week: w,
+  daysJson: '[]',
+  dayCount: days,
+  firstDay: first,
+  lastDay: last,
+  bytes: 100,
+  complete: true,
+});
+
+describe('dashboard overview', () => {
+  it('gathers stored weeks, the current file and the newest events in one read', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    await ctx.db.insert(storedWeeks).values([
+      { memberId: m.id, ...week('2024-W01', '20240101', '20240107', 7) },
+      { memberId: m.id, ...week('2024-W02', '20240108', '20240109', 2) },
+    ]);
+    await ctx.db.insert(publishedFiles).values([
+      { memberId: m.id, ohFileId: 9001, basename: 'old.json', size: 1, md5: 'x', status: 'deleted' },
+      { memberId: m.id, ohFileId: 9002, basename: 'moves-storyline-data.json', size: 20480, md5: 'y' },
+    ]);
+    const t0 = Date.now() - 60_000;
+    await ctx.db.insert(syncEvents).values(
+      Array.from({ length: 12 }, (_, i) => ({
+        memberId: m.id,
+        at: new Date(t0 + i * 1000),
+        kind: i === 11 ? 'rate_limited' : 'fetched',
+        message: `event ${i}`,
+      })),
+    );
+    const o = await memberOverview(ctx, m.id, 10);
+    expect(o?.member.id).toBe(m.id);
+    expect(o?.account?.movesUserId).toBeDefined();
+    expect(o?.stored).toEqual({ weeks: 2, days: 9, firstDay: '20240101', lastDay: '20240109' });
+    expect(o?.files.map((f) => [f.basename, f.size])).toEqual([['moves-storyline-data.json', 20480]]);
+    expect(o?.events.map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `event ${11 - i}`));
+    expect(o?.events[0]?.at.getTime()).toBe(t0 + 11_000);
+
+    const s = (
+      await app.inject({
+        method: 'GET',
+        url: '/dashboard/status',
+        headers: { cookie: sessionCookie(app, { memberId: m.id }) },
+      })
+    ).json();
+    expect(s.storedText).toBe('2 weeks, 9 days (2024-01-01 to 2024-01-09)');
+    expect(s.fileText).toMatch(/^On Open Humans: moves-storyline-data\.json, 20 KB, published /);
+    expect(s.events).toHaveLength(10);
+    expect(s.events[0]).toMatchObject({ kind: 'rate_limited', label: 'rate limited', message: 'event 11' });
+    expect(s.events[0].iso).toBe(new Date(t0 + 11_000).toISOString());
+  });
+
+  it('renders recent activity as a polite live region that the status poll keeps current', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const cookie = sessionCookie(app, { memberId: m.id });
+    const empty = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toMatch(
+      /<ul class="events" id="events" aria-live="polite" aria-relevant="additions" hidden>/,
+    );
+    expect(empty.body).toMatch(/<p class="muted" id="events-empty">Nothing yet.<\/p>/);
+    expect(empty.body).toContain('/static/dashboard.js');
+
+    await ctx.db
+      .insert(syncEvents)
+      .values({ memberId: m.id, at: new Date(), kind: 'queued', message: 'Update requested by the member' });
+    const s = (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
+    expect(s.events.map((e: { message: string }) => e.message)).toEqual(['Update requested by the member']);
+    const page = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    expect(page.body).toMatch(/<ul class="events" id="events" aria-live="polite" aria-relevant="additions">/);
+    expect(page.body).toContain('Update requested by the member');
+  });
+
+  it('treats a session whose member was deleted as signed out', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const cookie = sessionCookie(app, { memberId: m.id });
+    await ctx.db.delete(members).where(eq(members.id, m.id));
+    const status = await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } });
+    expect(status.statusCode).toBe(401);
+    const page = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    expect(page.statusCode).toBe(303);
+    expect(page.headers.location).toBe('/');
+  });
+});
