@@ -33,7 +33,7 @@ export interface WebUpstreams {
     ctx: AppContext,
     memberId: number,
     tokens: MovesTokensLike,
-  ): Promise<{ ok: true } | { ok: false; reason: 'linked_to_other_member' }>;
+  ): Promise<{ ok: true; changedAccount: boolean } | { ok: false; reason: 'linked_to_other_member' }>;
   getOhAccessToken(ctx: AppContext, memberId: number): Promise<string>;
 }
 

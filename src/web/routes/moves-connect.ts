@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { enqueueSync } from '../../sync/enqueue.ts';
+import { resetMemberData } from '../../sync/reset.ts';
 import { sendMessagePage } from '../errors.ts';
 import { checkCallback, newState, type CallbackProblem } from '../oauth-state.ts';
 import { addFlash, PENDING_LOGIN_MAX_AGE_MS, requireMember } from '../session.ts';
@@ -102,11 +103,15 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: 
         todo: 'If that other account is also yours, sign in with it and disconnect Moves there first. Otherwise approve with your own Moves account.',
         actions: [connectAgain, dashboard],
       });
+    // Another Moves account than before: its history must not be mixed with the old account's weeks.
+    if (result.changedAccount) await resetMemberData(ctx, member.id);
     await enqueueSync(ctx, member.id, 'connect');
     addFlash(
       request,
       'info',
-      'Your Moves account is connected. The first import has started: watch it below.',
+      result.changedAccount
+        ? 'You connected a different Moves account than before. The data we had stored from the previous account was removed here, and your whole history will now be fetched from the new account: watch it below. Your file on Open Humans is replaced at the next upload.'
+        : 'Your Moves account is connected. The first import has started: watch it below.',
     );
     return reply.redirect('/dashboard', 303);
   });

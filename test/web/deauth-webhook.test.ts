@@ -1,0 +1,195 @@
+// The deauthorization webhook end to end: the Open Humans emulator itself sends it (a member leaves there) to
+// the app listening on a real port. With or without erasure, nothing about the member stays here; the files
+// published on Open Humans cannot be deleted any more (the tokens are revoked first), which is logged.
+import { Writable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getOhAccessToken } from '../../src/accounts/index.ts';
+import { buildContext, type AppContext } from '../../src/context.ts';
+import {
+  members,
+  movesAccounts,
+  publishedFiles,
+  storedWeeks,
+  syncEvents,
+  syncState,
+} from '../../src/db/schema.ts';
+import { QUEUES } from '../../src/jobs/queues.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
+import { enqueueSync } from '../../src/sync/enqueue.ts';
+import { buildWebApp } from '../../src/web/app.ts';
+import { testConfig } from '../support/context.ts';
+import { createTestDatabase } from '../support/database.ts';
+import { setCookie } from './support.ts';
+
+let sandbox: Sandbox;
+let ctx: AppContext;
+let app: FastifyInstance;
+const logLines: { msg?: string; [k: string]: unknown }[] = [];
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(l));
+      done();
+    },
+  });
+  const logger = createLogger('info', sink);
+  sandbox = await startSandbox(testConfig({ PORT: '0' }), {
+    logger: createLogger('silent'),
+    persistStorage: false,
+  });
+  ctx = await buildContext({
+    config: sandbox.config,
+    logger,
+    database: await createTestDatabase('pglite'),
+    boss: { schedule: false, supervise: false },
+  });
+  app = await buildWebApp(ctx);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  // Point the project's webhook at the app's real address (re-registering a client_id updates the project).
+  const oh = sandbox.config.openHumans;
+  await post(`${sandbox.openHumans.url}/_control/projects`, {
+    client_id: oh.clientId,
+    client_secret: oh.clientSecret,
+    redirect_uri: `${sandbox.config.appBaseUrl}/complete`,
+    webhook_url: `${url}/webhooks/openhumans/deauth`,
+    webhook_secret: oh.webhookSecret,
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await ctx?.close();
+  await sandbox?.close();
+});
+
+async function post<T>(url: string, body: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** A signed-in member with Moves connected, one week stored, a file published on Open Humans, a sync queued. */
+async function memberWithData(): Promise<{ memberId: number; ohMemberId: string }> {
+  const start = await app.inject({ method: 'GET', url: '/login' });
+  const location = new URL(String(start.headers.location));
+  const state = location.searchParams.get('state')!;
+  const { project_member_id } = sandbox.openHumans.createMember();
+  const { code } = await post<{ code: string }>(
+    `${sandbox.openHumans.url}/_control/members/${project_member_id}/authorize`,
+    {
+      client_id: sandbox.config.openHumans.clientId,
+      state,
+      code_challenge: location.searchParams.get('code_challenge'),
+      code_challenge_method: 'S256',
+    },
+  );
+  const done = await app.inject({
+    method: 'GET',
+    url: `/complete?code=${code}&state=${state}`,
+    headers: { cookie: setCookie(start)! },
+  });
+  expect(done.statusCode).toBe(303);
+  const [member] = await ctx.db.select().from(members).where(eq(members.ohMemberId, project_member_id));
+  const memberId = member!.id;
+  const moves = sandbox.moves.createUser({ firstDate: '20240101', timeZone: 'Europe/Berlin' });
+  await ctx.db.insert(movesAccounts).values({
+    memberId,
+    movesUserId: moves.userId,
+    accessToken: ctx.cipher.encrypt('moves-access'),
+    refreshToken: ctx.cipher.encrypt('moves-refresh'),
+    tokenExpiresAt: new Date(Date.now() + 3600_000),
+    tokenIssuedAt: new Date(),
+  });
+  await ctx.db.insert(storedWeeks).values({
+    memberId,
+    week: '2024-W01',
+    daysJson: '[]',
+    dayCount: 7,
+    firstDay: '20240101',
+    lastDay: '20240107',
+    bytes: 2,
+    complete: true,
+  });
+  const body = Buffer.from('[{"date":"20240101","segments":[]}]');
+  const uploaded = await ctx.openHumans.uploadFile(await getOhAccessToken(ctx, memberId), {
+    filename: 'moves-storyline-data.json',
+    metadata: { description: 'Moves storyline', tags: ['Moves'] },
+    size: body.length,
+    body: () => Readable.from([body]),
+  });
+  await ctx.db.insert(publishedFiles).values({
+    memberId,
+    ohFileId: uploaded.id,
+    basename: 'moves-storyline-data.json',
+    size: body.length,
+    md5: 'unused',
+  });
+  await enqueueSync(ctx, memberId, 'manual', { startAfter: new Date(Date.now() + 3600_000) });
+  return { memberId, ohMemberId: project_member_id };
+}
+
+async function rowsOf(memberId: number) {
+  return {
+    members: await ctx.db.select().from(members).where(eq(members.id, memberId)),
+    movesAccounts: await ctx.db.select().from(movesAccounts).where(eq(movesAccounts.memberId, memberId)),
+    storedWeeks: await ctx.db.select().from(storedWeeks).where(eq(storedWeeks.memberId, memberId)),
+    syncState: await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId)),
+    syncEvents: await ctx.db.select().from(syncEvents).where(eq(syncEvents.memberId, memberId)),
+    publishedFiles: await ctx.db.select().from(publishedFiles).where(eq(publishedFiles.memberId, memberId)),
+  };
+}
+
+async function queuedJobs(memberId: number): Promise<string[]> {
+  const { rows } = await ctx.database.sql.query<{ state: string }>(
+    `select state from pgboss.job where name = $1 and singleton_key = $2`,
+    [QUEUES.syncMember, String(memberId)],
+  );
+  return rows.map((r) => r.state);
+}
+
+async function ohFiles(ohMemberId: string): Promise<{ basename: string }[]> {
+  const res = await fetch(`${sandbox.openHumans.url}/_control/members/${ohMemberId}/files`);
+  return (await res.json()) as { basename: string }[];
+}
+
+const empty = {
+  members: [],
+  movesAccounts: [],
+  storedWeeks: [],
+  syncState: [],
+  syncEvents: [],
+  publishedFiles: [],
+};
+
+describe.each([true, false])('a member leaves on Open Humans (erasure requested: %s)', (erasure) => {
+  it('is forgotten here: tokens, stored weeks, events, file records, queued sync', async () => {
+    const { memberId, ohMemberId } = await memberWithData();
+    expect((await rowsOf(memberId)).storedWeeks).toHaveLength(1);
+    expect(await queuedJobs(memberId)).toEqual(['created']);
+    expect(await ohFiles(ohMemberId)).toHaveLength(1);
+
+    const left = await post<{
+      left: { webhook: { status: number | null; signature: string | null } | null }[];
+    }>(`${sandbox.openHumans.url}/_control/members/${ohMemberId}/leave`, { erasure_requested: erasure });
+    expect(left.left).toHaveLength(1);
+    expect(left.left[0]?.webhook?.signature).toMatch(/^sha1=/);
+    expect(left.left[0]?.webhook?.status).toBe(200);
+
+    expect(await rowsOf(memberId)).toEqual(empty);
+    expect(await queuedJobs(memberId)).toEqual(['cancelled']);
+    // The file stays on Open Humans: our tokens were revoked before the webhook, so we could not delete it.
+    expect(await ohFiles(ohMemberId)).toHaveLength(1);
+    const line = logLines.find((l) => l.memberId === memberId && l.erasure === erasure);
+    expect(line).toMatchObject({ weeksDeleted: 1, openHumansFilesNotDeleted: 1 });
+    expect(String(line?.msg)).toContain('could not be deleted');
+  });
+});
