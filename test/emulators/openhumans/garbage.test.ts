@@ -47,7 +47,7 @@ const ROUTES = [
   '/nowhere',
 ];
 
-const BODIES: [string | undefined, string | Uint8Array][] = [
+const BODIES: [string | undefined, string | Uint8Array<ArrayBuffer>][] = [
   ['application/json', '{"metadata": '],
   ['application/json', '[1,2,3]'],
   ['application/json', 'null'],
