@@ -78,35 +78,50 @@ export interface MemberOverview {
  * stored-week totals, current files and the newest events), each part through its member index. The pages
  * are polled by every open dashboard, so this replaces six round trips. Undefined when the member is gone.
  */
+function overviewQuery(ctx: AppContext) {
+  const id = sql.placeholder('memberId');
+  const limit = sql.placeholder('eventLimit');
+  return ctx.db
+    .select({
+      member: members,
+      account: movesAccounts,
+      state: syncState,
+      stored: sql<unknown>`(
+        select json_build_object('weeks', count(*), 'days', coalesce(sum(w.day_count), 0),
+          'firstDay', min(w.first_day), 'lastDay', max(w.last_day))
+        from ${storedWeeks} w where w.member_id = ${members.id})`,
+      files: sql<unknown>`(
+        select coalesce(json_agg(json_build_object('basename', f.basename, 'size', f.size,
+          'publishedAt', f.published_at)), '[]'::json)
+        from ${publishedFiles} f where f.member_id = ${members.id} and f.status = 'current')`,
+      events: sql<unknown>`(
+        select coalesce(json_agg(json_build_object('at', e.at, 'kind', e.kind, 'message', e.message)
+          order by e.at desc, e.id desc), '[]'::json)
+        from (select id, at, kind, message from ${syncEvents} where member_id = ${members.id}
+              order by at desc, id desc limit ${limit}) e)`,
+    })
+    .from(members)
+    .leftJoin(movesAccounts, eq(movesAccounts.memberId, members.id))
+    .leftJoin(syncState, eq(syncState.memberId, members.id))
+    .where(eq(members.id, id))
+    .limit(1)
+    .prepare('member_overview');
+}
+
+// Built once per database handle: the dashboard poll runs it all the time.
+const preparedOverview = new WeakMap<object, ReturnType<typeof overviewQuery>>();
+
 export async function memberOverview(
   ctx: AppContext,
   memberId: number,
   eventLimit: number,
 ): Promise<MemberOverview | undefined> {
-  const [row] = await ctx.db
-    .select({
-      member: members,
-      account: movesAccounts,
-      state: syncState,
-      stored: sql<{ weeks: number; days: number; firstDay: string | null; lastDay: string | null }>`(
-        select json_build_object('weeks', count(*), 'days', coalesce(sum(w.day_count), 0),
-          'firstDay', min(w.first_day), 'lastDay', max(w.last_day))
-        from ${storedWeeks} w where w.member_id = ${members.id})`,
-      files: sql<{ basename: string; size: number; publishedAt: string }[]>`(
-        select coalesce(json_agg(json_build_object('basename', f.basename, 'size', f.size,
-          'publishedAt', f.published_at)), '[]'::json)
-        from ${publishedFiles} f where f.member_id = ${members.id} and f.status = 'current')`,
-      events: sql<{ at: string; kind: string; message: string }[]>`(
-        select coalesce(json_agg(json_build_object('at', e.at, 'kind', e.kind, 'message', e.message)
-          order by e.at desc, e.id desc), '[]'::json)
-        from (select id, at, kind, message from ${syncEvents} where member_id = ${members.id}
-              order by at desc, id desc limit ${eventLimit}) e)`,
-    })
-    .from(members)
-    .leftJoin(movesAccounts, eq(movesAccounts.memberId, members.id))
-    .leftJoin(syncState, eq(syncState.memberId, members.id))
-    .where(eq(members.id, memberId))
-    .limit(1);
+  let query = preparedOverview.get(ctx.db);
+  if (!query) {
+    query = overviewQuery(ctx);
+    preparedOverview.set(ctx.db, query);
+  }
+  const [row] = await query.execute({ memberId, eventLimit });
   if (!row) return undefined;
   const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
   const stored = json<MemberOverview['stored']>(row.stored);

@@ -4,6 +4,8 @@ import { DateTime } from 'luxon';
 
 export interface StatusInput {
   account: { status: string } | undefined;
+  /** Open Humans refused our tokens (members.ohNeedsReauth): the member must sign in again. */
+  ohNeedsReauth?: boolean;
   state:
     | {
         status: string;
@@ -24,6 +26,8 @@ export interface StatusInput {
 export interface DashboardStatus {
   connected: boolean;
   needsReauth: boolean;
+  /** Where the "reconnect" button goes: Moves, or Open Humans when it is Open Humans that refused. */
+  reconnect: { href: string; label: string };
   status: string;
   words: string;
   busy: boolean;
@@ -65,8 +69,13 @@ const BUSY = new Set(['queued', 'running', 'waiting_rate_limit', 'uploading']);
 export function describeStatus(i: StatusInput): DashboardStatus {
   const { account, state, now } = i;
   const connected = account !== undefined;
-  const needsReauth = account?.status === 'needs_reauth' || state?.status === 'needs_reauth';
-  const status = !connected ? 'not_connected' : needsReauth ? 'needs_reauth' : (state?.status ?? 'idle');
+  const ohNeedsReauth = i.ohNeedsReauth === true;
+  const movesNeedsReauth = account?.status === 'needs_reauth';
+  // A needs_reauth state with neither flag set is left from before the member authorized again: the sync
+  // queued at that sign-in clears it.
+  const needsReauth = ohNeedsReauth || movesNeedsReauth;
+  const stateStatus = state?.status === 'needs_reauth' ? 'queued' : state?.status;
+  const status = !connected ? 'not_connected' : needsReauth ? 'needs_reauth' : (stateStatus ?? 'idle');
   const weeksDone = state?.weeksDone ?? 0;
   const weeksTotal = state?.weeksTotal ?? 0;
   const nextRun = state?.nextRunAt && state.nextRunAt.getTime() > now ? state.nextRunAt : null;
@@ -77,7 +86,9 @@ export function describeStatus(i: StatusInput): DashboardStatus {
       words = 'Moves is not connected yet';
       break;
     case 'needs_reauth':
-      words = 'Moves no longer accepts our access: reconnect Moves to continue';
+      words = ohNeedsReauth
+        ? 'Open Humans no longer accepts our access: sign in with Open Humans again to continue'
+        : 'Moves no longer accepts our access: reconnect Moves to continue';
       break;
     case 'idle':
       words = 'Waiting for the first import';
@@ -123,7 +134,9 @@ export function describeStatus(i: StatusInput): DashboardStatus {
 
   const lastError = status === 'error' || status === 'needs_reauth' ? (state?.lastError ?? null) : null;
   let lastErrorText: string | null = null;
-  if (status === 'needs_reauth')
+  if (status === 'needs_reauth' && ohNeedsReauth)
+    lastErrorText = `Open Humans refused our access (you may have left the project there, or the authorization expired). Sign in with Open Humans again: your data so far is kept.`;
+  else if (status === 'needs_reauth')
     lastErrorText = `${lastError ? `${lastError}. ` : ''}Moves refused our access (the app was disconnected in Moves, or the authorization expired). Reconnect Moves: your data so far is kept.`;
   else if (lastError)
     lastErrorText = `${lastError}. We try again automatically; you can also press "Update now".`;
@@ -135,7 +148,12 @@ export function describeStatus(i: StatusInput): DashboardStatus {
   if (!connected)
     update = { available: false, availableAt: null, label: 'Update now', reason: 'Connect Moves first' };
   else if (needsReauth)
-    update = { available: false, availableAt: null, label: 'Update now', reason: 'Reconnect Moves first' };
+    update = {
+      available: false,
+      availableAt: null,
+      label: 'Update now',
+      reason: ohNeedsReauth ? 'Sign in with Open Humans again first' : 'Reconnect Moves first',
+    };
   else if (last !== undefined && last + cooldownMs > now) {
     const at = new Date(last + cooldownMs);
     update = {
@@ -149,6 +167,9 @@ export function describeStatus(i: StatusInput): DashboardStatus {
   return {
     connected,
     needsReauth,
+    reconnect: ohNeedsReauth
+      ? { href: '/login', label: 'Sign in with Open Humans again' }
+      : { href: '/connect/moves', label: 'Reconnect Moves' },
     status,
     words,
     busy: BUSY.has(status),

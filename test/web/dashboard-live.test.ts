@@ -2,7 +2,7 @@
 // activity), and a session whose member was deleted meanwhile.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { members, publishedFiles, storedWeeks, syncEvents } from '../../src/db/schema.ts';
+import { members, publishedFiles, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { eq } from 'drizzle-orm';
 import { buildWebApp } from '../../src/web/app.ts';
 import { memberOverview } from '../../src/web/member-data.ts';
@@ -94,6 +94,38 @@ describe('dashboard overview', () => {
     const page = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
     expect(page.body).toMatch(/<ul class="events" id="events" aria-live="polite" aria-relevant="additions">/);
     expect(page.body).toContain('Update requested by the member');
+  });
+
+  it('sends the member to Open Humans, not Moves, when it is Open Humans that refused our tokens', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, m.id));
+    await ctx.db.insert(syncState).values({
+      memberId: m.id,
+      status: 'needs_reauth',
+      lastError: 'Open Humans no longer accepts our access: sign in again to resume updates.',
+    });
+    const cookie = sessionCookie(app, { memberId: m.id });
+    const s = (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
+    expect(s.needsReauth).toBe(true);
+    expect(s.words).toBe(
+      'Open Humans no longer accepts our access: sign in with Open Humans again to continue',
+    );
+    expect(s.reconnect).toEqual({ href: '/login', label: 'Sign in with Open Humans again' });
+    expect(s.lastErrorText).not.toContain('Moves');
+    expect(s.update).toMatchObject({ available: false, reason: 'Sign in with Open Humans again first' });
+    const page = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    expect(page.body).toContain('id="reconnect-link" href="/login">Sign in with Open Humans again</a>');
+
+    // Moves refusing is still a Moves reconnect.
+    await ctx.db.update(members).set({ ohNeedsReauth: false }).where(eq(members.id, m.id));
+    const { movesAccounts } = await import('../../src/db/schema.ts');
+    await ctx.db
+      .update(movesAccounts)
+      .set({ status: 'needs_reauth' })
+      .where(eq(movesAccounts.memberId, m.id));
+    const moves = (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
+    expect(moves.reconnect).toEqual({ href: '/connect/moves', label: 'Reconnect Moves' });
+    expect(moves.words).toBe('Moves no longer accepts our access: reconnect Moves to continue');
   });
 
   it('treats a session whose member was deleted as signed out', async () => {

@@ -47,6 +47,7 @@ export function dashboardView(ctx: AppContext, o: MemberOverview): DashboardView
   return {
     status: describeStatus({
       account: o.account,
+      ohNeedsReauth: o.member.ohNeedsReauth,
       state: o.state,
       now,
       cooldownMinutes: ctx.config.manualUpdateCooldownMinutes,

@@ -8,7 +8,8 @@ import { checkCallback, newPkceLogin, type CallbackProblem } from '../oauth-stat
 import { PENDING_LOGIN_MAX_AGE_MS } from '../session.ts';
 import type { WebUpstreams } from '../upstreams.ts';
 import { upstreamMessage } from '../upstreams.ts';
-import { movesAccountOf } from '../member-data.ts';
+import { movesAccountOf, syncStateOf } from '../member-data.ts';
+import { enqueueSync } from '../../sync/enqueue.ts';
 
 export const callbackQuery = z.object({
   code: z.string().max(2000).optional(),
@@ -103,7 +104,10 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext, u
       });
     }
     request.session.set('memberId', memberId);
-    const account = await movesAccountOf(ctx, memberId);
+    const [account, state] = await Promise.all([movesAccountOf(ctx, memberId), syncStateOf(ctx, memberId)]);
+    // Updates stopped because Open Humans refused our tokens: this sign-in gave new ones, so resume.
+    if (account?.status === 'connected' && state?.status === 'needs_reauth')
+      await enqueueSync(ctx, memberId, 'requeue');
     return reply.redirect(account ? '/dashboard' : '/dashboard?welcome=1', 303);
   });
 }

@@ -84,6 +84,11 @@
     }
     var reconnect = document.getElementById('reconnect');
     if (reconnect) reconnect.hidden = !s.needsReauth;
+    var link = document.getElementById('reconnect-link');
+    if (link && s.reconnect) {
+      if (link.getAttribute('href') !== s.reconnect.href) link.setAttribute('href', s.reconnect.href);
+      setText('reconnect-link', s.reconnect.label);
+    }
     var button = document.getElementById('update-button');
     if (button) {
       button.disabled = !s.update.available;
