@@ -57,6 +57,15 @@ export function formatDuration(ms: number): string {
   return `${Math.round(h / 24)} days`;
 }
 
+/** "850 bytes", "20 KB", "13.4 MB" (1024-based, as file managers show sizes). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const kb = bytes / 1024;
+  if (kb < 1024) return `${Math.round(kb)} KB`;
+  const mb = kb / 1024;
+  return `${mb < 100 ? mb.toFixed(1) : Math.round(mb)} MB`;
+}
+
 export function formatWhen(date: Date, now: number): string {
   const abs = DateTime.fromJSDate(date, { zone: 'utc' }).toFormat("d LLL yyyy, HH:mm 'UTC'");
   const diff = date.getTime() - now;

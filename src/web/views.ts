@@ -7,6 +7,7 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { takeFlash } from './session.ts';
+import { formatBytes } from './status-words.ts';
 
 export const VIEWS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
@@ -19,6 +20,7 @@ export async function registerViews(app: FastifyInstance, ctx: AppContext): Prom
       appName: 'Moves for Open Humans',
       sandbox: ctx.config.sandbox,
       activityPage: ctx.config.openHumans.activityPage,
+      formatBytes,
     },
   });
 }

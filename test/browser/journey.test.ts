@@ -151,6 +151,10 @@ describe.skipIf(!haveChromium)('member journey in a browser', () => {
     );
     await expect(page.locator('.leaflet-interactive').count()).resolves.toBeGreaterThan(0);
     await shot(page, '06-up-to-date-map');
+    // The same dashboard on a phone, for the screenshot review (one column, nothing cut off).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, '06b-up-to-date-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // Update now: the first is accepted, then the button shows the cooldown and the server refuses a forced post.
     await page.getByRole('button', { name: 'Update now' }).click();

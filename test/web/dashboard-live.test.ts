@@ -33,6 +33,16 @@ const week = (w: string, first: string, last: string, days: number) => ({
   complete: true,
 });
 
+describe('sizes in words', () => {
+  it('shows bytes, KB and MB', async () => {
+    const { formatBytes } = await import('../../src/web/status-words.ts');
+    expect(formatBytes(850)).toBe('850 bytes');
+    expect(formatBytes(20480)).toBe('20 KB');
+    expect(formatBytes(14_062_592)).toBe('13.4 MB');
+    expect(formatBytes(300 * 1024 * 1024)).toBe('300 MB');
+  });
+});
+
 describe('dashboard overview', () => {
   it('gathers stored weeks, the current file and the newest events in one read', async () => {
     const m = await insertMember(ctx, { withMoves: true });

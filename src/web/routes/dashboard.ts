@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { memberOverview, type MemberOverview } from '../member-data.ts';
 import { addFlash } from '../session.ts';
-import { describeStatus, formatWhen, type DashboardStatus } from '../status-words.ts';
+import { describeStatus, formatBytes, formatWhen, type DashboardStatus } from '../status-words.ts';
 import { renderPage } from '../views.ts';
 
 /** How many events "Recent activity" lists. */
@@ -40,7 +40,7 @@ export function dashboardView(ctx: AppContext, o: MemberOverview): DashboardView
     ? files
         .map(
           (f) =>
-            `On Open Humans: ${f.basename}, ${Math.round(f.size / 1024)} KB, published ${formatWhen(f.publishedAt, now)}.`,
+            `On Open Humans: ${f.basename}, ${formatBytes(f.size)}, published ${formatWhen(f.publishedAt, now)}.`,
         )
         .join(' ')
     : 'No file on Open Humans yet: it appears as soon as the first weeks are imported.';
