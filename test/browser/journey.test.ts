@@ -153,6 +153,7 @@ describe.skipIf(!haveChromium)('member journey in a browser', () => {
     await shot(page, '06-up-to-date-map');
     // The same dashboard on a phone, for the screenshot review (one column, nothing cut off).
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(500); // the map refits its tracks 200 ms after a resize
     await shot(page, '06b-up-to-date-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
 

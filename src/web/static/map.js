@@ -15,6 +15,23 @@
     return d ? d.slice(0, 4) + '-' + d.slice(4, 6) + '-' + d.slice(6, 8) : '';
   }
 
+  var lastBounds = [];
+
+  function fit() {
+    if (lastBounds.length) map.fitBounds(lastBounds, { padding: [20, 20], maxZoom: 15 });
+  }
+
+  // A phone turned sideways (or a resized window): Leaflet must measure again, and the tracks should still fit.
+  var resizing = null;
+  window.addEventListener('resize', function () {
+    if (resizing) window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () {
+      resizing = null;
+      map.invalidateSize();
+      fit();
+    }, 200);
+  });
+
   function draw(data) {
     layer.clearLayers();
     var bounds = [];
@@ -38,7 +55,8 @@
         .addTo(layer);
       bounds.push([p.lat, p.lon]);
     });
-    if (bounds.length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+    lastBounds = bounds;
+    fit();
     caption.textContent = data.from
       ? data.tracks.length +
         ' tracks and ' +
