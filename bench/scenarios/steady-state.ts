@@ -25,7 +25,7 @@ async function seedInSync(ctx: AppContext, members: BenchMember[], concurrency: 
   const { saveWeek } = await import('../../src/sync/week-store.ts');
   const { publishStoryline } = await import('../../src/sync/publish.ts');
   const { updateSyncState } = await import('../../src/sync/sync-state.ts');
-  const { currentWeek, weeksBetween, weekOfDate, isWeekComplete } = await import('../../src/sync/weeks.ts');
+  const { currentWeek, weekRange, weekOfDate, weekIsComplete } = await import('../../src/moves/weeks.ts');
   const moves = ctx.moves;
   let next = 0;
   await Promise.all(
@@ -41,14 +41,14 @@ async function seedInSync(ctx: AppContext, members: BenchMember[], concurrency: 
           ).rows[0]!.access_token,
         );
         const now = ctx.clock.date();
-        const weeks = weeksBetween(weekOfDate(m.spec.firstDate), currentWeek(now, m.spec.timeZone));
+        const weeks = weekRange(weekOfDate(m.spec.firstDate), currentWeek(m.spec.timeZone, now));
         for (const week of weeks) {
           const w = await moves.storylineWeek(token, week);
           await saveWeek(ctx, m.memberId, {
             week,
             daysJson: w.daysJson,
             dates: w.dates,
-            complete: isWeekComplete(week, now, m.spec.timeZone),
+            complete: weekIsComplete(week, m.spec.timeZone, now),
             source: 'moves',
           });
         }

@@ -11,7 +11,7 @@ import { checkDayText } from '../sync/day-validation.ts';
 import { enqueueSync } from '../sync/enqueue.ts';
 import { storeDaysAsWeeks } from '../sync/seed.ts';
 import { recordEvent } from '../sync/sync-state.ts';
-import { weekOfDate } from '../sync/weeks.ts';
+import { weekOfDate } from '../moves/weeks.ts';
 import { openArchive, type ArchiveItem } from './archive-reader.ts';
 
 export class UnknownMemberError extends Error {

@@ -1,9 +1,17 @@
 // The worker role: pg-boss consumers for every queue that has a handler.
 import type PgBoss from 'pg-boss';
 import type { AppContext } from '../context.ts';
+import { QUEUES } from './queues.ts';
 
 export type JobHandler = (ctx: AppContext, job: PgBoss.Job<unknown>) => Promise<unknown>;
 export type HandlerMap = Partial<Record<string, JobHandler>>;
+
+/**
+ * How often an idle slot asks for a job. sync-member uses pg-boss's minimum (0.5 s): a continuation after a
+ * rate-limit pause is queued just before the reset, and a slow pickup would leave the budget idle.
+ */
+export const POLLING_SECONDS: Partial<Record<string, number>> = { [QUEUES.syncMember]: 0.5 };
+const DEFAULT_POLLING_SECONDS = 1;
 
 /** pg-boss 10 has no local concurrency option: one work() call per slot. */
 export async function startWorker(ctx: AppContext, handlers: HandlerMap): Promise<void> {
@@ -11,7 +19,8 @@ export async function startWorker(ctx: AppContext, handlers: HandlerMap): Promis
   for (const [queue, handler] of Object.entries(handlers)) {
     if (!handler) continue;
     for (let slot = 0; slot < ctx.config.workerConcurrency; slot++) {
-      await ctx.boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      const pollingIntervalSeconds = POLLING_SECONDS[queue] ?? DEFAULT_POLLING_SECONDS;
+      await ctx.boss.work(queue, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
         if (!job) return;
         log.debug({ queue, jobId: job.id }, 'job started');
         return handler(ctx, job);

@@ -95,3 +95,35 @@ export function weekIsComplete(week: string, zone: string, now: Date | number): 
 export function addWeeks(week: string, n: number): string {
   return weekId(weekStart(week).plus({ weeks: n }));
 }
+
+/** The ISO week of a calendar date (yyyyMMdd). */
+export function weekOfDate(date: string): string {
+  return weekOf(date);
+}
+
+/** Every week id from `from` to `to` (week ids), both included; empty when from > to. */
+export function weekRange(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let w = weekStart(from); weekId(w) <= to; w = w.plus({ weeks: 1 })) out.push(weekId(w));
+  return out;
+}
+
+/** The Sunday (yyyyMMdd) that ends a week. */
+export function weekSunday(week: string): string {
+  return formatMovesDate(weekStart(week).plus({ days: 6 }));
+}
+
+/** Calendar date arithmetic on yyyyMMdd strings. */
+export function addDays(date: string, days: number): string {
+  return formatMovesDate(parseMovesDate(date).plus({ days }));
+}
+
+/** yyyyMMdd → yyyy-MM-dd (file metadata). */
+export function isoDate(date: string): string {
+  return parseMovesDate(date).toFormat('yyyy-MM-dd');
+}
+
+/** True for an IANA zone luxon knows. */
+export function isValidZone(zone: string): boolean {
+  return DateTime.local().setZone(zone).isValid;
+}

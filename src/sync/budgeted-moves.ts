@@ -11,8 +11,18 @@ import {
   markSpent,
   takeRequest,
   type BudgetAccount,
+  type BudgetTicket,
 } from './rate-budget.ts';
 import { boundaryGuardMs } from './rate-window.ts';
+
+/**
+ * The longest a job waits in its worker slot for a window to reset (real ms): a continuation is queued to start
+ * a little before the reset (REQUEUE_LEAD_MS) so that pg-boss's polling does not add to the pause, and the
+ * job waits out the remaining moment here. Anything longer checkpoints and goes back to the queue.
+ */
+export const MAX_INLINE_WAIT_MS = 1_000;
+/** Inline waits in a row before the job gives its slot back anyway (another process may be taking the budget). */
+export const MAX_INLINE_WAITS = 2;
 import { recordEvent } from './sync-state.ts';
 
 export class BudgetSpentError extends Error {
@@ -41,6 +51,8 @@ export interface MovesAccess {
 export class BudgetedMoves {
   /** Requests sent in this job (for events and tests). */
   requests = 0;
+  /** Short waits for a reset inside the job (see MAX_INLINE_WAIT_MS). */
+  inlineWaits = 0;
   private refreshed = false;
 
   constructor(
@@ -73,22 +85,36 @@ export class BudgetedMoves {
     });
   }
 
-  private async call<T>(fn: () => Promise<{ value: T; rate: RateHeaders | null }>): Promise<T> {
+  /** A request from the budget; a reset at most MAX_INLINE_WAIT_MS away is waited for here. */
+  private async take(): Promise<BudgetTicket> {
     const { ctx } = this;
-    for (let attempt = 0; ; attempt++) {
+    for (let waits = 0; ; waits++) {
       if (ctx.shutdownSignal.aborted) throw new ShutdownError();
       await this.waitOutWindowEdge();
       const taken = await takeRequest(ctx, this.account);
-      if (!taken.ok) throw new BudgetSpentError(taken.resetAt, taken.kind, false);
+      if (taken.ok) return taken.ticket;
+      const wait = taken.resetAt.getTime() - ctx.clock.now();
+      if (wait > MAX_INLINE_WAIT_MS || waits >= MAX_INLINE_WAITS)
+        throw new BudgetSpentError(taken.resetAt, taken.kind, false);
+      ctx.metrics.rateLimitWaits.inc();
+      this.inlineWaits++;
+      await sleep(Math.max(0, wait) + 1, ctx.shutdownSignal);
+    }
+  }
+
+  private async call<T>(fn: () => Promise<{ value: T; rate: RateHeaders | null }>): Promise<T> {
+    const { ctx } = this;
+    for (let attempt = 0; ; attempt++) {
+      const ticket = await this.take();
       this.requests++;
       try {
         const r = await fn();
-        await correctFromHeaders(ctx, taken.ticket, r.rate);
+        await correctFromHeaders(ctx, ticket, r.rate);
         return r.value;
       } catch (err) {
         if (err instanceof RateLimitedError) {
           // Our budget should make this impossible: a defect signal, recorded loudly, never the control loop.
-          const resetAt = await markSpent(ctx, taken.ticket, err.rate);
+          const resetAt = await markSpent(ctx, ticket, err.rate);
           ctx.logger.warn(
             { memberId: this.memberId, rate: err.rate },
             'Moves answered 429 despite the budget',

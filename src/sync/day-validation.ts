@@ -1,7 +1,7 @@
 // What a stored day must look like. Moves responses are validated by the Moves client; files we did not fetch
 // ourselves (the original app's Open Humans file, export archives) are checked here day by day.
 import { z } from 'zod';
-import { weekOfDate } from './weeks.ts';
+import { weekOfDate } from '../moves/weeks.ts';
 
 const movesDate = z.string().regex(/^\d{8}$/, 'date must be yyyyMMdd');
 

@@ -2,7 +2,7 @@
 // (`updatedSince`, 31 days per call) over the stored complete weeks; their weeks are marked stale so the plan
 // fetches them again — durably, even if this run stops before it gets to them.
 import type { BudgetedMoves } from './budgeted-moves.ts';
-import { addDays, datesOfWeek, weekOfDate } from './weeks.ts';
+import { addDays, datesOfWeek, weekOfDate } from '../moves/weeks.ts';
 
 /** Moves' summary endpoint covers at most 31 days per call. */
 export const EDIT_SCAN_DAYS = 31;

@@ -31,7 +31,7 @@ export async function enqueueSync(
   const data: SyncJobData = { memberId, reason, ...(opts.failedRuns ? { failedRuns: opts.failedRuns } : {}) };
   const id = await ctx.boss.send(QUEUES.syncMember, data, {
     singletonKey: String(memberId),
-    ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
+    ...(opts.startAfter ? { startAfter: queueTime(ctx, opts.startAfter) } : {}),
   });
   const now = ctx.clock.date();
   if (id) {
@@ -56,6 +56,14 @@ export async function enqueueSync(
     });
   }
   return id !== null;
+}
+
+/**
+ * pg-boss compares startAfter with the database's clock (real time), while `startAfter` is on the app clock
+ * (which tests and benchmarks may run ahead): keep the delay, not the instant.
+ */
+function queueTime(ctx: AppContext, startAfter: Date): Date {
+  return new Date(Date.now() + (startAfter.getTime() - ctx.clock.now()));
 }
 
 function describeReason(reason: SyncReason, startAfter?: Date): string {

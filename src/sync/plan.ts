@@ -1,5 +1,5 @@
 // Which weeks a sync must fetch. Pure: the job gives it the profile, "now" and what is stored.
-import { currentWeek, isWeekComplete, weekOfDate, weeksBetween } from './weeks.ts';
+import { currentWeek, todayIn, weekOfDate, weekRange, weekSunday } from '../moves/weeks.ts';
 
 export interface StoredWeekInfo {
   week: string;
@@ -30,13 +30,12 @@ export interface SyncPlan {
  * stored copy says complete but which are not over yet (a zone change moved "today") are refetched too.
  */
 export function planSync(input: PlanInput): SyncPlan {
-  const current = currentWeek(input.now, input.timeZone);
-  const first = weekOfDate(input.firstDate);
-  const allWeeks = weeksBetween(first, current);
+  const current = currentWeek(input.timeZone, input.now);
+  const today = todayIn(input.timeZone, input.now);
+  const allWeeks = weekRange(weekOfDate(input.firstDate), current);
+  // Complete = its Sunday is before today in the member's zone (the same rule as weekIsComplete, one "today").
   const done = new Set(
-    input.stored
-      .filter((s) => s.complete && isWeekComplete(s.week, input.now, input.timeZone))
-      .map((s) => s.week),
+    input.stored.filter((s) => s.complete && weekSunday(s.week) < today).map((s) => s.week),
   );
   return { weeks: allWeeks.filter((w) => !done.has(w)), allWeeks, currentWeek: current };
 }

@@ -8,7 +8,7 @@ import { publishedFiles } from '../db/schema.ts';
 import { AuthRefusedError } from '../upstream/errors.ts';
 import { assembleDaysArray } from './file-assembly.ts';
 import { storedRange, streamWeekArrays } from './week-store.ts';
-import { isoDate } from './weeks.ts';
+import { isoDate } from '../moves/weeks.ts';
 import { recordEvent, updateSyncState } from './sync-state.ts';
 
 export const STORYLINE_FILENAME = 'moves-storyline-data.json';

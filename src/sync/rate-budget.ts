@@ -16,6 +16,8 @@ export interface BudgetTicket {
   bucket: string;
   minute: Window;
   hour: Window;
+  /** Our count in each window right after this request was taken. */
+  used: { minute: number; hour: number };
 }
 
 export type TakeResult =
@@ -29,7 +31,8 @@ export function bucketKey(ctx: AppContext, account: BudgetAccount): string {
 
 const rowKey = (bucket: string, w: Window) => `${bucket}:${w.kind === 'minute' ? 'm' : 'h'}`;
 
-async function increment(ctx: AppContext, key: string, w: Window): Promise<boolean> {
+/** Counts one request in the window; the new count, or null when the window is full. */
+async function increment(ctx: AppContext, key: string, w: Window): Promise<number | null> {
   const { rows } = await ctx.database.sql.query<{ used: number }>(
     `insert into rate_budget (bucket, window_start, used, expires_at) values ($1, $2, 1, $3)
      on conflict (bucket, window_start) do update set used = rate_budget.used + 1
@@ -37,7 +40,7 @@ async function increment(ctx: AppContext, key: string, w: Window): Promise<boole
      returning used`,
     [key, w.start, new Date(w.end), w.limit],
   );
-  return rows.length > 0;
+  return rows[0] ? Number(rows[0].used) : null;
 }
 
 async function raiseTo(ctx: AppContext, key: string, w: Window, used: number): Promise<void> {
@@ -68,16 +71,17 @@ export function currentWindows(ctx: AppContext, account: BudgetAccount): { minut
 export async function takeRequest(ctx: AppContext, account: BudgetAccount): Promise<TakeResult> {
   const bucket = bucketKey(ctx, account);
   const { minute, hour } = currentWindows(ctx, account);
-  if (!(await increment(ctx, rowKey(bucket, minute), minute)))
-    return { ok: false, resetAt: new Date(minute.end), kind: 'minute' };
-  if (!(await increment(ctx, rowKey(bucket, hour), hour))) {
+  const minuteUsed = await increment(ctx, rowKey(bucket, minute), minute);
+  if (minuteUsed === null) return { ok: false, resetAt: new Date(minute.end), kind: 'minute' };
+  const hourUsed = await increment(ctx, rowKey(bucket, hour), hour);
+  if (hourUsed === null) {
     await ctx.database.sql.query(
       `update rate_budget set used = used - 1 where bucket = $1 and window_start = $2 and used > 0`,
       [rowKey(bucket, minute), minute.start],
     );
     return { ok: false, resetAt: new Date(hour.end), kind: 'hour' };
   }
-  return { ok: true, ticket: { bucket, minute, hour } };
+  return { ok: true, ticket: { bucket, minute, hour, used: { minute: minuteUsed, hour: hourUsed } } };
 }
 
 /**
@@ -91,13 +95,14 @@ export async function correctFromHeaders(
 ): Promise<void> {
   if (!rate) return;
   const now = ctx.clock.now();
-  for (const [w, remaining] of [
-    [ticket.minute, rate.minuteRemaining],
-    [ticket.hour, rate.hourRemaining],
+  for (const [w, remaining, ours] of [
+    [ticket.minute, rate.minuteRemaining, ticket.used.minute],
+    [ticket.hour, rate.hourRemaining, ticket.used.hour],
   ] as const) {
     if (now >= w.end) continue;
-    const used = correctedUsed(0, w.limit, remaining);
-    if (used > 0) await raiseTo(ctx, rowKey(ticket.bucket, w), w, used);
+    // Only a Moves count above ours needs a write (the hot path: usually both count the same requests).
+    const used = correctedUsed(ours, w.limit, remaining);
+    if (used > ours) await raiseTo(ctx, rowKey(ticket.bucket, w), w, used);
   }
 }
 

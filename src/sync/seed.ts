@@ -13,7 +13,7 @@ import { rawArrayElements } from './day-stream.ts';
 import { STORYLINE_FILENAME } from './publish.ts';
 import { recordEvent } from './sync-state.ts';
 import { saveWeek, type WeekSource } from './week-store.ts';
-import { isWeekComplete, weekOfDate } from './weeks.ts';
+import { weekIsComplete, weekOfDate } from '../moves/weeks.ts';
 
 export interface SplitResult {
   weeks: number;
@@ -21,6 +21,8 @@ export interface SplitResult {
   invalid: number;
   /** The first few problems, in plain words. */
   problems: string[];
+  /** Weeks left alone because they were already stored (skipWeeks). */
+  skipped?: number;
 }
 
 /**
@@ -31,9 +33,10 @@ export async function storeDaysAsWeeks(
   ctx: AppContext,
   memberId: number,
   days: AsyncIterable<string>,
-  p: { source: WeekSource; timeZone: string; now: Date },
+  p: { source: WeekSource; timeZone: string; now: Date; skipWeeks?: ReadonlySet<string> },
 ): Promise<SplitResult> {
   const result: SplitResult = { weeks: 0, days: 0, invalid: 0, problems: [] };
+  const skipped = new Set<string>();
   let week: string | null = null;
   let pending = new Map<string, string>();
   const seen = new Set<string>();
@@ -42,6 +45,12 @@ export async function storeDaysAsWeeks(
 
   const flush = async () => {
     if (!week || pending.size === 0) return;
+    if (p.skipWeeks?.has(week)) {
+      // Stored already (fetched from Moves or imported): what is stored is at least as good as this copy.
+      skipped.add(week);
+      pending = new Map();
+      return;
+    }
     if (seen.has(week)) {
       // Out-of-order input: merge with the copy stored earlier in this run.
       const [row] = await ctx.db
@@ -63,7 +72,7 @@ export async function storeDaysAsWeeks(
       week,
       daysJson,
       dates,
-      complete: full && isWeekComplete(week, p.now, p.timeZone),
+      complete: full && weekIsComplete(week, p.timeZone, p.now),
       source: p.source,
     });
     if (!seen.has(week)) result.weeks++;
@@ -84,13 +93,14 @@ export async function storeDaysAsWeeks(
       await flush();
       week = w;
     }
-    if (!pending.has(c.date)) result.days++;
+    if (!p.skipWeeks?.has(w) && !pending.has(c.date)) result.days++;
     pending.set(c.date, text);
     if (!lastWeek || w > lastWeek) lastWeek = w;
   }
   await flush();
+  if (p.skipWeeks) result.skipped = skipped.size;
   // The newest week may have been fetched before it ended: always fetch it again.
-  if (lastWeek) {
+  if (lastWeek && !p.skipWeeks?.has(lastWeek)) {
     await ctx.db
       .update(storedWeeks)
       .set({ complete: false })
@@ -99,7 +109,6 @@ export async function storeDaysAsWeeks(
   return result;
 }
 
-/** The member's storyline file on Open Humans: the newest file with our basename. */
 /** Our project's newest storyline file; files other projects share with us are never ours to replace. */
 export function pickStorylineFile(files: OhFile[], sourcesShared: string[] = []): OhFile | undefined {
   const shared = new Set(sourcesShared);
@@ -117,7 +126,8 @@ export async function seedFromOpenHumans(
   ctx: AppContext,
   memberId: number,
   ohAccessToken: string,
-  p: { timeZone: string },
+  /** skipWeeks: weeks already stored, which the file must not replace. */
+  p: { timeZone: string; skipWeeks?: ReadonlySet<string> },
 ): Promise<SeedResult> {
   const member = await ctx.openHumans.exchangeMember(ohAccessToken);
   const file = pickStorylineFile(member.files, member.sourcesShared);
@@ -145,6 +155,7 @@ export async function seedFromOpenHumans(
         source: 'openhumans',
         timeZone: p.timeZone,
         now: ctx.clock.date(),
+        ...(p.skipWeeks ? { skipWeeks: p.skipWeeks } : {}),
       },
     );
   } catch (err) {
@@ -152,6 +163,7 @@ export async function seedFromOpenHumans(
     await ctx.db
       .delete(storedWeeks)
       .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.source, 'openhumans')));
+    // Nothing was registered: the next sync looks the file up again.
     throw err;
   }
 
@@ -184,7 +196,9 @@ export async function seedFromOpenHumans(
     ctx,
     memberId,
     'seeded',
-    `Read ${split.days} days (${split.weeks} weeks) from the existing Open Humans file`,
+    split.skipped
+      ? `Read ${split.days} days (${split.weeks} weeks) from the existing Open Humans file; ${split.skipped} weeks already stored were kept`
+      : `Read ${split.days} days (${split.weeks} weeks) from the existing Open Humans file`,
     { ohFileId: file.id, size, ...split },
   );
   return { seeded: true, fileCreated: new Date(file.created), ...split };

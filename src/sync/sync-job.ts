@@ -6,17 +6,32 @@ import type { AppContext } from '../context.ts';
 import { members, movesAccounts, syncState } from '../db/schema.ts';
 import { getMovesAccessToken, getOhAccessToken } from '../accounts/index.ts';
 import { AuthRefusedError, SERVICE_NAMES, UpstreamError } from '../upstream/errors.ts';
+import { isValidZone, todayIn, weekSunday } from '../moves/weeks.ts';
 import { MAX_FAILED_RUNS, requeueDelayMs } from './backoff.ts';
 import { BudgetSpentError, BudgetedMoves, ShutdownError } from './budgeted-moves.ts';
 import { findEditedWeeks } from './edits.ts';
 import { enqueueSync, type SyncJobData } from './enqueue.ts';
 import { planSync } from './plan.ts';
-import { PUBLISH_EVERY_WEEKS, publishStoryline } from './publish.ts';
+import { currentPublishedFile, publishStoryline } from './publish.ts';
+import {
+  ACCUMULATED_CHECK_WEEKS,
+  estimateFinalBytes,
+  shouldPublishCheckpoint,
+  type CheckpointTrigger,
+} from './publish-policy.ts';
 import { pruneBudget } from './rate-budget.ts';
 import { seedFromOpenHumans } from './seed.ts';
 import { recordEvent, updateSyncState } from './sync-state.ts';
-import { listStoredWeeks, markWeeksStale, saveWeek } from './week-store.ts';
-import { isValidZone, isWeekComplete, today } from './weeks.ts';
+import { listStoredWeeks, markWeeksStale, saveWeek, storedRange } from './week-store.ts';
+
+/**
+ * A continuation is queued this long before the reset it waits for: pg-boss polls every 0.5 s, so the job is
+ * picked up around the reset instead of up to a polling interval after it, and waits the rest of the moment in
+ * the budget (MAX_INLINE_WAIT_MS). Real milliseconds.
+ */
+export const REQUEUE_LEAD_MS = 600;
+/** Progress (weeksDone) is written at most this often during the fetch loop, not once per week. Real ms. */
+export const PROGRESS_EVERY_MS = 500;
 
 export type SyncOutcome =
   'completed' | 'rate_limited' | 'needs_reauth' | 'retry_later' | 'failed' | 'shutdown' | 'skipped';
@@ -61,7 +76,27 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
   const publish = async () => {
     const r = await publishStoryline(ctx, memberId, ohToken);
     if (r.published) result.published = true;
+    progress.unpublished = 0;
     return r;
+  };
+  const progress: Progress = { done: 0, total: 0, unpublished: row.state?.unpublishedWeeks ?? 0 };
+  /** Publishes mid-sync when the checkpoint policy allows it; true when it uploaded. */
+  const checkpoint = async (trigger: CheckpointTrigger): Promise<boolean> => {
+    const range = await storedRange(ctx, memberId);
+    const current = await currentPublishedFile(ctx, memberId);
+    const publishedBytes = current ? current.size : null;
+    const allowed = shouldPublishCheckpoint({
+      trigger,
+      storedBytes: range.bytes,
+      publishedBytes,
+      estimatedFinalBytes: estimateFinalBytes({
+        storedBytes: range.bytes,
+        storedWeeks: range.weeks,
+        totalWeeks: Math.max(progress.total, range.weeks),
+      }),
+    });
+    if (!allowed) return false;
+    return (await publish()).published;
   };
 
   try {
@@ -76,34 +111,43 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
       (rejected) => getMovesAccessToken(ctx, memberId, { rejected }),
     );
 
-    // A continuation reuses the profile the run before it read: under a tight budget every request counts.
+    // A continuation (requeue) of a chain whose first run read the profile and set lastSyncStartedAt reuses that
+    // profile: under a tight budget every request counts.
+    const continuation = data.reason === 'requeue' && previousStart !== null;
     const cached = row.account.firstDate && row.account.timeZone;
     const profile =
-      data.reason === 'requeue' && cached
+      continuation && cached
         ? { firstDate: row.account.firstDate!, timeZone: row.account.timeZone! }
         : await moves.profile();
     const zone = isValidZone(profile.timeZone) ? profile.timeZone : 'UTC';
-    await ctx.db
-      .update(movesAccounts)
-      .set({ firstDate: profile.firstDate, timeZone: zone })
-      .where(eq(movesAccounts.memberId, memberId));
+    if (!(continuation && cached))
+      await ctx.db
+        .update(movesAccounts)
+        .set({ firstDate: profile.firstDate, timeZone: zone })
+        .where(eq(movesAccounts.memberId, memberId));
 
     let stored = await listStoredWeeks(ctx, memberId);
     let editsSince = previousStart;
-    if (stored.length === 0) {
-      const seed = await seedFromOpenHumans(ctx, memberId, await ohToken(), { timeZone: zone });
-      if (seed.seeded && seed.fileCreated) {
+    // Continuations (requeue) of a chain skip the look-up, the edit scan and the profile: the chain's first run
+    // did them, and under a tight budget every request (and every moment) goes to weeks.
+    if (!continuation && !(await currentPublishedFile(ctx, memberId))) {
+      // No file of ours is recorded as current: a member of the original app (or one whose first sync never
+      // got to publish) may have one on Open Humans. It becomes current, so the next publish replaces it, and
+      // its days fill the weeks not stored yet (an archive import or an earlier run may have stored some).
+      const seed = await seedFromOpenHumans(ctx, memberId, await ohToken(), {
+        timeZone: zone,
+        skipWeeks: new Set(stored.map((w) => w.week)),
+      });
+      if (seed.seeded && seed.fileCreated && seed.weeks > 0) {
         stored = await listStoredWeeks(ctx, memberId);
         // Days edited after the original app wrote its file must be fetched again, even if this run stops early.
-        editsSince = seed.fileCreated;
-        await updateSyncState(ctx, memberId, { lastSyncStartedAt: seed.fileCreated });
+        editsSince = editsSince && editsSince < seed.fileCreated ? editsSince : seed.fileCreated;
+        await updateSyncState(ctx, memberId, { lastSyncStartedAt: editsSince });
       }
     }
 
     // Edited days: only once this scan has finished may the next sync look for edits from this run's start.
-    // A continuation (requeue) of a chain skips both: its chain's first run scanned, and the next fresh sync
-    // scans from that run's start, covering any edit made while the chain ran.
-    const continuation = data.reason === 'requeue' && previousStart !== null;
+    // The next fresh sync scans from the chain's first run, covering any edit made while the chain ran.
     const now = ctx.clock.date();
     const completeWeeks = stored.filter((s) => s.complete).map((s) => s.week);
     if (!continuation && editsSince && completeWeeks.length > 0) {
@@ -111,7 +155,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
         completeWeeks,
         since: editsSince,
         firstDate: profile.firstDate,
-        today: today(now, zone),
+        today: todayIn(zone, now),
       });
       await markWeeksStale(ctx, memberId, edited);
       if (edited.length)
@@ -123,10 +167,14 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     if (!continuation) await updateSyncState(ctx, memberId, { lastSyncStartedAt: startedAt });
 
     const plan = planSync({ firstDate: profile.firstDate, timeZone: zone, now, stored });
-    let weeksDone = plan.allWeeks.length - plan.weeks.length;
-    await updateSyncState(ctx, memberId, { weeksDone, weeksTotal: plan.allWeeks.length });
-    let unpublished = row.state?.unpublishedWeeks ?? 0;
+    progress.total = plan.allWeeks.length;
+    progress.done = plan.allWeeks.length - plan.weeks.length;
+    progress.unpublished = row.state?.unpublishedWeeks ?? 0;
+    await updateSyncState(ctx, memberId, { weeksDone: progress.done, weeksTotal: progress.total });
+    let lastFlush = ctx.clock.now();
+    let sinceCheck = 0;
 
+    // The hot path: fetch, store, and only occasionally anything else.
     for (const week of plan.weeks) {
       if (ctx.shutdownSignal.aborted) throw new ShutdownError();
       const res = await moves.week(week);
@@ -134,17 +182,22 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
         week,
         daysJson: res.daysJson,
         dates: res.dates,
-        complete: isWeekComplete(week, ctx.clock.date(), zone),
+        complete: weekSunday(week) < todayIn(zone, ctx.clock.now()),
         source: 'moves',
       });
       result.weeksFetched++;
-      if (changed) unpublished++;
-      weeksDone++;
-      await updateSyncState(ctx, memberId, { weeksDone, unpublishedWeeks: unpublished });
-      if (unpublished >= PUBLISH_EVERY_WEEKS) {
-        await publish();
-        unpublished = 0;
-        await updateSyncState(ctx, memberId, { status: 'running' });
+      progress.done++;
+      if (changed) {
+        progress.unpublished++;
+        sinceCheck++;
+      }
+      if (ctx.clock.now() - lastFlush >= PROGRESS_EVERY_MS) {
+        await flushProgress(ctx, memberId, progress);
+        lastFlush = ctx.clock.now();
+      }
+      if (sinceCheck >= ACCUMULATED_CHECK_WEEKS) {
+        sinceCheck = 0;
+        if (await checkpoint('accumulated')) await updateSyncState(ctx, memberId, { status: 'running' });
       }
     }
 
@@ -156,16 +209,19 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
       lastError: null,
       nextRunAt: null,
       weeksDone: plan.allWeeks.length,
+      unpublishedWeeks: 0,
     });
     await recordEvent(ctx, memberId, 'completed', describeCompletion(result), {
       weeksFetched: result.weeksFetched,
       movesRequests: moves.requests,
+      inlineWaits: moves.inlineWaits,
     });
     result.movesRequests = moves.requests;
     return done('completed');
   } catch (err) {
     result.movesRequests = moves?.requests ?? 0;
-    return handleFailure(ctx, data, err, result, publish).then(done);
+    await flushProgress(ctx, memberId, progress).catch(() => {});
+    return handleFailure(ctx, data, err, result, checkpoint).then(done);
   }
 }
 
@@ -174,16 +230,18 @@ async function handleFailure(
   data: SyncJobData,
   err: unknown,
   result: SyncResult,
-  publish: () => Promise<unknown>,
+  checkpoint: (trigger: CheckpointTrigger) => Promise<boolean>,
 ): Promise<SyncOutcome> {
   const { memberId } = data;
   const log = ctx.logger.child({ memberId, job: 'sync' });
 
   if (err instanceof BudgetSpentError) {
-    // Checkpoint: the fetched weeks are stored; publish them, then come back exactly at the reset.
+    // Checkpoint: the fetched weeks are stored; publish them when the policy allows it (this happens while the
+    // window resets, so it costs the fetching nothing), then come back at the reset.
     ctx.metrics.rateLimitWaits.inc();
-    const checkpoint = await safely(ctx, memberId, publish);
-    if (checkpoint === 'needs_reauth') return 'needs_reauth';
+    const trigger = err.window === 'hour' ? 'long_wait' : 'short_wait';
+    const uploaded = await safely(ctx, memberId, () => checkpoint(trigger));
+    if (uploaded === 'needs_reauth') return 'needs_reauth';
     await updateSyncState(ctx, memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     await recordEvent(ctx, memberId, 'rate_limited', err.message, {
       resetAt: err.resetAt.toISOString(),
@@ -191,7 +249,9 @@ async function handleFailure(
       after429: err.after429,
       weeksFetched: result.weeksFetched,
     });
-    await enqueueSync(ctx, memberId, 'requeue', { startAfter: err.resetAt });
+    // Queued a moment before the reset (pickup latency); the budget itself never sends before the window edge.
+    const startAfter = new Date(Math.max(ctx.clock.now(), err.resetAt.getTime() - REQUEUE_LEAD_MS));
+    await enqueueSync(ctx, memberId, 'requeue', { startAfter });
     await updateSyncState(ctx, memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     result.nextRunAt = err.resetAt;
     return 'rate_limited';
@@ -212,8 +272,9 @@ async function handleFailure(
   const words = plainWords(err);
   if (err instanceof UpstreamError && err.retryable) {
     const failedRuns = (data.failedRuns ?? 0) + 1;
-    // Moves failed: publish what was fetched. Open Humans failed: the upload itself is what must wait.
-    if (err.service === 'moves') await safely(ctx, memberId, publish);
+    // Moves failed: publish what was fetched if the policy allows it (the backoff is a long wait). Open Humans
+    // failed: the upload itself is what must wait.
+    if (err.service === 'moves') await safely(ctx, memberId, () => checkpoint('long_wait'));
     if (failedRuns > MAX_FAILED_RUNS) {
       await updateSyncState(ctx, memberId, {
         status: 'error',
@@ -289,6 +350,17 @@ async function markNeedsReauth(ctx: AppContext, memberId: number, service: 'move
     nextRunAt: null,
   });
   await recordEvent(ctx, memberId, 'needs_reauth', message, { service });
+}
+
+interface Progress {
+  done: number;
+  total: number;
+  unpublished: number;
+}
+
+async function flushProgress(ctx: AppContext, memberId: number, p: Progress): Promise<void> {
+  if (p.total === 0) return;
+  await updateSyncState(ctx, memberId, { weeksDone: p.done, unpublishedWeeks: p.unpublished });
 }
 
 function plainWords(err: unknown): string {

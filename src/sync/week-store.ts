@@ -22,13 +22,16 @@ export async function listStoredWeeks(ctx: AppContext, memberId: number): Promis
     .orderBy(asc(storedWeeks.week));
 }
 
-/** Stores (or replaces) a week. Returns true when its days differ from what was stored before. */
+/**
+ * Stores (or replaces) a week. Returns true when its days differ from what was stored before. One statement:
+ * the week's text (~100 kB with track points) crosses to the database once, and the comparison with the old
+ * copy happens there (this is the backfill's hot path).
+ */
 export async function saveWeek(ctx: AppContext, memberId: number, w: WeekToStore): Promise<boolean> {
-  const [before] = await ctx.db
-    .select({ same: sql<boolean>`${storedWeeks.daysJson} = ${w.daysJson}` })
-    .from(storedWeeks)
-    .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, w.week)));
+  // Through ctx.db (not the raw connection), so a caller's transaction (an archive import) includes it.
   const row = {
+    memberId,
+    week: w.week,
     daysJson: w.daysJson,
     dayCount: w.dates.length,
     firstDay: w.dates[0] ?? null,
@@ -38,11 +41,31 @@ export async function saveWeek(ctx: AppContext, memberId: number, w: WeekToStore
     source: w.source,
     fetchedAt: ctx.clock.date(),
   };
-  await ctx.db
+  const old = ctx.db.$with('old').as(
+    ctx.db
+      .select({ same: sql<boolean>`${storedWeeks.daysJson} = ${w.daysJson}`.as('same') })
+      .from(storedWeeks)
+      .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, w.week))),
+  );
+  const [r] = await ctx.db
+    .with(old)
     .insert(storedWeeks)
-    .values({ memberId, week: w.week, ...row })
-    .onConflictDoUpdate({ target: [storedWeeks.memberId, storedWeeks.week], set: row });
-  return !before?.same;
+    .values(row)
+    .onConflictDoUpdate({
+      target: [storedWeeks.memberId, storedWeeks.week],
+      set: {
+        daysJson: sql`excluded.days_json`,
+        dayCount: sql`excluded.day_count`,
+        firstDay: sql`excluded.first_day`,
+        lastDay: sql`excluded.last_day`,
+        bytes: sql`excluded.bytes`,
+        complete: sql`excluded.complete`,
+        source: sql`excluded.source`,
+        fetchedAt: sql`excluded.fetched_at`,
+      },
+    })
+    .returning({ same: sql<boolean | null>`(select same from ${old})` });
+  return r?.same !== true;
 }
 
 /** Edited days make their weeks stale: the plan fetches every week that is not complete. */
@@ -59,6 +82,8 @@ export interface StoredRange {
   lastDay: string | null;
   dayCount: number;
   weeks: number;
+  /** Sum of the weeks' JSON sizes: about the size of the published file. */
+  bytes: number;
 }
 
 export async function storedRange(ctx: AppContext, memberId: number): Promise<StoredRange> {
@@ -68,10 +93,13 @@ export async function storedRange(ctx: AppContext, memberId: number): Promise<St
       lastDay: sql<string | null>`max(${storedWeeks.lastDay})`,
       dayCount: sql<number>`coalesce(sum(${storedWeeks.dayCount}), 0)::int`,
       weeks: sql<number>`count(*)::int`,
+      bytes: sql<number>`coalesce(sum(${storedWeeks.bytes}), 0)::bigint`,
     })
     .from(storedWeeks)
     .where(eq(storedWeeks.memberId, memberId));
-  return r ?? { firstDay: null, lastDay: null, dayCount: 0, weeks: 0 };
+  return r
+    ? { ...r, bytes: Number(r.bytes) }
+    : { firstDay: null, lastDay: null, dayCount: 0, weeks: 0, bytes: 0 };
 }
 
 /** How many weeks are read per query while streaming: bounds memory to a few weeks of track points. */

@@ -6,7 +6,7 @@ import type { TestContext } from '../support/context.ts';
 import { storedWeeks } from '../../src/db/schema.ts';
 import { publishStoryline } from '../../src/sync/publish.ts';
 import { getOhAccessToken } from '../../src/accounts/index.ts';
-import { addDays, datesOfWeek, weekOfDate, weeksBetween } from '../../src/sync/weeks.ts';
+import { addDays, datesOfWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
 import { addMember, createSyncContext, ohFiles, startUpstreams, type Upstreams } from './harness.ts';
 
 /** A day shaped like Moves storyline output, with `points` track points. */
@@ -39,7 +39,7 @@ describe('publishing 5 years with track points', () => {
     const last = addDays(first, Number(process.env.MEMORY_TEST_YEARS ?? 5) * 365);
     let bytes = 0;
     let days = 0;
-    for (const week of weeksBetween(weekOfDate(first), weekOfDate(last))) {
+    for (const week of weekRange(weekOfDate(first), weekOfDate(last))) {
       const dates = datesOfWeek(week).filter((d) => d >= first && d <= last);
       const daysJson = `[${dates.map((d) => syntheticDay(d, 700)).join(',')}]`;
       bytes += daysJson.length;

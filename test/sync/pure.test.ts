@@ -5,10 +5,10 @@ import {
   addDays,
   currentWeek,
   datesOfWeek,
-  isWeekComplete,
+  weekIsComplete,
   weekOfDate,
-  weeksBetween,
-} from '../../src/sync/weeks.ts';
+  weekRange,
+} from '../../src/moves/weeks.ts';
 import { planSync } from '../../src/sync/plan.ts';
 import { arrayInner, assembleDaysArray } from '../../src/sync/file-assembly.ts';
 import { NotAnArrayError, rawArrayElements } from '../../src/sync/day-stream.ts';
@@ -44,23 +44,23 @@ describe('ISO weeks', () => {
       '20210102',
       '20210103',
     ]);
-    expect(weeksBetween('2020-W52', '2021-W02')).toEqual(['2020-W52', '2020-W53', '2021-W01', '2021-W02']);
+    expect(weekRange('2020-W52', '2021-W02')).toEqual(['2020-W52', '2020-W53', '2021-W01', '2021-W02']);
     expect(() => datesOfWeek('2021-W53')).toThrow(/no such ISO week/);
     expect(addDays('20201231', 1)).toBe('20210101');
   });
 
   it('puts "now" in the member zone: the same instant is different weeks on each side of the date line', () => {
     const instant = new Date('2021-01-03T20:00:00Z'); // Sunday evening UTC
-    expect(currentWeek(instant, 'UTC')).toBe('2020-W53');
-    expect(currentWeek(instant, 'Pacific/Auckland')).toBe('2021-W01'); // already Monday there
-    expect(currentWeek(instant, 'America/Los_Angeles')).toBe('2020-W53');
+    expect(currentWeek('UTC', instant)).toBe('2020-W53');
+    expect(currentWeek('Pacific/Auckland', instant)).toBe('2021-W01'); // already Monday there
+    expect(currentWeek('America/Los_Angeles', instant)).toBe('2020-W53');
   });
 
   it('a week is complete only once its Sunday is over in the member zone', () => {
     const mondayUtc = new Date('2021-01-04T05:00:00Z');
-    expect(isWeekComplete('2020-W53', mondayUtc, 'UTC')).toBe(true);
-    expect(isWeekComplete('2020-W53', mondayUtc, 'America/Los_Angeles')).toBe(false); // still Sunday 21:00
-    expect(isWeekComplete('2021-W01', mondayUtc, 'UTC')).toBe(false);
+    expect(weekIsComplete('2020-W53', 'UTC', mondayUtc)).toBe(true);
+    expect(weekIsComplete('2020-W53', 'America/Los_Angeles', mondayUtc)).toBe(false); // still Sunday 21:00
+    expect(weekIsComplete('2021-W01', 'UTC', mondayUtc)).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@ import type { TestContext } from '../support/context.ts';
 import { publishedFiles, storedWeeks, syncEvents, syncState, movesAccounts } from '../../src/db/schema.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
 import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
-import { currentWeek, weekOfDate, weeksBetween } from '../../src/sync/weeks.ts';
+import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import {
   addMember,
@@ -38,7 +38,7 @@ async function downloadPublished(ctx: TestContext, memberId: number): Promise<{ 
 /** What Moves has for the member, week by week, straight from the emulator. */
 async function movesTruth(ctx: TestContext, memberId: number, firstDate: string, zone: string) {
   const { accessToken } = await getMovesAccessToken(ctx, memberId);
-  const weeks = weeksBetween(weekOfDate(firstDate), currentWeek(ctx.clock.date(), zone));
+  const weeks = weekRange(weekOfDate(firstDate), currentWeek(zone, ctx.clock.date()));
   const days: { date: string }[] = [];
   for (const w of weeks) {
     const r = await ctx.moves.storylineWeek(accessToken, w);
