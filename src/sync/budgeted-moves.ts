@@ -93,10 +93,12 @@ export class BudgetedMoves {
       await this.waitOutWindowEdge();
       const taken = await takeRequest(ctx, this.account);
       if (taken.ok) return taken.ticket;
+      // Only a job that has not sent anything yet waits in its slot: a continuation picked up just before the
+      // reset it was queued for. A job that used the window up checkpoints and goes back to the queue.
       const wait = taken.resetAt.getTime() - ctx.clock.now();
-      if (wait > MAX_INLINE_WAIT_MS || waits >= MAX_INLINE_WAITS)
+      if (this.requests > 0 || wait > MAX_INLINE_WAIT_MS || waits >= MAX_INLINE_WAITS)
         throw new BudgetSpentError(taken.resetAt, taken.kind, false);
-      ctx.metrics.rateLimitWaits.inc();
+      // Not counted in rate_limit_waits: this is the end of the pause the stop before it counted.
       this.inlineWaits++;
       await sleep(Math.max(0, wait) + 1, ctx.shutdownSignal);
     }

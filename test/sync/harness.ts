@@ -6,6 +6,7 @@ import { upsertMemberFromLogin } from '../../src/accounts/members.ts';
 import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import type { StoreKind } from '../support/database.ts';
+import { systemClock, type Clock } from '../../src/util/clock.ts';
 import { runSyncJob, type SyncResult } from '../../src/sync/sync-job.ts';
 
 export const APP_BASE = 'http://127.0.0.1:9';
@@ -47,11 +48,11 @@ export async function createSyncContext(
   up: Upstreams,
   store: StoreKind,
   env: Record<string, string> = {},
-  database?: TestContext['testDatabase'],
+  clock?: Clock,
 ): Promise<TestContext> {
-  void database;
   return createTestContext({
     store,
+    ...(clock ? { clock } : {}),
     env: {
       APP_BASE_URL: APP_BASE,
       OH_BASE_URL: up.oh.url,
@@ -154,11 +155,31 @@ export function apiRequests(s: MovesStats): number {
   return n;
 }
 
-/** Runs sync jobs for a member, following requeues in-process, until one completes or stops for good. */
+/**
+ * A clock shared by the app and both emulators: `advance(ms)` lets time pass everywhere at once (the emulators'
+ * rate windows, token ages and "today" move with it), so a test can jump to a rate-limit reset instead of
+ * sleeping until it — and windows can be a real minute long, so no run ever spans one by being slow.
+ */
+export function sharedClock(up: Upstreams): Clock & { advance(ms: number): Promise<void> } {
+  const clock = systemClock();
+  return Object.assign(clock, {
+    async advance(ms: number) {
+      clock.offsetMs += ms;
+      up.moves.configure({ clockOffsetMs: clock.offsetMs });
+      await postJson(`${up.oh.url}/_control/config`, { clockOffsetMs: clock.offsetMs });
+    },
+  });
+}
+
+/**
+ * Runs sync jobs for a member, following requeues in-process, until one completes or stops for good. Waits for
+ * each requeue's time, or with `advance` moves the shared clock there instead.
+ */
 export async function syncUntilDone(
   ctx: TestContext,
   memberId: number,
   maxRuns = 50,
+  advance?: (ms: number) => Promise<void>,
 ): Promise<{ runs: SyncResult[] }> {
   const runs: SyncResult[] = [];
   for (let i = 0; i < maxRuns; i++) {
@@ -166,7 +187,10 @@ export async function syncUntilDone(
     runs.push(r);
     if (r.outcome !== 'rate_limited' && r.outcome !== 'retry_later') return { runs };
     const wait = (r.nextRunAt?.getTime() ?? ctx.clock.now()) - ctx.clock.now();
-    if (wait > 0) await new Promise((res) => setTimeout(res, wait + 5));
+    if (wait > 0) {
+      if (advance) await advance(wait + 5);
+      else await new Promise((res) => setTimeout(res, wait + 5));
+    }
   }
   throw new Error(`no completion after ${maxRuns} runs`);
 }

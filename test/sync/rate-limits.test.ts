@@ -1,5 +1,6 @@
-// The shared rate budget against the Moves emulator on a fast clock (MOVES_TIME_SCALE=60: a minute is 1 s):
-// the job checkpoints, waits for the reset in the queue (not in a worker slot) and never gets a 429.
+// The shared rate budget against the Moves emulator: the job checkpoints, waits for the reset in the queue (not
+// in a worker slot) and never gets a 429. The single-member test runs on real-length minute windows and a clock
+// shared with the emulators that jumps to each reset, so every stop is certain however loaded the machine is.
 import pg from 'pg';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import {
   addMember,
   createSyncContext,
   movesStats,
+  sharedClock,
   startUpstreams,
   syncUntilDone,
   type Upstreams,
@@ -25,14 +27,18 @@ const daysAgo = (n: number) =>
 describe.each(storeKinds())('rate budget on %s', (store) => {
   let up: Upstreams;
   let ctx: TestContext;
+  let clock: ReturnType<typeof sharedClock>;
   beforeAll(async () => {
-    // A minute lasts 2 s; 2 requests per minute (4 in the new token's first hour) against ~23 needed.
-    up = await startUpstreams({ timeScale: 30, minuteLimit: 2, hourLimit: 1000, rateScope: 'user' });
-    ctx = await createSyncContext(up, store, {
-      MOVES_TIME_SCALE: '30',
-      MOVES_MINUTE_LIMIT: '2',
-      MOVES_HOUR_LIMIT: '1000',
-    });
+    // Real minutes (time scale 1); 2 requests per minute (4 in the new token's first hour) against ~23 needed:
+    // at least 5 windows, so at least 4 stops unless a run took a whole minute. Resets are jumped to.
+    up = await startUpstreams({ timeScale: 1, minuteLimit: 2, hourLimit: 1000, rateScope: 'user' });
+    clock = sharedClock(up);
+    ctx = await createSyncContext(
+      up,
+      store,
+      { MOVES_TIME_SCALE: '1', MOVES_MINUTE_LIMIT: '2', MOVES_HOUR_LIMIT: '1000' },
+      clock,
+    );
   });
   afterAll(async () => {
     await ctx?.close();
@@ -41,12 +47,15 @@ describe.each(storeKinds())('rate budget on %s', (store) => {
 
   it('with a small minute limit the job checkpoints, requeues for the reset and completes with zero 429s', async () => {
     const m = await addMember(ctx, up, { firstDate: daysAgo(150), timeZone: 'UTC', seed: 2 });
-    const { runs } = await syncUntilDone(ctx, m.memberId, 60);
+    const { runs } = await syncUntilDone(ctx, m.memberId, 60, clock.advance);
     expect(runs.at(-1)!.outcome).toBe('completed');
     const waits = runs.filter((r) => r.outcome === 'rate_limited');
     expect(waits.length).toBeGreaterThanOrEqual(2);
-    // Every pause was scheduled for a window reset: a multiple of the scaled minute (2 s).
-    for (const w of waits) expect(w.nextRunAt!.getTime() % 2000).toBe(0);
+    // Every pause was scheduled for a window reset: a multiple of the minute (60 s at time scale 1).
+    for (const w of waits) expect(w.nextRunAt!.getTime() % 60_000).toBe(0);
+    // No request was wasted: the profile once, then every week exactly once (continuations skip both scans).
+    const weeks = (await movesStats(up)).byRoute['GET /api/1.1/user/:kind/daily/:period']?.['200'];
+    expect(runs.reduce((s, r) => s + r.movesRequests, 0)).toBe(weeks! + 1);
     const stats = await movesStats(up);
     expect(stats.rateLimited).toBe(0);
     expect(await ctx.metrics.moves429.get()).toMatchObject({ values: [{ value: 0 }] });

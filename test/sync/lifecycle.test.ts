@@ -1,0 +1,256 @@
+// The sync's life around the fetch loop, against both emulators: a shutdown mid-backfill (checkpoint and
+// requeue), syncs run by a live pg-boss worker (startWorker + enqueueSync, with duplicate requests), a returning
+// member who imported an archive before the first sync, and a member who connects a different Moves account.
+import { Readable } from 'node:stream';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestContext } from '../support/context.ts';
+import { publishedFiles, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
+import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
+import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
+import { jobHandlers } from '../../src/jobs/handlers.ts';
+import { startWorker } from '../../src/jobs/worker.ts';
+import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
+import { enqueueSync } from '../../src/sync/enqueue.ts';
+import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
+import { resetMemberData } from '../../src/sync/reset.ts';
+import { runSchedulerPass } from '../../src/sync/scheduler-pass.ts';
+import { storeDaysAsWeeks } from '../../src/sync/seed.ts';
+import { runSyncJob } from '../../src/sync/sync-job.ts';
+import {
+  addMember,
+  createSyncContext,
+  movesStats,
+  ohFiles,
+  postJson,
+  startUpstreams,
+  storylineCount,
+  type Upstreams,
+} from './harness.ts';
+
+const daysAgo = (n: number) =>
+  new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+
+async function movesTruth(ctx: TestContext, memberId: number, firstDate: string, zone: string) {
+  const { accessToken } = await getMovesAccessToken(ctx, memberId);
+  const weeks = weekRange(weekOfDate(firstDate), currentWeek(zone, ctx.clock.date()));
+  const days: { date: string }[] = [];
+  for (const w of weeks) {
+    const r = await ctx.moves.storylineWeek(accessToken, w);
+    days.push(...(JSON.parse(r.daysJson) as { date: string }[]));
+  }
+  return { weeks, days };
+}
+
+async function downloadPublished(ctx: TestContext, memberId: number): Promise<{ date: string }[]> {
+  const m = await ctx.openHumans.exchangeMember(await getOhAccessToken(ctx, memberId));
+  const files = m.files.filter((f) => f.basename === STORYLINE_FILENAME);
+  expect(files).toHaveLength(1);
+  const chunks: Buffer[] = [];
+  for await (const c of await ctx.openHumans.download(files[0]!.downloadUrl)) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString()) as { date: string }[];
+}
+
+async function state(ctx: TestContext, memberId: number) {
+  const [s] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId));
+  return s!;
+}
+
+async function eventsOf(ctx: TestContext, memberId: number, kind: string) {
+  return ctx.db
+    .select()
+    .from(syncEvents)
+    .where(and(eq(syncEvents.memberId, memberId), eq(syncEvents.kind, kind)));
+}
+
+async function queuedJobs(ctx: TestContext, memberId: number) {
+  const { rows } = await ctx.database.sql.query<{ data: { reason: string } }>(
+    `select data from pgboss.job where name = 'sync-member' and singleton_key = $1 and state = 'created'`,
+    [String(memberId)],
+  );
+  return rows;
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('sync lifecycle (PGlite)', () => {
+  let up: Upstreams;
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    up = await startUpstreams({ timeScale: 60 });
+    ctx = await createSyncContext(up, 'pglite', { MOVES_TIME_SCALE: '60', WORKER_CONCURRENCY: '2' });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    await up?.close();
+  });
+
+  it('a shutdown mid-backfill keeps the fetched weeks, requeues, and the continuation fetches only the rest', async () => {
+    const firstDate = daysAgo(120);
+    const m = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 41 });
+    // This job's context aborts its shutdown signal right after the third week arrives from Moves.
+    const controller = new AbortController();
+    let weeksSeen = 0;
+    const moves = new Proxy(ctx.moves, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'storylineWeek' || typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          const r: unknown = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (++weeksSeen === 3) controller.abort();
+          return r;
+        };
+      },
+    });
+    const before = storylineCount(await movesStats(up));
+    const r = await runSyncJob(
+      { ...ctx, moves, shutdownSignal: controller.signal },
+      { memberId: m.memberId, reason: 'connect' },
+    );
+    expect(r.outcome).toBe('shutdown');
+    expect(r.weeksFetched).toBe(3);
+    const stored = await ctx.db.select().from(storedWeeks).where(eq(storedWeeks.memberId, m.memberId));
+    expect(stored).toHaveLength(3);
+    expect((await state(ctx, m.memberId)).weeksDone).toBe(3); // progress written on the way out
+    expect(await eventsOf(ctx, m.memberId, 'paused')).toHaveLength(1);
+    expect((await queuedJobs(ctx, m.memberId)).map((j) => j.data.reason)).toEqual(['requeue']);
+
+    const r2 = await runSyncJob(ctx, { memberId: m.memberId, reason: 'requeue' });
+    expect(r2.outcome).toBe('completed');
+    const truth = await movesTruth(ctx, m.memberId, firstDate, 'UTC');
+    expect(r2.weeksFetched).toBe(truth.weeks.length - 3);
+    // Every week fetched once over both runs (the continuation skipped the profile and the edit scan).
+    expect(storylineCount(await movesStats(up)) - before - truth.weeks.length).toBe(truth.weeks.length);
+    expect(r.movesRequests + r2.movesRequests).toBe(truth.weeks.length + 1);
+    expect(await downloadPublished(ctx, m.memberId)).toEqual(truth.days);
+    // The continuation ran here, not through the queue: drop its queued job so the worker test starts clean.
+    await ctx.database.sql.query(`delete from pgboss.job where name = 'sync-member' and singleton_key = $1`, [
+      String(m.memberId),
+    ]);
+  });
+
+  it('a live worker runs the sync; the scheduler, the button and a requeue firing together run it once', async () => {
+    const firstDate = daysAgo(40);
+    const m = await addMember(ctx, up, { firstDate, timeZone: 'Europe/Berlin', seed: 42 });
+    const weeksBefore = storylineCount(await movesStats(up));
+    const profileBefore = (await movesStats(up)).byRoute['GET /api/1.1/user/profile']?.['200'] ?? 0;
+    const fired = await Promise.all([
+      runSchedulerPass(ctx),
+      enqueueSync(ctx, m.memberId, 'manual'),
+      enqueueSync(ctx, m.memberId, 'requeue'),
+      enqueueSync(ctx, m.memberId, 'manual'),
+    ]);
+    expect(await queuedJobs(ctx, m.memberId)).toHaveLength(1);
+    expect(
+      fired.slice(1).filter((x) => x === true).length + (fired[0].memberIds.includes(m.memberId) ? 1 : 0),
+    ).toBe(1);
+    const since = ctx.clock.now();
+    await startWorker(ctx, jobHandlers);
+    await until(async () => {
+      const s = await state(ctx, m.memberId);
+      return s.status === 'up_to_date' && (s.lastSuccessAt?.getTime() ?? 0) >= since;
+    }, 'the worker to finish the sync');
+    // Give any duplicate a chance to run: there must be none.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await eventsOf(ctx, m.memberId, 'completed')).toHaveLength(1);
+    const truth = await movesTruth(ctx, m.memberId, firstDate, 'Europe/Berlin');
+    const stats = await movesStats(up);
+    // The sync's requests (movesTruth's own are the second copy of every week).
+    expect(storylineCount(stats) - weeksBefore).toBe(2 * truth.weeks.length);
+    expect((stats.byRoute['GET /api/1.1/user/profile']?.['200'] ?? 0) - profileBefore).toBe(1);
+    expect(await downloadPublished(ctx, m.memberId)).toEqual(truth.days);
+    expect(await queuedJobs(ctx, m.memberId)).toHaveLength(0);
+  });
+
+  it('a returning member who imported an archive first: the old file becomes current, fills only the missing weeks, and is replaced', async () => {
+    const firstDate = daysAgo(70);
+    const m = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 43 });
+    const truth = await movesTruth(ctx, m.memberId, firstDate, 'UTC');
+    // The original app's file: everything up to four weeks ago.
+    const legacyDays = truth.days.filter((d) => d.date < daysAgo(28));
+    const body = JSON.stringify(legacyDays);
+    const legacy = await ctx.openHumans.uploadFile(await getOhAccessToken(ctx, m.memberId), {
+      filename: STORYLINE_FILENAME,
+      metadata: {
+        description: 'Moves GPS maps, locations, and steps data.',
+        tags: ['GPS', 'Moves', 'steps'],
+      },
+      size: Buffer.byteLength(body),
+      body: () => Readable.from([Buffer.from(body)]),
+    });
+    // An archive import before the first sync stored the two oldest weeks.
+    const archiveWeeks = truth.weeks.slice(0, 2);
+    await storeDaysAsWeeks(
+      ctx,
+      m.memberId,
+      Readable.from(
+        truth.days.filter((d) => archiveWeeks.includes(weekOfDate(d.date))).map((d) => JSON.stringify(d)),
+      ),
+      { source: 'archive', timeZone: 'UTC', now: ctx.clock.date() },
+    );
+
+    const before = storylineCount(await movesStats(up));
+    const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'connect' });
+    expect(r.outcome).toBe('completed');
+    const rows = await ctx.db.select().from(storedWeeks).where(eq(storedWeeks.memberId, m.memberId));
+    const source = (w: string) => rows.find((x) => x.week === w)?.source;
+    // The archive weeks were not overwritten by the file (the newest import week is always fetched again from
+    // Moves, as the import cannot know it was complete); the file filled the weeks between; Moves the last weeks.
+    expect(source(archiveWeeks[0]!)).toBe('archive');
+    expect(source(archiveWeeks[1]!)).toBe('moves');
+    expect(rows.filter((x) => x.source === 'openhumans').length).toBeGreaterThan(2);
+    expect(storylineCount(await movesStats(up)) - before).toBeLessThan(truth.weeks.length - 4);
+    // One file: the new one. The old one was registered as current and deleted after the upload.
+    const files = await ohFiles(up, m.ohMemberId);
+    expect(files.filter((f) => f.basename === STORYLINE_FILENAME)).toHaveLength(1);
+    expect(files.map((f) => f.id)).not.toContain(legacy.id);
+    const published = await ctx.db
+      .select()
+      .from(publishedFiles)
+      .where(eq(publishedFiles.memberId, m.memberId));
+    expect(published.find((p) => p.ohFileId === legacy.id)?.status).toBe('deleted');
+    expect(await downloadPublished(ctx, m.memberId)).toEqual(truth.days);
+  });
+
+  it('resetMemberData after connecting a different Moves account: the new history replaces the old one', async () => {
+    const m = await addMember(ctx, up, { firstDate: daysAgo(30), timeZone: 'UTC', seed: 44 });
+    expect((await runSyncJob(ctx, { memberId: m.memberId, reason: 'connect' })).outcome).toBe('completed');
+    const [oldFile] = await ohFiles(up, m.ohMemberId);
+
+    // The member connects another Moves user, with a longer history.
+    const firstDate = daysAgo(50);
+    const { userId } = up.moves.createUser({ firstDate, timeZone: 'Asia/Tokyo', seed: 45 });
+    const { code } = await postJson<{ code: string }>(`${up.moves.url}/_control/users/${userId}/authorize`, {
+      client_id: 'sync-moves-client',
+      scope: 'activity location',
+      redirect_uri: 'http://127.0.0.1:9/moves_complete',
+    });
+    const linked = await connectMovesAccount(ctx, m.memberId, await ctx.moves.exchangeCode(code));
+    expect(linked).toMatchObject({ ok: true, changedAccount: true });
+
+    const reset = await resetMemberData(ctx, m.memberId);
+    expect(reset.weeksDeleted).toBeGreaterThan(3);
+    expect(await ctx.db.select().from(storedWeeks).where(eq(storedWeeks.memberId, m.memberId))).toHaveLength(
+      0,
+    );
+    const s = await state(ctx, m.memberId);
+    expect([s.lastSyncStartedAt, s.lastSuccessAt, s.weeksDone]).toEqual([null, null, 0]);
+    // The published file stays until the next upload replaces it.
+    expect((await ohFiles(up, m.ohMemberId)).map((f) => f.id)).toEqual([oldFile!.id]);
+
+    const before = storylineCount(await movesStats(up));
+    const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' });
+    expect(r.outcome).toBe('completed');
+    const truth = await movesTruth(ctx, m.memberId, firstDate, 'Asia/Tokyo');
+    expect(storylineCount(await movesStats(up)) - before - truth.weeks.length).toBe(truth.weeks.length);
+    expect(await downloadPublished(ctx, m.memberId)).toEqual(truth.days);
+    expect((await ohFiles(up, m.ohMemberId)).map((f) => f.id)).not.toContain(oldFile!.id);
+  });
+});
