@@ -14,8 +14,6 @@ import { recordEvent, updateSyncState } from './sync-state.ts';
 export const STORYLINE_FILENAME = 'moves-storyline-data.json';
 export const STORYLINE_DESCRIPTION = 'Moves GPS maps, locations, and steps data.';
 export const STORYLINE_TAGS = ['GPS', 'Moves', 'steps'];
-/** Publish mid-backfill once this many weeks were stored since the last publish. */
-export const PUBLISH_EVERY_WEEKS = 52;
 
 export type PublishResult =
   | { published: false; reason: 'empty' | 'unchanged'; size: number; md5: string }

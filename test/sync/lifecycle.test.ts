@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../support/context.ts';
+import { storeKinds } from '../support/database.ts';
 import { publishedFiles, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
 import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
@@ -79,13 +80,13 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
   }
 }
 
-describe('sync lifecycle (PGlite)', () => {
+describe.each(storeKinds())('sync lifecycle on %s', (store) => {
   let up: Upstreams;
   let ctx: TestContext;
 
   beforeAll(async () => {
     up = await startUpstreams({ timeScale: 60 });
-    ctx = await createSyncContext(up, 'pglite', { MOVES_TIME_SCALE: '60', WORKER_CONCURRENCY: '2' });
+    ctx = await createSyncContext(up, store, { MOVES_TIME_SCALE: '60', WORKER_CONCURRENCY: '2' });
   });
   afterAll(async () => {
     await ctx?.close();
@@ -253,4 +254,58 @@ describe('sync lifecycle (PGlite)', () => {
     expect(await downloadPublished(ctx, m.memberId)).toEqual(truth.days);
     expect((await ohFiles(up, m.ohMemberId)).map((f) => f.id)).not.toContain(oldFile!.id);
   });
+});
+
+describe('a rate-limited sync through a live worker (PGlite)', () => {
+  let up: Upstreams;
+  let ctx: TestContext;
+  beforeAll(async () => {
+    // A minute lasts 3 s; 2 requests per minute (4 while the token is new) against 9 needed: at least 2 stops.
+    up = await startUpstreams({ timeScale: 20, minuteLimit: 2, hourLimit: 1000, rateScope: 'user' });
+    ctx = await createSyncContext(up, 'pglite', {
+      MOVES_TIME_SCALE: '20',
+      MOVES_MINUTE_LIMIT: '2',
+      MOVES_HOUR_LIMIT: '1000',
+      WORKER_CONCURRENCY: '1',
+    });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    await up?.close();
+  });
+
+  it('pauses through the queue: each continuation is queued just before the reset and the sync completes', async () => {
+    const firstDate = daysAgo(52);
+    const m = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 46 });
+    const since = ctx.clock.now();
+    await startWorker(ctx, jobHandlers);
+    await enqueueSync(ctx, m.memberId, 'connect');
+    await until(
+      async () => {
+        const s = await state(ctx, m.memberId);
+        return s.status === 'up_to_date' && (s.lastSuccessAt?.getTime() ?? 0) >= since;
+      },
+      'the rate-limited sync to finish',
+      60_000,
+    );
+    const stops = await eventsOf(ctx, m.memberId, 'rate_limited');
+    expect(stops.length).toBeGreaterThanOrEqual(1);
+    const queued = (await eventsOf(ctx, m.memberId, 'queued')).filter(
+      (e) => (e.details as { reason?: string }).reason === 'requeue',
+    );
+    expect(queued).toHaveLength(stops.length);
+    for (const [i, stop] of stops.entries()) {
+      const resetAt = Date.parse((stop.details as { resetAt: string }).resetAt);
+      expect(resetAt % 3000).toBe(0); // a window edge
+      const runsAt = Date.parse(/runs at (\S+)\)/.exec(queued[i]!.message)![1]!);
+      expect(runsAt).toBeLessThan(resetAt); // queued a moment early, so polling does not delay the resume…
+      expect(runsAt).toBeGreaterThanOrEqual(resetAt - 1000); // …but never long before it
+    }
+    const stats = await movesStats(up);
+    expect(stats.rateLimited).toBe(0);
+    const weeks = weekRange(weekOfDate(firstDate), currentWeek('UTC', ctx.clock.date())).length;
+    expect(storylineCount(stats)).toBe(weeks);
+    expect(stats.byRoute['GET /api/1.1/user/profile']?.['200']).toBe(1);
+    expect((await ctx.metrics.rateLimitWaits.get()).values[0]!.value).toBe(stops.length);
+  }, 90_000);
 });
