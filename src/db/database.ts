@@ -51,17 +51,19 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   }
 }
 
+/** Multi-statement SQL yields one result per statement; callers (pg-boss) want the last one's rows. */
+function lastRows(results: { rows: unknown[] } | { rows: unknown[] }[]): { rows: Record<string, unknown>[] } {
+  const list = Array.isArray(results) ? results : [results];
+  return { rows: (list[list.length - 1]?.rows ?? []) as Record<string, unknown>[] };
+}
+
 export function wrapPglite(pglite: PGlite, lock?: DirectoryLock): Database {
   const sqlExec: SqlExecutor = {
     async query<R>(text: string, params?: unknown[]) {
       const r = await pglite.query<R>(text, params as unknown[]);
       return { rows: r.rows };
     },
-    async exec(text: string) {
-      const results = await pglite.exec(text);
-      const last = results[results.length - 1];
-      return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
-    },
+    exec: async (text: string) => lastRows(await pglite.exec(text)),
   };
   return {
     kind: 'pglite',
@@ -87,11 +89,7 @@ export function openPostgres(databaseUrl: string, poolSize = 10): Database {
       const r = await pool.query(text, params);
       return { rows: r.rows as R[] };
     },
-    async exec(text: string) {
-      const r = (await pool.query(text)) as pg.QueryResult | pg.QueryResult[];
-      const last = Array.isArray(r) ? r[r.length - 1] : r;
-      return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
-    },
+    exec: async (text: string) => lastRows((await pool.query(text)) as pg.QueryResult | pg.QueryResult[]),
   };
   return {
     kind: 'postgres',
