@@ -33,21 +33,11 @@ export function drfView(
   app: FastifyInstance,
   knownPaths: Set<string>,
   path: string,
-  handlers: { GET?: Handler; POST?: Handler },
+  handlers: ViewHandlers,
 ): void {
-  knownPaths.add(path);
-  const allowed = [...(handlers.GET ? ['GET', 'HEAD'] : []), ...(handlers.POST ? ['POST'] : []), 'OPTIONS'];
-  app.route({
-    method: [...ALL_METHODS],
-    url: path,
-    handler: async (request, reply) => {
-      const method = request.method === 'HEAD' ? 'GET' : request.method;
-      const handler = method === 'GET' ? handlers.GET : method === 'POST' ? handlers.POST : undefined;
-      if (handler) return handler(request, reply);
-      reply.header('Allow', allowed.join(', '));
-      if (method === 'OPTIONS') return sendJson(reply, 200, { name: path, renders: ['application/json'] });
-      return sendJson(reply, 405, { detail: `Method "${request.method}" not allowed.` });
-    },
+  routeView(app, knownPaths, path, handlers, (method, request, reply) => {
+    if (method === 'OPTIONS') return sendJson(reply, 200, { name: path, renders: ['application/json'] });
+    return sendJson(reply, 405, { detail: `Method "${request.method}" not allowed.` });
   });
 }
 
@@ -56,7 +46,25 @@ export function djangoView(
   app: FastifyInstance,
   knownPaths: Set<string>,
   path: string,
-  handlers: { GET?: Handler; POST?: Handler },
+  handlers: ViewHandlers,
+): void {
+  routeView(app, knownPaths, path, handlers, (method, _request, reply) =>
+    reply.code(method === 'OPTIONS' ? 200 : 405).send(''),
+  );
+}
+
+type ViewHandlers = { GET?: Handler; POST?: Handler };
+
+/**
+ * Routes every method of `path`: GET (and HEAD) and POST go to their handlers; any other method gets the
+ * Allow header and then `unhandled`, which is where DRF and plain Django views answer differently.
+ */
+function routeView(
+  app: FastifyInstance,
+  knownPaths: Set<string>,
+  path: string,
+  handlers: ViewHandlers,
+  unhandled: (method: string, request: FastifyRequest, reply: FastifyReply) => unknown,
 ): void {
   knownPaths.add(path);
   const allowed = [...(handlers.GET ? ['GET', 'HEAD'] : []), ...(handlers.POST ? ['POST'] : []), 'OPTIONS'];
@@ -68,7 +76,7 @@ export function djangoView(
       const handler = method === 'GET' ? handlers.GET : method === 'POST' ? handlers.POST : undefined;
       if (handler) return handler(request, reply);
       reply.header('Allow', allowed.join(', '));
-      return reply.code(method === 'OPTIONS' ? 200 : 405).send('');
+      return unhandled(method, request, reply);
     },
   });
 }
