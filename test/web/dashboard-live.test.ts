@@ -4,23 +4,21 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, publishedFiles, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { eq } from 'drizzle-orm';
-import { buildWebApp } from '../../src/web/app.ts';
 import { memberOverview } from '../../src/web/member-data.ts';
-import { createTestContext, type TestContext } from '../support/context.ts';
-import { insertMember, sessionCookie } from './support.ts';
+import type { TestContext } from '../support/context.ts';
+import { insertMember, sessionCookie, startTestWebApp, type TestWebApp } from './support.ts';
 
+let web: TestWebApp;
 let ctx: TestContext;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  ctx = await createTestContext({});
-  app = await buildWebApp(ctx);
-  await app.ready();
+  web = await startTestWebApp();
+  ({ ctx, app } = web);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await ctx?.close();
+  await web?.close();
 });
 
 const week = (w: string, first: string, last: string, days: number) => ({

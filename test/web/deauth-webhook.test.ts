@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getOhAccessToken } from '../../src/accounts/index.ts';
-import { buildContext, type AppContext } from '../../src/context.ts';
+import type { AppContext } from '../../src/context.ts';
 import {
   members,
   movesAccounts,
@@ -18,13 +18,11 @@ import {
 } from '../../src/db/schema.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
+import type { Sandbox } from '../../src/sandbox.ts';
 import { enqueueSync } from '../../src/sync/enqueue.ts';
-import { buildWebApp } from '../../src/web/app.ts';
-import { testConfig } from '../support/context.ts';
-import { createTestDatabase } from '../support/database.ts';
-import { setCookie } from './support.ts';
+import { postJson, signIn, startWebSandbox, type WebSandbox } from './support.ts';
 
+let web: WebSandbox;
 let sandbox: Sandbox;
 let ctx: AppContext;
 let app: FastifyInstance;
@@ -37,22 +35,12 @@ beforeAll(async () => {
       done();
     },
   });
-  const logger = createLogger('info', sink);
-  sandbox = await startSandbox(testConfig({ PORT: '0' }), {
-    logger: createLogger('silent'),
-    persistStorage: false,
-  });
-  ctx = await buildContext({
-    config: sandbox.config,
-    logger,
-    database: await createTestDatabase('pglite'),
-    boss: { schedule: false, supervise: false },
-  });
-  app = await buildWebApp(ctx);
+  web = await startWebSandbox({ logger: createLogger('info', sink) });
+  ({ sandbox, ctx, app } = web);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   // Point the project's webhook at the app's real address (re-registering a client_id updates the project).
   const oh = sandbox.config.openHumans;
-  await post(`${sandbox.openHumans.url}/_control/projects`, {
+  await postJson(`${sandbox.openHumans.url}/_control/projects`, {
     client_id: oh.clientId,
     client_secret: oh.clientSecret,
     redirect_uri: `${sandbox.config.appBaseUrl}/complete`,
@@ -62,43 +50,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  await ctx?.close();
-  await sandbox?.close();
+  await web?.close();
 });
-
-async function post<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 /** A signed-in member with Moves connected, one week stored, a file published on Open Humans, a sync queued. */
 async function memberWithData(): Promise<{ memberId: number; ohMemberId: string }> {
-  const start = await app.inject({ method: 'GET', url: '/login' });
-  const location = new URL(String(start.headers.location));
-  const state = location.searchParams.get('state')!;
-  const { project_member_id } = sandbox.openHumans.createMember();
-  const { code } = await post<{ code: string }>(
-    `${sandbox.openHumans.url}/_control/members/${project_member_id}/authorize`,
-    {
-      client_id: sandbox.config.openHumans.clientId,
-      state,
-      code_challenge: location.searchParams.get('code_challenge'),
-      code_challenge_method: 'S256',
-    },
-  );
-  const done = await app.inject({
-    method: 'GET',
-    url: `/complete?code=${code}&state=${state}`,
-    headers: { cookie: setCookie(start)! },
-  });
-  expect(done.statusCode).toBe(303);
-  const [member] = await ctx.db.select().from(members).where(eq(members.ohMemberId, project_member_id));
+  const { ohMemberId } = await signIn(web);
+  const [member] = await ctx.db.select().from(members).where(eq(members.ohMemberId, ohMemberId));
   const memberId = member!.id;
   const moves = sandbox.moves.createUser({ firstDate: '20240101', timeZone: 'Europe/Berlin' });
   await ctx.db.insert(movesAccounts).values({
@@ -134,7 +92,7 @@ async function memberWithData(): Promise<{ memberId: number; ohMemberId: string 
     md5: 'unused',
   });
   await enqueueSync(ctx, memberId, 'manual', { startAfter: new Date(Date.now() + 3600_000) });
-  return { memberId, ohMemberId: project_member_id };
+  return { memberId, ohMemberId };
 }
 
 async function rowsOf(memberId: number) {
@@ -177,7 +135,7 @@ describe.each([true, false])('a member leaves on Open Humans (erasure requested:
     expect(await queuedJobs(memberId)).toEqual(['created']);
     expect(await ohFiles(ohMemberId)).toHaveLength(1);
 
-    const left = await post<{
+    const left = await postJson<{
       left: { webhook: { status: number | null; signature: string | null } | null }[];
     }>(`${sandbox.openHumans.url}/_control/members/${ohMemberId}/leave`, { erasure_requested: erasure });
     expect(left.left).toHaveLength(1);

@@ -7,22 +7,20 @@ import { movesAccounts, storedWeeks, syncEvents } from '../../src/db/schema.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { enqueueSync } from '../../src/sync/enqueue.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
-import { buildWebApp } from '../../src/web/app.ts';
-import { createTestContext, type TestContext } from '../support/context.ts';
-import { insertMember, pageToken, sessionCookie } from './support.ts';
+import type { TestContext } from '../support/context.ts';
+import { insertMember, pageToken, sessionCookie, startTestWebApp, type TestWebApp } from './support.ts';
 
+let web: TestWebApp;
 let ctx: TestContext;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  ctx = await createTestContext({});
-  app = await buildWebApp(ctx);
-  await app.ready();
+  web = await startTestWebApp();
+  ({ ctx, app } = web);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await ctx?.close();
+  await web?.close();
 });
 
 async function queuedJobId(memberId: number): Promise<string> {

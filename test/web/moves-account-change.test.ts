@@ -4,91 +4,36 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContext, type AppContext } from '../../src/context.ts';
+import type { AppContext } from '../../src/context.ts';
 import { members, movesAccounts, storedWeeks, syncEvents } from '../../src/db/schema.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
-import { buildWebApp } from '../../src/web/app.ts';
-import { testConfig } from '../support/context.ts';
-import { createTestDatabase } from '../support/database.ts';
-import { setCookie } from './support.ts';
+import type { Sandbox } from '../../src/sandbox.ts';
+import { movesCode, setCookie, signIn, startConnect, startWebSandbox, type WebSandbox } from './support.ts';
 
+let web: WebSandbox;
 let sandbox: Sandbox;
 let ctx: AppContext;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  const logger = createLogger('silent');
-  sandbox = await startSandbox(testConfig({ PORT: '0' }), { logger, persistStorage: false });
-  ctx = await buildContext({
-    config: sandbox.config,
-    logger,
-    database: await createTestDatabase('pglite'),
-    boss: { schedule: false, supervise: false },
-  });
-  app = await buildWebApp(ctx);
-  await app.ready();
+  web = await startWebSandbox();
+  ({ sandbox, ctx, app } = web);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await ctx?.close();
-  await sandbox?.close();
+  await web?.close();
 });
-
-async function post<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function signIn(): Promise<{ cookie: string; ohMemberId: string }> {
-  const start = await app.inject({ method: 'GET', url: '/login' });
-  const location = new URL(String(start.headers.location));
-  const state = location.searchParams.get('state')!;
-  const { project_member_id } = sandbox.openHumans.createMember();
-  const { code } = await post<{ code: string }>(
-    `${sandbox.openHumans.url}/_control/members/${project_member_id}/authorize`,
-    {
-      client_id: sandbox.config.openHumans.clientId,
-      state,
-      code_challenge: location.searchParams.get('code_challenge'),
-      code_challenge_method: 'S256',
-    },
-  );
-  const cookie = setCookie(start)!;
-  const res = await app.inject({
-    method: 'GET',
-    url: `/complete?code=${code}&state=${state}`,
-    headers: { cookie },
-  });
-  expect(res.statusCode).toBe(303);
-  return { cookie: setCookie(res) ?? cookie, ohMemberId: project_member_id };
-}
 
 /** Connects the Moves user and returns the dashboard the member lands on. */
 async function connect(cookie: string, userId: string): Promise<{ cookie: string; dashboard: string }> {
-  const start = await app.inject({ method: 'GET', url: '/connect/moves', headers: { cookie } });
-  const state = new URL(String(start.headers.location)).searchParams.get('state')!;
-  const session = setCookie(start) ?? cookie;
-  const { code } = await post<{ code: string }>(`${sandbox.moves.url}/_control/users/${userId}/authorize`, {
-    client_id: sandbox.config.moves.clientId,
-    scope: 'activity location',
-    redirect_uri: sandbox.config.moves.redirectUri,
-    state,
-  });
+  const start = await startConnect(web, cookie);
   const back = await app.inject({
     method: 'GET',
-    url: `/moves_complete?code=${code}&state=${state}`,
-    headers: { cookie: session },
+    url: `/moves_complete?code=${await movesCode(web, userId, start.state)}&state=${start.state}`,
+    headers: { cookie: start.cookie },
   });
   expect(back.statusCode).toBe(303);
   expect(back.headers.location).toBe('/dashboard');
-  const after = setCookie(back) ?? session;
+  const after = setCookie(back) ?? start.cookie;
   const dash = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: after } });
   expect(dash.statusCode).toBe(200);
   return { cookie: after, dashboard: dash.body };
@@ -113,7 +58,7 @@ describe('connecting Moves again', () => {
   it('removes the previous account’s weeks when a different account is connected, and says so', async () => {
     const first = sandbox.moves.createUser({ firstDate: '20240101', timeZone: 'Europe/Berlin' });
     const second = sandbox.moves.createUser({ firstDate: '20230601', timeZone: 'America/New_York' });
-    const { cookie, ohMemberId } = await signIn();
+    const { cookie, ohMemberId } = await signIn(web);
     const a = await connect(cookie, first.userId);
     const [member] = await ctx.db.select().from(members).where(eq(members.ohMemberId, ohMemberId));
     await storeWeeks(member!.id, ['2024-W01', '2024-W02']);
