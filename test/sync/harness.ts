@@ -1,13 +1,19 @@
 // Test plumbing for the sync engine: both emulators in-process on random ports, an app context pointed at them,
 // and members created the real way (emulator approval → code exchange → src/accounts).
+import { and, eq } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { startMovesEmulator, type RunningMovesEmulator } from '../../emulators/moves/index.ts';
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
+import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
 import { upsertMemberFromLogin } from '../../src/accounts/members.ts';
 import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import type { StoreKind } from '../support/database.ts';
 import { systemClock, type Clock } from '../../src/util/clock.ts';
 import { runSyncJob, type SyncResult } from '../../src/sync/sync-job.ts';
+import { syncEvents, syncState } from '../../src/db/schema.ts';
+import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
+import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 
 export const APP_BASE = 'http://127.0.0.1:9';
 const MOVES_CLIENT = { client_id: 'sync-moves-client', client_secret: 'sync-moves-secret' };
@@ -193,4 +199,44 @@ export async function syncUntilDone(
     }
   }
   throw new Error(`no completion after ${maxRuns} runs`);
+}
+
+/** The date `n` days before today (UTC), as Moves writes it: yyyyMMdd. */
+export const daysAgo = (n: number) =>
+  new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+
+/** What Moves has for the member, week by week, straight from the emulator. */
+export async function movesTruth(ctx: TestContext, memberId: number, firstDate: string, zone: string) {
+  const { accessToken } = await getMovesAccessToken(ctx, memberId);
+  const weeks = weekRange(weekOfDate(firstDate), currentWeek(zone, ctx.clock.date()));
+  const days: { date: string }[] = [];
+  for (const w of weeks) {
+    const r = await ctx.moves.storylineWeek(accessToken, w);
+    days.push(...(JSON.parse(r.daysJson) as { date: string }[]));
+  }
+  return { weeks, days };
+}
+
+/** The member's published file (there must be exactly one), downloaded through the app's client. */
+export async function downloadPublished(ctx: TestContext, memberId: number): Promise<{ date: string }[]> {
+  const m = await ctx.openHumans.exchangeMember(await getOhAccessToken(ctx, memberId));
+  const files = m.files.filter((f) => f.basename === STORYLINE_FILENAME);
+  expect(files).toHaveLength(1);
+  const chunks: Buffer[] = [];
+  for await (const c of await ctx.openHumans.download(files[0]!.downloadUrl)) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString()) as { date: string }[];
+}
+
+/** The member's sync_state row (it must exist). */
+export async function syncStateOf(ctx: TestContext, memberId: number) {
+  const [s] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId));
+  return s!;
+}
+
+/** The member's sync events of one kind. */
+export async function eventsOf(ctx: TestContext, memberId: number, kind: string) {
+  return ctx.db
+    .select()
+    .from(syncEvents)
+    .where(and(eq(syncEvents.memberId, memberId), eq(syncEvents.kind, kind)));
 }

@@ -2,12 +2,12 @@
 // requeue), syncs run by a live pg-boss worker (startWorker + enqueueSync, with duplicate requests), a returning
 // member who imported an archive before the first sync, and a member who connects a different Moves account.
 import { Readable } from 'node:stream';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
-import { publishedFiles, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
-import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
+import { publishedFiles, storedWeeks } from '../../src/db/schema.ts';
+import { getOhAccessToken } from '../../src/accounts/index.ts';
 import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
 import { jobHandlers } from '../../src/jobs/handlers.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
@@ -21,6 +21,11 @@ import { runSyncJob } from '../../src/sync/sync-job.ts';
 import {
   addMember,
   createSyncContext,
+  daysAgo,
+  downloadPublished,
+  eventsOf,
+  movesTruth,
+  syncStateOf,
   movesStats,
   ohFiles,
   postJson,
@@ -28,41 +33,6 @@ import {
   storylineCount,
   type Upstreams,
 } from './harness.ts';
-
-const daysAgo = (n: number) =>
-  new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-
-async function movesTruth(ctx: TestContext, memberId: number, firstDate: string, zone: string) {
-  const { accessToken } = await getMovesAccessToken(ctx, memberId);
-  const weeks = weekRange(weekOfDate(firstDate), currentWeek(zone, ctx.clock.date()));
-  const days: { date: string }[] = [];
-  for (const w of weeks) {
-    const r = await ctx.moves.storylineWeek(accessToken, w);
-    days.push(...(JSON.parse(r.daysJson) as { date: string }[]));
-  }
-  return { weeks, days };
-}
-
-async function downloadPublished(ctx: TestContext, memberId: number): Promise<{ date: string }[]> {
-  const m = await ctx.openHumans.exchangeMember(await getOhAccessToken(ctx, memberId));
-  const files = m.files.filter((f) => f.basename === STORYLINE_FILENAME);
-  expect(files).toHaveLength(1);
-  const chunks: Buffer[] = [];
-  for await (const c of await ctx.openHumans.download(files[0]!.downloadUrl)) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString()) as { date: string }[];
-}
-
-async function state(ctx: TestContext, memberId: number) {
-  const [s] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId));
-  return s!;
-}
-
-async function eventsOf(ctx: TestContext, memberId: number, kind: string) {
-  return ctx.db
-    .select()
-    .from(syncEvents)
-    .where(and(eq(syncEvents.memberId, memberId), eq(syncEvents.kind, kind)));
-}
 
 async function queuedJobs(ctx: TestContext, memberId: number) {
   const { rows } = await ctx.database.sql.query<{ data: { reason: string } }>(
@@ -119,7 +89,7 @@ describe.each(storeKinds())('sync lifecycle on %s', (store) => {
     expect(r.weeksFetched).toBe(3);
     const stored = await ctx.db.select().from(storedWeeks).where(eq(storedWeeks.memberId, m.memberId));
     expect(stored).toHaveLength(3);
-    expect((await state(ctx, m.memberId)).weeksDone).toBe(3); // progress written on the way out
+    expect((await syncStateOf(ctx, m.memberId)).weeksDone).toBe(3); // progress written on the way out
     expect(await eventsOf(ctx, m.memberId, 'paused')).toHaveLength(1);
     expect((await queuedJobs(ctx, m.memberId)).map((j) => j.data.reason)).toEqual(['requeue']);
 
@@ -155,7 +125,7 @@ describe.each(storeKinds())('sync lifecycle on %s', (store) => {
     const since = ctx.clock.now();
     await startWorker(ctx, jobHandlers);
     await until(async () => {
-      const s = await state(ctx, m.memberId);
+      const s = await syncStateOf(ctx, m.memberId);
       return s.status === 'up_to_date' && (s.lastSuccessAt?.getTime() ?? 0) >= since;
     }, 'the worker to finish the sync');
     // Give any duplicate a chance to run: there must be none.
@@ -241,7 +211,7 @@ describe.each(storeKinds())('sync lifecycle on %s', (store) => {
     expect(await ctx.db.select().from(storedWeeks).where(eq(storedWeeks.memberId, m.memberId))).toHaveLength(
       0,
     );
-    const s = await state(ctx, m.memberId);
+    const s = await syncStateOf(ctx, m.memberId);
     expect([s.lastSyncStartedAt, s.lastSuccessAt, s.weeksDone]).toEqual([null, null, 0]);
     // The published file stays until the next upload replaces it.
     expect((await ohFiles(up, m.ohMemberId)).map((f) => f.id)).toEqual([oldFile!.id]);
@@ -282,7 +252,7 @@ describe('a rate-limited sync through a live worker (PGlite)', () => {
     await enqueueSync(ctx, m.memberId, 'connect');
     await until(
       async () => {
-        const s = await state(ctx, m.memberId);
+        const s = await syncStateOf(ctx, m.memberId);
         return s.status === 'up_to_date' && (s.lastSuccessAt?.getTime() ?? 0) >= since;
       },
       'the rate-limited sync to finish',

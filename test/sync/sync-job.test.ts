@@ -5,15 +5,19 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../support/database.ts';
 import type { TestContext } from '../support/context.ts';
-import { publishedFiles, storedWeeks, syncEvents, syncState, movesAccounts } from '../../src/db/schema.ts';
+import { publishedFiles, storedWeeks, movesAccounts } from '../../src/db/schema.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
-import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
-import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
+import { getOhAccessToken } from '../../src/accounts/index.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import {
   addMember,
   apiRequests,
   createSyncContext,
+  daysAgo,
+  downloadPublished,
+  eventsOf,
+  movesTruth,
+  syncStateOf,
   movesStats,
   ohFiles,
   postJson,
@@ -22,47 +26,6 @@ import {
   syncUntilDone,
   type Upstreams,
 } from './harness.ts';
-
-/** The member's published file, downloaded through the app's client. */
-async function downloadPublished(ctx: TestContext, memberId: number): Promise<{ date: string }[]> {
-  const token = await getOhAccessToken(ctx, memberId);
-  const m = await ctx.openHumans.exchangeMember(token);
-  const files = m.files.filter((f) => f.basename === STORYLINE_FILENAME);
-  expect(files).toHaveLength(1);
-  const stream = await ctx.openHumans.download(files[0]!.downloadUrl);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString()) as { date: string }[];
-}
-
-/** What Moves has for the member, week by week, straight from the emulator. */
-async function movesTruth(ctx: TestContext, memberId: number, firstDate: string, zone: string) {
-  const { accessToken } = await getMovesAccessToken(ctx, memberId);
-  const weeks = weekRange(weekOfDate(firstDate), currentWeek(zone, ctx.clock.date()));
-  const days: { date: string }[] = [];
-  for (const w of weeks) {
-    const r = await ctx.moves.storylineWeek(accessToken, w);
-    days.push(...(JSON.parse(r.daysJson) as { date: string }[]));
-  }
-  return { weeks, days };
-}
-
-async function state(ctx: TestContext, memberId: number) {
-  const [s] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId));
-  return s!;
-}
-
-async function events(ctx: TestContext, memberId: number, kind: string) {
-  return ctx.db
-    .select()
-    .from(syncEvents)
-    .where(and(eq(syncEvents.memberId, memberId), eq(syncEvents.kind, kind)));
-}
-
-const daysAgo = (n: number) => {
-  const d = new Date(Date.now() - n * 86_400_000);
-  return d.toISOString().slice(0, 10).replace(/-/g, '');
-};
 
 describe.each(storeKinds())('sync job on %s', (store) => {
   let up: Upstreams;
@@ -95,7 +58,7 @@ describe.each(storeKinds())('sync job on %s', (store) => {
     expect([...dates].sort()).toEqual(dates);
     expect(new Set(dates).size).toBe(dates.length);
 
-    const s = await state(ctx, m.memberId);
+    const s = await syncStateOf(ctx, m.memberId);
     expect(s.status).toBe('up_to_date');
     expect(s.weeksDone).toBe(truth.weeks.length);
     expect(s.weeksTotal).toBe(truth.weeks.length);
@@ -160,7 +123,7 @@ describe.each(storeKinds())('sync job on %s', (store) => {
         .from(publishedFiles)
         .where(and(eq(publishedFiles.memberId, m.memberId), eq(publishedFiles.status, 'current')));
       expect(current!.ohFileId).toBe(original!.id);
-      expect((await state(ctx, m.memberId)).lastError).toMatch(/\w/);
+      expect((await syncStateOf(ctx, m.memberId)).lastError).toMatch(/\w/);
     }
     const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' });
     expect(r.outcome).toBe('completed');
@@ -196,7 +159,7 @@ describe.each(storeKinds())('sync job on %s', (store) => {
     await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/revoke`, {});
     const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' });
     expect(r.outcome).toBe('needs_reauth');
-    const s = await state(ctx, m.memberId);
+    const s = await syncStateOf(ctx, m.memberId);
     expect(s.status).toBe('needs_reauth');
     expect(s.lastError).toMatch(/connect your Moves account again/);
     const [acct] = await ctx.db.select().from(movesAccounts).where(eq(movesAccounts.memberId, m.memberId));
@@ -241,7 +204,7 @@ describe.each(storeKinds())('sync job on %s', (store) => {
       .from(storedWeeks)
       .where(and(eq(storedWeeks.memberId, m.memberId), eq(storedWeeks.source, 'openhumans')));
     expect(seededWeeks.length).toBeGreaterThan(0);
-    const invalid = await events(ctx, m.memberId, 'seed_invalid_days');
+    const invalid = await eventsOf(ctx, m.memberId, 'seed_invalid_days');
     expect(invalid[0]!.details).toMatchObject({ invalid: 2 });
     const published = await downloadPublished(ctx, m.memberId);
     expect(published).toEqual((await movesTruth(ctx, m.memberId, firstDate, 'UTC')).days);
