@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { enqueueSync } from '../../sync/enqueue.ts';
 import { resetMemberData } from '../../sync/reset.ts';
-import { sendMessagePage } from '../errors.ts';
+import { sendMessagePage, type MessagePage } from '../errors.ts';
 import { checkCallback, newState, type CallbackProblem } from '../oauth-state.ts';
 import { addFlash, PENDING_LOGIN_MAX_AGE_MS, requireMember } from '../session.ts';
 import { upstreamMessage, type WebUpstreams } from '../upstreams.ts';
@@ -14,43 +14,40 @@ import { callbackQuery } from './openhumans-login.ts';
 const connectAgain = { href: '/connect/moves', label: 'Connect Moves again' };
 const dashboard = { href: '/dashboard', label: 'Go to your dashboard' };
 
-function connectProblemPage(request: FastifyRequest, reply: FastifyReply, problem: CallbackProblem) {
-  switch (problem) {
-    case 'denied':
-      return sendMessagePage(request, reply, {
-        status: 200,
-        title: 'Moves was not connected',
-        what: 'You chose not to give this project access to your Moves data, so nothing was connected.',
-        todo: 'If that was a mistake, connect again and approve the request in the Moves app.',
-        actions: [connectAgain, dashboard],
-      });
-    case 'upstream_error':
-      return sendMessagePage(request, reply, {
-        status: 400,
-        title: 'Moves reported a problem',
-        what: 'Moves sent you back with an error instead of an authorization.',
-        todo: 'Try connecting again. If it keeps failing, tell the operator.',
-        actions: [connectAgain, dashboard],
-      });
-    case 'no_session':
-      return sendMessagePage(request, reply, {
-        status: 400,
-        title: 'This Moves connection was started somewhere else',
-        what: 'This browser has no Moves connection in progress: it was started in another browser or tab, or it expired (after 30 minutes).',
-        todo: 'Start connecting Moves again from your dashboard in this browser.',
-        actions: [connectAgain, dashboard],
-      });
-    case 'state_mismatch':
-    case 'missing_code':
-      return sendMessagePage(request, reply, {
-        status: 400,
-        title: 'This Moves link is not valid',
-        what: 'The link that brought you here does not belong to the connection this browser started (it may be old, used already, or made by someone else), so it was ignored.',
-        todo: 'Start connecting Moves again from your dashboard.',
-        actions: [connectAgain, dashboard],
-      });
-  }
+/** A page about a connection that did not happen: the member can always try again or go back. */
+function connectFailedPage(request: FastifyRequest, reply: FastifyReply, page: Omit<MessagePage, 'actions'>) {
+  return sendMessagePage(request, reply, { ...page, actions: [connectAgain, dashboard] });
 }
+
+const invalidLink = {
+  status: 400,
+  title: 'This Moves link is not valid',
+  what: 'The link that brought you here does not belong to the connection this browser started (it may be old, used already, or made by someone else), so it was ignored.',
+  todo: 'Start connecting Moves again from your dashboard.',
+};
+
+const callbackProblemPages: Record<CallbackProblem, Omit<MessagePage, 'actions'>> = {
+  denied: {
+    status: 200,
+    title: 'Moves was not connected',
+    what: 'You chose not to give this project access to your Moves data, so nothing was connected.',
+    todo: 'If that was a mistake, connect again and approve the request in the Moves app.',
+  },
+  upstream_error: {
+    status: 400,
+    title: 'Moves reported a problem',
+    what: 'Moves sent you back with an error instead of an authorization.',
+    todo: 'Try connecting again. If it keeps failing, tell the operator.',
+  },
+  no_session: {
+    status: 400,
+    title: 'This Moves connection was started somewhere else',
+    what: 'This browser has no Moves connection in progress: it was started in another browser or tab, or it expired (after 30 minutes).',
+    todo: 'Start connecting Moves again from your dashboard in this browser.',
+  },
+  state_mismatch: invalidLink,
+  missing_code: invalidLink,
+};
 
 export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: WebUpstreams): void {
   app.get('/connect/moves', { preHandler: requireMember }, async (request, reply) => {
@@ -61,7 +58,7 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: 
 
   app.get('/moves_complete', async (request, reply) => {
     const parsed = callbackQuery.safeParse(request.query);
-    if (!parsed.success) return connectProblemPage(request, reply, 'state_mismatch');
+    if (!parsed.success) return connectFailedPage(request, reply, callbackProblemPages.state_mismatch);
     const member = request.member;
     if (!member)
       return sendMessagePage(request, reply, {
@@ -75,7 +72,7 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: 
     const checked = checkCallback(parsed.data, pending, ctx.clock.now(), PENDING_LOGIN_MAX_AGE_MS);
     if (pending && (checked.ok || checked.problem !== 'state_mismatch'))
       request.session.set('movesConnect', undefined);
-    if (!checked.ok) return connectProblemPage(request, reply, checked.problem);
+    if (!checked.ok) return connectFailedPage(request, reply, callbackProblemPages[checked.problem]);
 
     let result: Awaited<ReturnType<WebUpstreams['connectMovesAccount']>>;
     try {
@@ -87,21 +84,19 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: 
         'moves connect failed',
       );
       const retryable = (err as { retryable?: unknown }).retryable === true;
-      return sendMessagePage(request, reply, {
+      return connectFailedPage(request, reply, {
         status: retryable ? 502 : 400,
         title: retryable ? 'Moves is not answering' : 'Moves did not accept the connection',
         what: `We could not complete the connection with Moves: ${upstreamMessage(err)}. A Moves authorization works only once and only for a short time.`,
         todo: 'Connect Moves again from your dashboard.',
-        actions: [connectAgain, dashboard],
       });
     }
     if (!result.ok)
-      return sendMessagePage(request, reply, {
+      return connectFailedPage(request, reply, {
         status: 409,
         title: 'This Moves account belongs to another member',
         what: 'The Moves account you approved is already connected to a different Open Humans member of this project. One Moves account can feed only one Open Humans account, so it was not connected to yours.',
         todo: 'If that other account is also yours, sign in with it and disconnect Moves there first. Otherwise approve with your own Moves account.',
-        actions: [connectAgain, dashboard],
       });
     // Another Moves account than before: its history must not be mixed with the old account's weeks.
     if (result.changedAccount) await resetMemberData(ctx, member.id);
