@@ -22,6 +22,16 @@ function removalFailed(request: FastifyRequest, reply: FastifyReply, err: unknow
   });
 }
 
+/** What the confirmation pages list before anything is removed: the files, the stored weeks, the Moves account. */
+async function heldForMember(ctx: AppContext, memberId: number) {
+  const [files, stored, account] = await Promise.all([
+    currentFiles(ctx, memberId),
+    storedSummary(ctx, memberId),
+    movesAccountOf(ctx, memberId),
+  ]);
+  return { files, stored, account };
+}
+
 export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up: WebUpstreams): void {
   app.get('/download', { preHandler: requireMember }, async (request, reply) => {
     const member = request.member!;
@@ -58,15 +68,9 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up:
 
   app.get('/remove_moves', { preHandler: requireMember }, async (request, reply) => {
     const member = request.member!;
-    const account = await movesAccountOf(ctx, member.id);
-    if (!account) return reply.redirect('/dashboard', 303);
-    const [files, stored] = await Promise.all([currentFiles(ctx, member.id), storedSummary(ctx, member.id)]);
-    return renderPage(request, reply, 'confirm-disconnect', {
-      title: 'Disconnect Moves?',
-      files,
-      stored,
-      account,
-    });
+    const held = await heldForMember(ctx, member.id);
+    if (!held.account) return reply.redirect('/dashboard', 303);
+    return renderPage(request, reply, 'confirm-disconnect', { title: 'Disconnect Moves?', ...held });
   });
 
   app.post('/remove_moves', { preHandler: [app.csrfProtection, requireMember] }, async (request, reply) => {
@@ -83,16 +87,9 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up:
 
   app.get('/account/delete', { preHandler: requireMember }, async (request, reply) => {
     const member = request.member!;
-    const [files, stored, account] = await Promise.all([
-      currentFiles(ctx, member.id),
-      storedSummary(ctx, member.id),
-      movesAccountOf(ctx, member.id),
-    ]);
     return renderPage(request, reply, 'confirm-delete', {
       title: 'Delete your account?',
-      files,
-      stored,
-      account,
+      ...(await heldForMember(ctx, member.id)),
     });
   });
 
