@@ -46,7 +46,29 @@ interface TokenSlot {
   markRefused(oldRefreshEnc: string): Promise<void>;
 }
 
-const inflight = new WeakMap<AppContext, Map<string, Promise<{ accessToken: string; issuedAt: Date }>>>();
+interface Access {
+  accessToken: string;
+  issuedAt: Date;
+}
+
+const inflight = new WeakMap<AppContext, Map<string, Promise<Access>>>();
+
+/** The stored tokens, with the access token as `usable` when it can be used as it is (no refresh needed). */
+async function readStored(
+  ctx: AppContext,
+  slot: TokenSlot,
+  missing: () => Error,
+  opts: TokenOptions,
+): Promise<{ stored: StoredTokens; usable?: Access }> {
+  const stored = await slot.read();
+  if (!stored) throw missing();
+  if (stored.refused) throw refusedAlready(slot.service);
+  const accessToken = ctx.cipher.decrypt(stored.accessEnc);
+  if (stored.expiresAt.getTime() - ctx.clock.now() > REFRESH_MARGIN_MS && accessToken !== opts.rejected) {
+    return { stored, usable: { accessToken, issuedAt: stored.issuedAt } };
+  }
+  return { stored };
+}
 
 async function freshAccess(
   ctx: AppContext,
@@ -54,14 +76,9 @@ async function freshAccess(
   slot: TokenSlot,
   missing: () => Error,
   opts: TokenOptions,
-): Promise<{ accessToken: string; issuedAt: Date }> {
-  const stored = await slot.read();
-  if (!stored) throw missing();
-  if (stored.refused) throw refusedAlready(slot.service);
-  const accessToken = ctx.cipher.decrypt(stored.accessEnc);
-  if (stored.expiresAt.getTime() - ctx.clock.now() > REFRESH_MARGIN_MS && accessToken !== opts.rejected) {
-    return { accessToken, issuedAt: stored.issuedAt };
-  }
+): Promise<Access> {
+  const { usable } = await readStored(ctx, slot, missing, opts);
+  if (usable) return usable;
   let map = inflight.get(ctx);
   if (!map) inflight.set(ctx, (map = new Map()));
   const running = map.get(key);
@@ -76,15 +93,10 @@ async function refreshSettled(
   slot: TokenSlot,
   missing: () => Error,
   opts: TokenOptions,
-): Promise<{ accessToken: string; issuedAt: Date }> {
+): Promise<Access> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const stored = await slot.read();
-    if (!stored) throw missing();
-    if (stored.refused) throw refusedAlready(slot.service);
-    const accessToken = ctx.cipher.decrypt(stored.accessEnc);
-    if (stored.expiresAt.getTime() - ctx.clock.now() > REFRESH_MARGIN_MS && accessToken !== opts.rejected) {
-      return { accessToken, issuedAt: stored.issuedAt };
-    }
+    const { stored, usable } = await readStored(ctx, slot, missing, opts);
+    if (usable) return usable;
     let fresh: FreshTokens;
     try {
       fresh = await slot.refresh(ctx.cipher.decrypt(stored.refreshEnc));
@@ -220,14 +232,17 @@ export async function getOhAccessToken(
   memberId: number,
   opts: TokenOptions = {},
 ): Promise<string> {
-  const r = await freshAccess(
+  return (await ohAccess(ctx, memberId, opts)).accessToken;
+}
+
+function ohAccess(ctx: AppContext, memberId: number, opts: TokenOptions): Promise<Access> {
+  return freshAccess(
     ctx,
     `oh:${memberId}`,
     ohSlot(ctx, memberId),
     () => new AccountNotFoundError('member', memberId),
     opts,
   );
-  return r.accessToken;
 }
 
 /**
@@ -238,7 +253,7 @@ export function getMovesAccessToken(
   ctx: AppContext,
   memberId: number,
   opts: TokenOptions = {},
-): Promise<{ accessToken: string; issuedAt: Date }> {
+): Promise<Access> {
   return freshAccess(
     ctx,
     `moves:${memberId}`,
@@ -257,13 +272,10 @@ export async function withOhAccess<T>(
   memberId: number,
   fn: (accessToken: string) => Promise<T>,
 ): Promise<T> {
-  const token = await getOhAccessToken(ctx, memberId);
-  try {
-    return await fn(token);
-  } catch (err) {
-    if (!(err instanceof AuthRefusedError) || err.status !== 401) throw err;
-    return fn(await getOhAccessToken(ctx, memberId, { rejected: token }));
-  }
+  return withAccess(
+    (opts) => ohAccess(ctx, memberId, opts),
+    (a) => fn(a.accessToken),
+  );
 }
 
 /** Same as withOhAccess, for Moves. */
@@ -272,12 +284,22 @@ export async function withMovesAccess<T>(
   memberId: number,
   fn: (accessToken: string, issuedAt: Date) => Promise<T>,
 ): Promise<T> {
-  const { accessToken, issuedAt } = await getMovesAccessToken(ctx, memberId);
+  return withAccess(
+    (opts) => getMovesAccessToken(ctx, memberId, opts),
+    (a) => fn(a.accessToken, a.issuedAt),
+  );
+}
+
+/** Runs `fn` with a token from `get`; on a 401 from the service, gets a token again past the refused one, once. */
+async function withAccess<T>(
+  get: (opts: TokenOptions) => Promise<Access>,
+  fn: (access: Access) => Promise<T>,
+): Promise<T> {
+  const access = await get({});
   try {
-    return await fn(accessToken, issuedAt);
+    return await fn(access);
   } catch (err) {
     if (!(err instanceof AuthRefusedError) || err.status !== 401) throw err;
-    const next = await getMovesAccessToken(ctx, memberId, { rejected: accessToken });
-    return fn(next.accessToken, next.issuedAt);
+    return fn(await get({ rejected: access.accessToken }));
   }
 }
