@@ -5,6 +5,7 @@ import { defaultConfig, type ConfigPatch } from './config.ts';
 import { EmulatorContext } from './context.ts';
 import { applyConfig } from './control-routes.ts';
 import { buildServer } from './server.ts';
+import { COMMON_EMULATOR_OPTIONS, parseCommonEmulatorArgs, parsePositive } from '../shared/cli-args.ts';
 
 export { generateStorylineDay, type GeneratorUser, type DayOptions } from './generator.ts';
 
@@ -70,15 +71,6 @@ function validateOptions(opts: MovesEmulatorOptions): void {
     throw new Error('rateScope must be user or app');
 }
 
-function positive(name: string, raw: string | undefined, integer: boolean): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
-  }
-  return n;
-}
-
 /** `--port --host --time-scale --minute-limit --hour-limit --rate-scope`; throws a clear Error on bad values. */
 export function parseMovesEmulatorArgs(argv: string[]): MovesEmulatorOptions {
   const { values } = parseArgs({
@@ -86,9 +78,7 @@ export function parseMovesEmulatorArgs(argv: string[]): MovesEmulatorOptions {
     strict: true,
     allowPositionals: false,
     options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'time-scale': { type: 'string' },
+      ...COMMON_EMULATOR_OPTIONS,
       'minute-limit': { type: 'string' },
       'hour-limit': { type: 'string' },
       'rate-scope': { type: 'string' },
@@ -101,15 +91,10 @@ export function parseMovesEmulatorArgs(argv: string[]): MovesEmulatorOptions {
       throw new Error(`--port must be an integer 0-65535, got "${values.port}"`);
     opts.port = port;
   }
-  if (values.host !== undefined) {
-    if (values.host.trim() === '') throw new Error('--host must not be empty');
-    opts.host = values.host;
-  }
-  const timeScale = positive('time-scale', values['time-scale'], false);
-  if (timeScale !== undefined) opts.timeScale = timeScale;
-  const minuteLimit = positive('minute-limit', values['minute-limit'], true);
+  Object.assign(opts, parseCommonEmulatorArgs(values));
+  const minuteLimit = parsePositive('minute-limit', values['minute-limit'], true);
   if (minuteLimit !== undefined) opts.minuteLimit = minuteLimit;
-  const hourLimit = positive('hour-limit', values['hour-limit'], true);
+  const hourLimit = parsePositive('hour-limit', values['hour-limit'], true);
   if (hourLimit !== undefined) opts.hourLimit = hourLimit;
   const scope = values['rate-scope'];
   if (scope !== undefined) {

@@ -14,6 +14,7 @@ import { EmulatorState } from './state.ts';
 import { EmulatorStats } from './stats.ts';
 import { StorageSigner } from './storage-endpoint.ts';
 import { ObjectStorage } from './storage.ts';
+import { COMMON_EMULATOR_OPTIONS, parseCommonEmulatorArgs } from '../shared/cli-args.ts';
 
 export interface OpenHumansEmulatorOptions {
   host?: string;
@@ -98,9 +99,7 @@ export function parseOpenHumansEmulatorArgs(argv: string[]): OpenHumansEmulatorO
     strict: true,
     allowPositionals: false,
     options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'time-scale': { type: 'string' },
+      ...COMMON_EMULATOR_OPTIONS,
       'storage-dir': { type: 'string' },
     },
   });
@@ -111,17 +110,7 @@ export function parseOpenHumansEmulatorArgs(argv: string[]): OpenHumansEmulatorO
     }
     opts.port = Number(values.port);
   }
-  if (values.host !== undefined) {
-    if (values.host.trim() === '') throw new Error('--host must not be empty');
-    opts.host = values.host;
-  }
-  if (values['time-scale'] !== undefined) {
-    const s = Number(values['time-scale']);
-    if (values['time-scale'].trim() === '' || !Number.isFinite(s) || s <= 0) {
-      throw new Error(`--time-scale must be a positive number, got "${values['time-scale']}"`);
-    }
-    opts.timeScale = s;
-  }
+  Object.assign(opts, parseCommonEmulatorArgs(values));
   if (values['storage-dir'] !== undefined) {
     if (values['storage-dir'].trim() === '') throw new Error('--storage-dir must not be empty');
     opts.storageDir = values['storage-dir'];
