@@ -8,17 +8,8 @@ export type SummarySource = Pick<
   'activity' | 'group' | 'duration' | 'distance' | 'steps' | 'calories'
 >;
 
-interface Acc {
-  activity: string;
-  group?: string;
-  duration: number;
-  distance?: number;
-  steps?: number;
-  calories?: number;
-}
-
 export function computeSummary(activities: Iterable<SummarySource>): SummaryItem[] {
-  const byName = new Map<string, Acc>();
+  const byName = new Map<string, SummaryItem>();
   for (const a of activities) {
     let acc = byName.get(a.activity);
     if (!acc) {
