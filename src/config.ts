@@ -91,6 +91,7 @@ const envSchema = z.object({
         }),
       ),
     ),
+  IMPORT_MAX_BYTES: int('IMPORT_MAX_BYTES', 1024, Number.MAX_SAFE_INTEGER).default(2 * 1024 ** 3),
   MAP_TILE_URL: z
     .string()
     .trim()
@@ -138,6 +139,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   adminMemberIds: string[];
   mapTileUrl: string | undefined;
+  /** The largest Moves export a member may upload (bytes). */
+  importMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -217,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     adminMemberIds: e.ADMIN_MEMBER_IDS,
     mapTileUrl: e.MAP_TILE_URL,
+    importMaxBytes: e.IMPORT_MAX_BYTES,
   };
 }
 

@@ -158,3 +158,34 @@ export const rateBudget = pgTable(
   },
   (t) => [primaryKey({ columns: [t.bucket, t.windowStart] }), index('rate_budget_expires').on(t.expiresAt)],
 );
+
+/**
+ * Moves export archives members uploaded on the website. The web process only stores the upload (uploadPath,
+ * under DATA_DIR) and queues the member's job; the worker reads it, merges it in one transaction and deletes it.
+ */
+export const archiveImports = pgTable(
+  'archive_imports',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    /** 'pending' | 'running' | 'done' | 'failed' */
+    status: text('status').notNull().default('pending'),
+    /** The name the member's browser gave the file (shown back to them, never used as a path). */
+    fileName: text('file_name').notNull(),
+    /** The temporary copy; null once deleted. */
+    uploadPath: text('upload_path'),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    /** Processing progress in bytes of storyline JSON read, of the total the archive declares. */
+    progressDone: bigint('progress_done', { mode: 'number' }).notNull().default(0),
+    progressTotal: bigint('progress_total', { mode: 'number' }).notNull().default(0),
+    /** The import report (days added, replaced, already current, skipped, range, published). */
+    report: jsonb('report'),
+    error: text('error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('archive_imports_member').on(t.memberId, t.id)],
+);
