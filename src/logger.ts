@@ -1,5 +1,8 @@
-// pino logger with secrets redacted: tokens, keys, client secrets, Authorization headers, access_token values.
+// pino logger with secrets redacted (tokens, keys, client secrets, Authorization headers, access_token values)
+// and no member data: errors go through serializeError (no SQL, parameters or bodies), and any other long
+// string is cut, so no line can carry a week of track points.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { serializeError } from './safe-error.ts';
 
 const SECRET_KEYS = [
   'access_token',
@@ -40,6 +43,22 @@ export function redactUrl(url: string): string {
   );
 }
 
+/** Longest string value a log line keeps: ids, paths and reasons fit; payloads do not. */
+export const MAX_LOGGED_STRING = 500;
+const MAX_LOGGED_ITEMS = 50;
+
+/** Cuts long strings and arrays in what is logged; errors are left to their serializer. */
+function capStrings(value: unknown, depth: number): unknown {
+  if (typeof value === 'string')
+    return value.length > MAX_LOGGED_STRING ? `${value.slice(0, MAX_LOGGED_STRING)}… [cut]` : value;
+  if (!value || typeof value !== 'object' || value instanceof Error || depth > 4) return value;
+  if (Array.isArray(value)) return value.slice(0, MAX_LOGGED_ITEMS).map((v) => capStrings(v, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = capStrings(v, depth + 1);
+  return out;
+}
+
 export function createLogger(level: LevelWithSilent = 'info', destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -51,8 +70,10 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: pino
           url: req.url ? redactUrl(req.url) : req.url,
           id: req.id,
         }),
-        err: pino.stdSerializers.err,
+        err: serializeError,
+        error: serializeError,
       },
+      formatters: { log: (obj) => capStrings(obj, 0) as Record<string, unknown> },
     },
     destination,
   );

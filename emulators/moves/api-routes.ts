@@ -1,4 +1,5 @@
 // The data API under /api/1.1 (§3): auth, scopes, rate limits, period selection and the four day projections.
+import { applyNameOverrides } from './name-overrides.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACTIVITY_CATALOG } from './activity-catalog.ts';
 import type { EmulatorContext } from './context.ts';
@@ -203,7 +204,7 @@ function dailyOutcome(
     if (updatedSince !== undefined && (model.lastUpdate === undefined || model.lastUpdate <= updatedSince))
       continue;
     if (model.lastUpdate !== undefined) lastModified = Math.max(lastModified ?? 0, model.lastUpdate);
-    parts.push(toMovesJson(KINDS[kind].project(model, trackPoints)));
+    parts.push(toMovesJson(applyNameOverrides(KINDS[kind].project(model, trackPoints), user.names)));
   }
   return { data: dataResponse(`[${parts.join(',')}]`, lastModified) };
 }

@@ -1,4 +1,5 @@
 // The JSON control API under /_control/ (architecture §6): what tests, the sandbox and benchmarks drive.
+import { nameOverridesSchema, resolveNameOverrides } from './name-overrides.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { configPatchSchema, type ConfigPatch } from './config.ts';
@@ -151,6 +152,21 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
     if (date < first || date > ordinalAt(ctx.clock.now(), user.timeZone))
       return bad(reply, 400, 'date must be between firstDate and today');
     return { date: formatDate(date), ...editDay(ctx, user, date) };
+  });
+
+  app.post('/_control/users/:userId/names', async (request, reply) => {
+    const { userId } = request.params as { userId: string };
+    const user = ctx.store.users.get(userId);
+    if (!user) return bad(reply, 404, 'unknown user');
+    const parsed = nameOverridesSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return bad(reply, 400, zodMessage(parsed.error));
+    const names = resolveNameOverrides(parsed.data);
+    if (names) user.names = names;
+    else delete user.names;
+    return {
+      placeNameLength: names?.placeName?.length ?? null,
+      activityLength: names?.activity?.length ?? null,
+    };
   });
 
   app.get('/_control/stats', async () => ctx.stats.snapshot());

@@ -1,4 +1,5 @@
 // In-memory registry of clients, emulated users, grants, codes and tokens.
+import type { NameOverrides } from './name-overrides.ts';
 import { randomInt } from 'node:crypto';
 import { formatDate, isValidZone, parseDate } from './dates.ts';
 import type { DayEdit } from './edits.ts';
@@ -18,6 +19,8 @@ export interface EmulatedUser {
   timeZone: string;
   seed: number;
   edits: Map<string, DayEdit>;
+  /** Names sent instead of the generated ones (control `names`). */
+  names?: NameOverrides;
 }
 
 /** One authorization of a client by a user; revocation flips it for every token issued under it. */

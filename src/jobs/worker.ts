@@ -1,6 +1,7 @@
 // The worker role: pg-boss consumers for every queue that has a handler.
 import type PgBoss from 'pg-boss';
 import type { AppContext } from '../context.ts';
+import { sanitizedError } from '../safe-error.ts';
 import { QUEUES } from './queues.ts';
 
 export type JobHandler = (ctx: AppContext, job: PgBoss.Job<unknown>) => Promise<unknown>;
@@ -23,7 +24,13 @@ export async function startWorker(ctx: AppContext, handlers: HandlerMap): Promis
       await ctx.boss.work(queue, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
         if (!job) return;
         log.debug({ queue, jobId: job.id }, 'job started');
-        return handler(ctx, job);
+        try {
+          return await handler(ctx, job);
+        } catch (err) {
+          // pg-boss stores a failed job's error whole (serialize-error): only its data-free form may reach it.
+          log.error({ err, queue, jobId: job.id }, 'job failed');
+          throw sanitizedError(err);
+        }
       });
     }
   }

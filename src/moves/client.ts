@@ -7,6 +7,7 @@ import { UpstreamError } from '../upstream/errors.ts';
 import { UpstreamHttp, type UpstreamResponse } from '../upstream/http.ts';
 import { tokenError } from '../upstream/oauth.ts';
 import { parseBody } from '../upstream/json.ts';
+import { screenDays, type RejectedDay } from './day-limits.ts';
 import { parseRateHeaders, type RateHeaders } from './rate-headers.ts';
 import { movesDayList, movesProfileResponse, movesTokenResponse } from './schemas.ts';
 import { datesOfWeek, isValidWeek, MOVES_DATE, parseMovesDate } from './weeks.ts';
@@ -36,6 +37,8 @@ export interface WeekResponse {
   daysJson: string;
   dates: string[];
   lastUpdates: (string | null)[];
+  /** Days refused for their size (never stored): the sync records them as an event. */
+  rejected: RejectedDay[];
   rate: RateHeaders | null;
 }
 
@@ -121,7 +124,10 @@ export class MovesClient {
     };
   }
 
-  /** One ISO week of storyline with track points. The raw array text is returned unchanged after validation. */
+  /**
+   * One ISO week of storyline with track points. The raw array text is returned unchanged after validation,
+   * unless a day broke the size limits (day-limits.ts): then it is left out and named in `rejected`.
+   */
   async storylineWeek(accessToken: string, week: string): Promise<WeekResponse> {
     if (!isValidWeek(week)) throw new RangeError(`not an ISO week id (yyyy-Www): "${week}"`);
     const what = `fetching the storyline of week ${week}`;
@@ -142,11 +148,15 @@ export class MovesClient {
       }
       previous = day.date;
     }
+    const screened = screenDays(res.text);
+    const refused = new Set(screened.rejected.map((r) => r.date));
+    const kept = refused.size ? days.filter((d) => !refused.has(d.date)) : days;
     return {
       week,
-      daysJson: res.text,
-      dates: days.map((d) => d.date),
-      lastUpdates: days.map((d) => d.lastUpdate ?? null),
+      daysJson: screened.daysJson,
+      dates: kept.map((d) => d.date),
+      lastUpdates: kept.map((d) => d.lastUpdate ?? null),
+      rejected: screened.rejected,
       rate: parseRateHeaders(res.response.headers),
     };
   }

@@ -2,8 +2,16 @@
 
 /** Quick retries inside one job before handing the member back to the queue. */
 export const QUICK_RETRIES = 2;
-/** Requeues after failures before the job gives up until the scheduler's next pass. */
+/** Runs in a row that failed without progress before the job gives up until the scheduler's next pass. */
 export const MAX_FAILED_RUNS = 6;
+
+/**
+ * The failed-run count after a run that failed: a run that stored weeks (or uploaded) made progress, so the
+ * count, and with it the wait, starts over; only runs that got nothing done add up towards giving up.
+ */
+export function failedRunsAfter(previous: number, madeProgress: boolean): number {
+  return madeProgress ? 1 : previous + 1;
+}
 
 /** Delay before quick retry `attempt` (0-based), in ms: 0.5 s, 1 s … capped at 5 s, jittered. */
 export function quickRetryDelayMs(attempt: number, random: () => number = Math.random): number {

@@ -6,8 +6,9 @@ import type { AppContext } from '../context.ts';
 import { members, movesAccounts, syncState } from '../db/schema.ts';
 import { getMovesAccessToken, getOhAccessToken } from '../accounts/index.ts';
 import { AuthRefusedError, SERVICE_NAMES, UpstreamError } from '../upstream/errors.ts';
+import { errorReason, newErrorRef } from '../safe-error.ts';
 import { isValidZone, todayIn, weekSunday } from '../moves/weeks.ts';
-import { MAX_FAILED_RUNS, requeueDelayMs } from './backoff.ts';
+import { failedRunsAfter, MAX_FAILED_RUNS, requeueDelayMs } from './backoff.ts';
 import { BudgetSpentError, BudgetedMoves, ShutdownError } from './budgeted-moves.ts';
 import { findEditedWeeks } from './edits.ts';
 import { enqueueSync, type SyncJobData } from './enqueue.ts';
@@ -178,6 +179,14 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     for (const week of plan.weeks) {
       if (ctx.shutdownSignal.aborted) throw new ShutdownError();
       const res = await moves.week(week);
+      if (res.rejected.length)
+        await recordEvent(
+          ctx,
+          memberId,
+          'day_rejected',
+          `Moves sent ${res.rejected.length === 1 ? 'a day' : `${res.rejected.length} days`} too large to keep (${res.rejected.map((r) => r.date).join(', ')}): ${res.rejected[0]!.reason}.`,
+          { week, rejected: res.rejected },
+        );
       const changed = await saveWeek(ctx, memberId, {
         week,
         daysJson: res.daysJson,
@@ -271,14 +280,14 @@ async function handleFailure(
 
   const words = plainWords(err);
   if (err instanceof UpstreamError && err.retryable) {
-    const failedRuns = (data.failedRuns ?? 0) + 1;
+    const failedRuns = failedRunsAfter(data.failedRuns ?? 0, result.weeksFetched > 0 || result.published);
     // Moves failed: publish what was fetched if the policy allows it (the backoff is a long wait). Open Humans
     // failed: the upload itself is what must wait.
     if (err.service === 'moves') await safely(ctx, memberId, () => checkpoint('long_wait'));
     if (failedRuns > MAX_FAILED_RUNS) {
       await updateSyncState(ctx, memberId, {
         status: 'error',
-        lastError: `${words} Stopped retrying after ${MAX_FAILED_RUNS} attempts; the next scheduled update tries again.`,
+        lastError: `${words} Stopped retrying after ${MAX_FAILED_RUNS} attempts in a row that got nothing done; the next scheduled update tries again.`,
         lastErrorAt: ctx.clock.date(),
         nextRunAt: null,
       });
@@ -299,14 +308,21 @@ async function handleFailure(
     return 'retry_later';
   }
 
-  // A defect (not an upstream condition): record it in plain words and let pg-boss retry with its backoff.
-  log.error({ err }, 'sync failed');
-  await updateSyncState(ctx, memberId, {
-    status: 'error',
-    lastError: `The update failed unexpectedly: ${words}`,
-    lastErrorAt: ctx.clock.date(),
-  });
-  await recordEvent(ctx, memberId, 'error', `The update failed unexpectedly: ${words}`);
+  // A defect (not an upstream condition): record it in plain words with a reference to the log line, and let
+  // pg-boss retry with its backoff. The member may have left meanwhile: then there is no row to record it in.
+  const ref = newErrorRef();
+  log.error({ err, ref, operation: 'sync' }, 'sync failed');
+  const message = `The update failed unexpectedly (reference ${ref}): ${words}`;
+  try {
+    await updateSyncState(ctx, memberId, {
+      status: 'error',
+      lastError: message,
+      lastErrorAt: ctx.clock.date(),
+    });
+    await recordEvent(ctx, memberId, 'error', message);
+  } catch (recordErr) {
+    log.warn({ err: recordErr, ref }, 'could not record the failure (member gone?)');
+  }
   ctx.metrics.syncJobs.inc({ outcome: 'failed' });
   throw err;
 }
@@ -325,7 +341,7 @@ async function safely(
       await markNeedsReauth(ctx, memberId, err.service);
       return 'needs_reauth';
     }
-    ctx.logger.warn({ err, memberId }, 'checkpoint upload failed');
+    ctx.logger.warn({ err, memberId, operation: 'checkpoint upload' }, 'checkpoint upload failed');
     await recordEvent(ctx, memberId, 'error', `Uploading to Open Humans failed: ${plainWords(err)}`);
     return 'failed';
   }
@@ -364,7 +380,7 @@ async function flushProgress(ctx: AppContext, memberId: number, p: Progress): Pr
 }
 
 function plainWords(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
+  const m = errorReason(err);
   return /[.!?]$/.test(m) ? m : `${m}.`;
 }
 

@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { storedWeeks } from '../../src/db/schema.ts';
 import { createLogger, redactUrl } from '../../src/logger.ts';
+import { errorReason, sanitizedError } from '../../src/safe-error.ts';
+import { createTestDatabase } from '../support/database.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -52,5 +55,70 @@ describe('logging', () => {
     const { logger, lines } = capture();
     logger.info({ req: { method: 'GET', url: '/x?access_token=tok-999' } }, 'request');
     expect(lines.join('')).not.toContain('tok-999');
+  });
+});
+
+describe('errors in the log', () => {
+  it('a failed insert is logged by its SQLSTATE and constraint, never with the statement or its parameters', async () => {
+    const database = await createTestDatabase('pglite');
+    try {
+      // A week of "track points" for a member id that does not exist: the foreign-key failure of a leaving member.
+      const points = Array.from({ length: 5_000 }, (_, i) => `{"lat":52.52${i},"lon":13.40${i}}`).join(',');
+      const daysJson = `[{"date":"20160104","segments":[{"place":{"name":"Secret Garden Café"},"trackPoints":[${points}]}]}]`;
+      const err = await database.db
+        .insert(storedWeeks)
+        .values({
+          memberId: 987654,
+          week: '2016-W01',
+          daysJson,
+          dayCount: 1,
+          bytes: daysJson.length,
+          complete: true,
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(Error);
+      // The raw error does carry the data: this is what must not reach a log line.
+      expect(String((err as Error).message)).toContain('Secret Garden');
+
+      const { logger, lines } = capture();
+      logger.error({ err, memberId: 987654, operation: 'sync' }, 'sync failed');
+      logger.error(err as Error, 'as the first argument');
+      const wrapped = new Error('outer', { cause: err });
+      logger.warn({ err: wrapped }, 'wrapped');
+      for (const line of lines) {
+        expect(line.length).toBeLessThan(4_000);
+        expect(line).not.toContain('Secret Garden');
+        expect(line).not.toMatch(/52\.52\d|13\.40\d/);
+        expect(line).not.toMatch(/insert into/i);
+      }
+      const first = JSON.parse(lines[0]!) as { err: { message: string; type: string }; memberId: number };
+      expect(first.memberId).toBe(987654);
+      expect(first.err.message).toMatch(/foreign key/);
+      expect(first.err.message).toMatch(/stored_weeks/);
+
+      // What pg-boss stores for a failed job is the sanitized copy.
+      const safe = sanitizedError(err);
+      expect(JSON.stringify({ message: safe.message, stack: safe.stack })).not.toContain('Secret Garden');
+      expect(errorReason(err)).toBe(safe.message);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('cuts JSON parse errors that quote the body, and any long string value', () => {
+    const { logger, lines } = capture();
+    let parseError: unknown;
+    try {
+      JSON.parse(`{"name":"Secret Garden Café on the corner of the street","lat":52.520006 oops`);
+    } catch (e) {
+      parseError = e;
+    }
+    logger.warn({ err: parseError, body: 'x'.repeat(100_000) }, 'bad body');
+    expect(lines[0]!.length).toBeLessThan(2_000);
+    expect(lines[0]).not.toContain('Secret Garden Café on the corner');
+    expect(lines[0]).not.toContain('52.520006');
   });
 });

@@ -1,4 +1,5 @@
 // An AppContext for tests: a private database, quiet logs, sandbox-style config unless overridden.
+import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildContext, type AppContext } from '../../src/context.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -13,6 +14,8 @@ export interface TestContextOptions {
   env?: Record<string, string>;
   clock?: Clock;
   schedule?: boolean;
+  /** Log here instead of to stdout at the config's level (tests that read the log). */
+  logger?: Logger;
 }
 
 export interface TestContext extends AppContext {
@@ -34,7 +37,7 @@ export async function createTestContext(opts: TestContextOptions = {}): Promise<
   const testDatabase = await createTestDatabase(opts.store ?? 'pglite');
   const ctx = await buildContext({
     config,
-    logger: createLogger(config.logLevel),
+    logger: opts.logger ?? createLogger(config.logLevel),
     database: testDatabase,
     clock: opts.clock ?? systemClock(),
     boss: { schedule: opts.schedule ?? false, supervise: false },

@@ -1,6 +1,7 @@
 // Test plumbing for the sync engine: both emulators in-process on random ports, an app context pointed at them,
 // and members created the real way (emulator approval → code exchange → src/accounts).
 import { and, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import { expect } from 'vitest';
 import { startMovesEmulator, type RunningMovesEmulator } from '../../emulators/moves/index.ts';
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
@@ -55,10 +56,12 @@ export async function createSyncContext(
   store: StoreKind,
   env: Record<string, string> = {},
   clock?: Clock,
+  logger?: Logger,
 ): Promise<TestContext> {
   return createTestContext({
     store,
     ...(clock ? { clock } : {}),
+    ...(logger ? { logger } : {}),
     env: {
       APP_BASE_URL: APP_BASE,
       OH_BASE_URL: up.oh.url,

@@ -1,4 +1,5 @@
-// Pure sync logic: week math, planning, file assembly, streaming array split, budget arithmetic, backoff.
+// Pure sync logic: week math, planning, file assembly, streaming array split, budget arithmetic, backoff,
+// day size limits.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,7 +21,8 @@ import {
   windowLength,
 } from '../../src/sync/rate-window.ts';
 import { scanWindows } from '../../src/sync/edits.ts';
-import { quickRetryDelayMs, requeueDelayMs } from '../../src/sync/backoff.ts';
+import { failedRunsAfter, quickRetryDelayMs, requeueDelayMs } from '../../src/sync/backoff.ts';
+import { MAX_DAY_BYTES, MAX_STRING_CHARS, screenDays } from '../../src/moves/day-limits.ts';
 import { checkDayText } from '../../src/sync/day-validation.ts';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -193,5 +195,50 @@ describe('backoff', () => {
     expect(requeueDelayMs(1, () => 1)).toBe(60_000);
     expect(requeueDelayMs(3, () => 1)).toBe(240_000);
     expect(requeueDelayMs(20, () => 1)).toBe(3_600_000);
+  });
+
+  it('starts over after a run that made progress; only runs without progress add up', () => {
+    let runs = 0;
+    for (let i = 0; i < 10; i++) runs = failedRunsAfter(runs, true);
+    expect(runs).toBe(1);
+    for (let i = 0; i < 3; i++) runs = failedRunsAfter(runs, false);
+    expect(runs).toBe(4);
+    expect(failedRunsAfter(runs, true)).toBe(1);
+  });
+});
+
+describe('day size limits', () => {
+  const day = (date: string, name: string) =>
+    `{"date":"${date}","segments":[{"type":"place","place":{"id":1,"name":${JSON.stringify(name)},"location":{"lat":52.5200066,"lon":13.404954}}}],"lastUpdate":"20160101T000000Z"}`;
+
+  it('passes ordinary weeks through as the very same text', () => {
+    const text = `[${day('20160104', 'Café Einstein')},${day('20160105', 'Home')}]`;
+    const r = screenDays(text);
+    expect(r.rejected).toEqual([]);
+    expect(r.daysJson).toBe(text);
+  });
+
+  it('refuses a day with an oversized name and keeps the others exactly (numbers included)', () => {
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    const keep = day('20160104', 'Home').replace('13.404954', '13.40495400000000000001');
+    const r = screenDays(`[${keep},${day('20160105', big)}]`);
+    expect(r.rejected).toHaveLength(1);
+    expect(r.rejected[0]!.date).toBe('20160105');
+    expect(r.rejected[0]!.reason).toMatch(/characters long/);
+    expect(r.daysJson).toBe(`[${keep}]`);
+    expect(r.daysJson.length).toBeLessThan(MAX_STRING_CHARS * 2);
+  });
+
+  it('refuses a day over the size limit even when each string is short', () => {
+    const points = Array.from(
+      { length: 40_000 },
+      (_, i) => `{"lat":52.${i},"lon":13.${i},"time":"20160104T101010+0100"}`,
+    );
+    const huge = `{"date":"20160104","segments":[{"type":"move","activities":[{"activity":"walking","trackPoints":[${points.join(',')}]}]}]}`;
+    expect(huge.length).toBeGreaterThan(MAX_DAY_BYTES);
+    const r = screenDays(`[${huge},${day('20160105', 'Work')}]`);
+    expect(r.rejected.map((x) => x.date)).toEqual(['20160104']);
+    expect(r.rejected[0]!.reason).toMatch(/bytes/);
+    expect(JSON.parse(r.daysJson)).toHaveLength(1);
   });
 });

@@ -1,0 +1,58 @@
+// Size limits on what Moves sends, with a wide margin over anything the real service produced: Moves' place
+// names came from Foursquare, Facebook or the member's own typing (well under 256 characters), activity names
+// from a fixed catalogue, and a day of track points was tens of kilobytes (a point every few seconds around the
+// clock is ~2 MB). A day beyond these is refused whole, with its date and a reason, instead of being stored and
+// served. Pure.
+import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
+
+/** Longest string value (place name, activity, id…) a day may hold. */
+export const MAX_STRING_CHARS = 1_000;
+/** Largest serialized day. */
+export const MAX_DAY_BYTES = 2 * 1024 * 1024;
+
+export interface RejectedDay {
+  date: string;
+  reason: string;
+}
+
+export interface ScreenedWeek {
+  /** The kept days, as the raw text when nothing was refused (the hot path), else re-serialized losslessly. */
+  daysJson: string;
+  rejected: RejectedDay[];
+}
+
+/** Any JSON string literal longer than the limit (escapes counted as written). Linear: strings end at quotes. */
+const LONG_STRING = new RegExp(`"(?:[^"\\\\]|\\\\.){${MAX_STRING_CHARS + 1},}"`);
+
+function longestString(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return value.length;
+  if (!value || typeof value !== 'object' || depth > 20) return 0;
+  let max = 0;
+  for (const v of Array.isArray(value) ? value : Object.values(value))
+    max = Math.max(max, longestString(v, depth + 1));
+  return max;
+}
+
+/** Refuses the days of a day-list response that break the limits. The text must be a valid JSON array. */
+export function screenDays(daysJson: string): ScreenedWeek {
+  if (Buffer.byteLength(daysJson) <= MAX_DAY_BYTES && !LONG_STRING.test(daysJson))
+    return { daysJson, rejected: [] };
+  const days = parseLossless(daysJson) as unknown[];
+  const kept: string[] = [];
+  const rejected: RejectedDay[] = [];
+  for (const day of days) {
+    const text = stringifyLossless(day) ?? 'null';
+    const date = String((day as { date?: unknown })?.date ?? 'unknown');
+    const bytes = Buffer.byteLength(text);
+    const longest = longestString(day);
+    if (longest > MAX_STRING_CHARS)
+      rejected.push({
+        date,
+        reason: `a name or value is ${longest} characters long (at most ${MAX_STRING_CHARS} are accepted)`,
+      });
+    else if (bytes > MAX_DAY_BYTES)
+      rejected.push({ date, reason: `the day holds ${bytes} bytes (at most ${MAX_DAY_BYTES} are accepted)` });
+    else kept.push(text);
+  }
+  return { daysJson: rejected.length ? `[${kept.join(',')}]` : daysJson, rejected };
+}
