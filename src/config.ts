@@ -144,12 +144,15 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
     super(
       `oh-moves cannot start: the configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n` +
         problems.map((p) => `  - ${p}`).join('\n') +
         '\nSet these environment variables (or put them in a .env file) and start again. README.md lists every setting.',
     );
+    this.problems = problems;
     this.name = 'ConfigError';
   }
 }

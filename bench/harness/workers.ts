@@ -49,7 +49,6 @@ export interface ChildApp<R> {
 /** Forks bench/harness/app-process.ts with a task; messages come back over IPC. */
 export function forkApp<R>(task: Record<string, unknown>, env: Record<string, string>): ChildApp<R> {
   const child = fork(path.join(here, 'app-process.ts'), [], {
-    execArgv: ['--import', 'tsx'],
     env: { ...process.env, ...env, BENCH_TASK: JSON.stringify(task) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -67,7 +67,11 @@ export function defaultConfig(): EmulatorConfig {
 
 /** The emulator clock (team time-scale contract): real time plus an offset; durations divided by the scale. */
 export class Clock {
-  constructor(private readonly config: EmulatorConfig) {}
+  private readonly config: EmulatorConfig;
+
+  constructor(config: EmulatorConfig) {
+    this.config = config;
+  }
   now(): number {
     return Date.now() + this.config.clockOffsetMs;
   }

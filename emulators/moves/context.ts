@@ -24,10 +24,12 @@ export class EmulatorContext {
   readonly stats = new Stats();
   readonly pending = new Map<string, PendingAuthorization>();
 
-  constructor(
-    readonly config: EmulatorConfig,
-    readonly logger?: Logger,
-  ) {
+  readonly config: EmulatorConfig;
+  readonly logger?: Logger;
+
+  constructor(config: EmulatorConfig, logger?: Logger) {
+    this.config = config;
+    this.logger = logger;
     this.clock = new Clock(config);
   }
 }

@@ -39,7 +39,10 @@ export class StorylineSource {
   private readonly owned = new Map<number, GenSegment[]>();
   readonly firstOrdinal: number;
 
-  constructor(readonly user: GeneratorUser) {
+  readonly user: GeneratorUser;
+
+  constructor(user: GeneratorUser) {
+    this.user = user;
     const first = parseDate(user.firstDate);
     if (first === null) throw new Error(`invalid firstDate ${user.firstDate}`);
     this.firstOrdinal = first;

@@ -46,12 +46,12 @@ class DayBuilder {
   t: number;
   here: GenPlace;
 
-  constructor(
-    readonly rng: Rng,
-    readonly traits: UserTraits,
-    start: number,
-    home: GenPlace,
-  ) {
+  readonly rng: Rng;
+  readonly traits: UserTraits;
+
+  constructor(rng: Rng, traits: UserTraits, start: number, home: GenPlace) {
+    this.rng = rng;
+    this.traits = traits;
     this.t = start;
     this.here = home;
   }

@@ -11,7 +11,11 @@ export const PUT_URL_LIFETIME_MS = 6 * 3600 * 1000;
 export const GET_URL_LIFETIME_MS = 10 * 60 * 1000;
 
 export class StorageSigner {
-  constructor(private readonly secret: string) {}
+  private readonly secret: string;
+
+  constructor(secret: string) {
+    this.secret = secret;
+  }
 
   stringToSign(
     method: string,

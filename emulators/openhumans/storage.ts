@@ -18,7 +18,11 @@ export interface StoredObject {
 export class ObjectStorage {
   private readonly objects = new Map<string, StoredObject>();
 
-  constructor(readonly dir: string) {}
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
 
   async init(): Promise<void> {
     await mkdir(join(this.dir, 'objects'), { recursive: true });

@@ -44,7 +44,11 @@ export class TokenStore {
   private readonly access = new Map<string, AccessToken>();
   private readonly refresh = new Map<string, RefreshToken>();
 
-  constructor(private readonly clock: EmulatorClock) {}
+  private readonly clock: EmulatorClock;
+
+  constructor(clock: EmulatorClock) {
+    this.clock = clock;
+  }
 
   issueCode(c: Omit<AuthorizationCode, 'code' | 'expiresAt'>): AuthorizationCode {
     const code: AuthorizationCode = {

@@ -2,7 +2,10 @@
 import crypto from 'node:crypto';
 
 export class TokenCipher {
-  constructor(private readonly key: Buffer) {
+  private readonly key: Buffer;
+
+  constructor(key: Buffer) {
+    this.key = key;
     if (key.length !== 32) throw new Error('TokenCipher needs a 32-byte key');
   }
 

@@ -11,15 +11,17 @@ export interface LockHolder {
 }
 
 export class LockHeldError extends Error {
-  constructor(
-    readonly lockPath: string,
-    readonly holder: LockHolder,
-  ) {
+  readonly lockPath: string;
+  readonly holder: LockHolder;
+
+  constructor(lockPath: string, holder: LockHolder) {
     super(
       `The data directory is in use: lock file ${lockPath} is held by process ${holder.pid} on ${holder.hostname} ` +
         `(since ${holder.startedAt}). Stop that process first, or point DATA_DIR at another directory. ` +
         `To run several processes, use a PostgreSQL server (DATABASE_URL).`,
     );
+    this.lockPath = lockPath;
+    this.holder = holder;
     this.name = 'LockHeldError';
   }
 }

@@ -62,7 +62,10 @@ export class MovesClient {
   private readonly base: string;
   private readonly clock: Clock;
 
-  constructor(private readonly opts: MovesClientOptions) {
+  private readonly opts: MovesClientOptions;
+
+  constructor(opts: MovesClientOptions) {
+    this.opts = opts;
     this.base = opts.apiBase.replace(/\/+$/, '');
     this.clock = opts.clock ?? systemClock();
     this.http = new UpstreamHttp({

@@ -82,7 +82,10 @@ export class OpenHumansClient {
   private readonly base: string;
   private readonly clock: Clock;
 
-  constructor(private readonly opts: OpenHumansClientOptions) {
+  private readonly opts: OpenHumansClientOptions;
+
+  constructor(opts: OpenHumansClientOptions) {
+    this.opts = opts;
     this.base = opts.baseUrl.replace(/\/+$/, '');
     this.clock = opts.clock ?? systemClock();
     this.http = new UpstreamHttp({

@@ -27,12 +27,15 @@ import { recordEvent } from './sync-state.ts';
 
 export class BudgetSpentError extends Error {
   override name = 'BudgetSpentError';
-  constructor(
-    readonly resetAt: Date,
-    readonly window: 'minute' | 'hour',
-    readonly after429: boolean,
-  ) {
+  readonly resetAt: Date;
+  readonly window: 'minute' | 'hour';
+  readonly after429: boolean;
+
+  constructor(resetAt: Date, window: 'minute' | 'hour', after429: boolean) {
     super(`The Moves rate limit for this ${window} is used up; continuing at ${resetAt.toISOString()}`);
+    this.resetAt = resetAt;
+    this.window = window;
+    this.after429 = after429;
   }
 }
 
@@ -55,14 +58,26 @@ export class BudgetedMoves {
   inlineWaits = 0;
   private refreshed = false;
 
+  private readonly ctx: AppContext;
+  private readonly memberId: number;
+  private readonly account: BudgetAccount;
+  private accessToken: string;
+  /** Gets a new token after Moves refused `rejected` (401); throws AuthRefusedError when it cannot. */
+  private readonly renew: (rejected: string) => Promise<MovesAccess>;
+
   constructor(
-    private readonly ctx: AppContext,
-    private readonly memberId: number,
-    private readonly account: BudgetAccount,
-    private accessToken: string,
-    /** Gets a new token after Moves refused `rejected` (401); throws AuthRefusedError when it cannot. */
-    private readonly renew: (rejected: string) => Promise<MovesAccess>,
-  ) {}
+    ctx: AppContext,
+    memberId: number,
+    account: BudgetAccount,
+    accessToken: string,
+    renew: (rejected: string) => Promise<MovesAccess>,
+  ) {
+    this.ctx = ctx;
+    this.memberId = memberId;
+    this.account = account;
+    this.accessToken = accessToken;
+    this.renew = renew;
+  }
 
   profile(): Promise<MovesProfile> {
     return this.call(async () => {

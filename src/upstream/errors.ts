@@ -10,16 +10,23 @@ export class UpstreamError extends Error {
   override name = 'UpstreamError';
   /** Moves' X-RateLimit-* headers when the failed response carried them (every Moves API response does). */
   rate: RateHeaders | null = null;
+  readonly service: UpstreamService;
+  /** The HTTP status, or null when no response arrived (timeout, network error). */
+  readonly status: number | null;
+  /** True for failures that may pass: 5xx, timeouts, network errors, malformed bodies, 429. */
+  readonly retryable: boolean;
+
   constructor(
-    readonly service: UpstreamService,
-    /** The HTTP status, or null when no response arrived (timeout, network error). */
-    readonly status: number | null,
-    /** True for failures that may pass: 5xx, timeouts, network errors, malformed bodies, 429. */
-    readonly retryable: boolean,
+    service: UpstreamService,
+    status: number | null,
+    retryable: boolean,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.service = service;
+    this.status = status;
+    this.retryable = retryable;
   }
 }
 

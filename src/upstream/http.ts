@@ -37,7 +37,10 @@ export interface UpstreamResponse {
 
 export class UpstreamHttp {
   readonly name: string;
-  constructor(readonly opts: UpstreamHttpOptions) {
+  readonly opts: UpstreamHttpOptions;
+
+  constructor(opts: UpstreamHttpOptions) {
+    this.opts = opts;
     this.name = SERVICE_NAMES[opts.service];
   }
 

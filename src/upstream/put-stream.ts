@@ -16,13 +16,15 @@ export interface PutResult {
 /** The body stream produced a different number of bytes than announced: our bug, never sent as a file. */
 export class SizeMismatchError extends Error {
   override name = 'SizeMismatchError';
-  constructor(
-    readonly expected: number,
-    readonly actual: number,
-  ) {
+  readonly expected: number;
+  readonly actual: number;
+
+  constructor(expected: number, actual: number) {
     super(
       `the file to upload had ${actual}${actual > expected ? '+' : ''} bytes, not the announced ${expected}`,
     );
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 

@@ -126,7 +126,7 @@ describe.skipIf(!haveChromium)('member journey in a browser', () => {
       () => Number((document.getElementById('progress') as HTMLProgressElement).value) > 0,
       null,
       {
-        timeout: 60_000,
+        timeout: 45_000,
       },
     );
     await shot(page, '05-progress');
@@ -223,7 +223,8 @@ describe.skipIf(!haveChromium)('member journey in a browser', () => {
 
     expect(scriptErrors).toEqual([]);
     await context.close();
-  });
+    // The inner waits above add up to about 4 minutes at most; each fails with its own message before this.
+  }, 300_000);
 
   it('explains a denied sign-in, a forged callback, a callback without a session, and a denied Moves connect', async () => {
     let { context, page } = await newPage({ width: 390, height: 844 });

@@ -8,14 +8,13 @@ import { startWorker } from '../../src/jobs/worker.ts';
 import { createQueues } from '../../src/jobs/queues.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
 function runCli(dataDir: string, extraEnv: Record<string, string> = {}) {
-  const child = spawn(TSX, [path.join(ROOT, 'src/cli.ts'), 'start'], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/oh-moves.js'), 'start'], {
     cwd: dataDir,
     env: { ...process.env, DATA_DIR: path.join(dataDir, 'data'), PORT: '0', LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,7 +24,7 @@ function runCli(dataDir: string, extraEnv: Record<string, string> = {}) {
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waitFor = async (re: RegExp, timeoutMs = 60_000) => {
+  const waitFor = async (re: RegExp, timeoutMs = 40_000) => {
     const start = Date.now();
     while (Date.now() - start < timeoutMs) {
       const m = re.exec(output);
@@ -55,7 +54,7 @@ describe('process lifecycle', () => {
     expect(await first.exited).toBe(0);
     expect(first.output()).toMatch(/stopped cleanly/);
     expect(fs.existsSync(path.join(dir, 'data', 'oh-moves.lock'))).toBe(false);
-  });
+  }, 90_000);
 
   it('lets a running job finish before closing the database', async () => {
     const ctx = await createTestContext();
