@@ -8,6 +8,7 @@ export {
   type ConnectResult,
   type MovesAccountInfo,
 } from './moves-accounts.ts';
+export { endSessions, sessionIsCurrent } from './sessions.ts';
 export {
   getMovesAccessToken,
   getOhAccessToken,

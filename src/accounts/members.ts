@@ -17,7 +17,7 @@ export async function upsertMemberFromLogin(
   ctx: AppContext,
   p: { member: OhMember; tokens: OhTokens },
   opts: UpsertMemberOptions = {},
-): Promise<{ memberId: number; created: boolean }> {
+): Promise<{ memberId: number; created: boolean; sessionVersion: number }> {
   const now = ctx.clock.date();
   const isLogin = opts.isLogin ?? true;
   const tokenColumns = {
@@ -44,9 +44,13 @@ export async function upsertMemberFromLogin(
       },
     })
     // xmax = 0 only on a freshly inserted row: tells "created" from "updated" in one statement.
-    .returning({ id: members.id, inserted: sql<boolean>`(xmax = 0)` });
+    .returning({
+      id: members.id,
+      inserted: sql<boolean>`(xmax = 0)`,
+      sessionVersion: members.sessionVersion,
+    });
   if (!row) throw new Error('member upsert returned no row');
-  return { memberId: row.id, created: Boolean(row.inserted) };
+  return { memberId: row.id, created: Boolean(row.inserted), sessionVersion: row.sessionVersion };
 }
 
 export async function findMemberByOhId(ctx: AppContext, ohMemberId: string): Promise<number | undefined> {

@@ -28,6 +28,11 @@ export const members = pgTable('members', {
   ohNeedsReauth: boolean('oh_needs_reauth').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
   lastLoginAt: ts('last_login_at'),
+  /**
+   * Sessions carry the version they were signed in under; logout raises it, so every cookie issued before
+   * (copied or not) is refused from then on (src/accounts/sessions.ts).
+   */
+  sessionVersion: integer('session_version').notNull().default(0),
 });
 
 /** A connected Moves account. Unique on both sides: one Moves account ↔ one member. */
@@ -188,4 +193,32 @@ export const archiveImports = pgTable(
     finishedAt: ts('finished_at'),
   },
   (t) => [index('archive_imports_member').on(t.memberId, t.id)],
+);
+
+/**
+ * Uploads to Open Humans that were started (step 1 gave a file id) but not confirmed. The row is removed when the
+ * upload completes; a failed or crashed upload's file is completed and deleted by id (src/sync/upload-cleanup.ts),
+ * so nothing unfinished stays in the member's account. The pre-signed PUT URL is encrypted like the tokens.
+ */
+export const pendingUploads = pgTable(
+  'pending_uploads',
+  {
+    ohFileId: bigint('oh_file_id', { mode: 'number' }).primaryKey(),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    putUrl: text('put_url').notNull(),
+    startedAt: ts('started_at').notNull().defaultNow(),
+  },
+  (t) => [index('pending_uploads_member').on(t.memberId)],
+);
+
+/** Signatures of Moves notifications already accepted, until their timestamp leaves the accepted window. */
+export const movesNotificationsSeen = pgTable(
+  'moves_notifications_seen',
+  {
+    signature: text('signature').primaryKey(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('moves_notifications_seen_expires').on(t.expiresAt)],
 );

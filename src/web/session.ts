@@ -1,9 +1,12 @@
 // Signed-in state lives in an encrypted cookie (@fastify/secure-session keyed with ctx.keys.session):
-// the member id, the pending OAuth states, the CSRF secret and one-shot flash messages. No tokens.
+// the member id and its session version, the pending OAuth states, the CSRF secret and one-shot flash
+// messages. No tokens. The version is checked against the member row on every request, so logout (which
+// raises it: src/accounts/sessions.ts) ends the session on the server, copied cookies included.
 import csrf from '@fastify/csrf-protection';
 import secureSession, { type SecureSessionPluginOptions } from '@fastify/secure-session';
 import { eq } from 'drizzle-orm';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { sessionIsCurrent } from '../accounts/index.ts';
 import type { AppContext } from '../context.ts';
 import { members } from '../db/schema.ts';
 
@@ -24,6 +27,7 @@ export interface Flash {
 declare module '@fastify/secure-session' {
   interface SessionData {
     memberId: number;
+    sessionVersion: number;
     ohLogin: PendingOhLogin;
     movesConnect: PendingMovesConnect;
     flash: Flash[];
@@ -77,9 +81,34 @@ export async function registerSessions(app: FastifyInstance, ctx: AppContext): P
     const id = request.session.get('memberId');
     if (typeof id !== 'number') return;
     const [row] = await ctx.db.select().from(members).where(eq(members.id, id)).limit(1);
-    if (row) request.member = row;
-    else request.session.set('memberId', undefined); // the account was deleted meanwhile
+    if (row && sessionIsCurrent(row, request.session.get('sessionVersion'))) request.member = row;
+    else signOut(request); // the account was deleted meanwhile, or the session was ended by a logout
   });
+}
+
+/** Marks the session signed in as the member, under the member's current session version. */
+export function signIn(request: FastifyRequest, memberId: number, sessionVersion = 0): void {
+  request.session.set('memberId', memberId);
+  request.session.set('sessionVersion', sessionVersion);
+}
+
+/** Forgets the member in this session (the cookie stays for flash messages and CSRF). */
+export function signOut(request: FastifyRequest): void {
+  request.session.set('memberId', undefined);
+  request.session.set('sessionVersion', undefined);
+}
+
+/**
+ * The member a route loaded itself (loadsOwnMember), if this session may see it: the row exists and the
+ * session's version is current. Otherwise the session is signed out.
+ */
+export function sessionMember<M extends { sessionVersion: number }>(
+  request: FastifyRequest,
+  member: M | undefined,
+): M | undefined {
+  if (member && sessionIsCurrent(member, request.session.get('sessionVersion'))) return member;
+  if (request.session.get('memberId') !== undefined) signOut(request);
+  return undefined;
 }
 
 export function addFlash(request: FastifyRequest, kind: Flash['kind'], text: string): void {
@@ -106,12 +135,16 @@ export async function requireMember(request: FastifyRequest, reply: FastifyReply
  * benchmarks and tools that need a session without the OAuth round trip. The value stays URL-encoded as in
  * the Set-Cookie header: decoded, its ';' would end the cookie early and the session would be dropped.
  */
-export async function sealSessionCookie(ctx: SessionKeys, memberId: number): Promise<string> {
+export async function sealSessionCookie(
+  ctx: SessionKeys,
+  memberId: number,
+  sessionVersion = 0,
+): Promise<string> {
   const app = Fastify();
   await app.register(secureSession, sessionOptions(ctx));
   await app.register(csrf, { sessionPlugin: '@fastify/secure-session' });
   app.get('/', async (request, reply) => {
-    request.session.set('memberId', memberId);
+    signIn(request, memberId, sessionVersion);
     await reply.generateCsrf();
     return '';
   });

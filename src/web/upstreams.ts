@@ -28,7 +28,7 @@ export interface WebUpstreams {
   upsertMemberFromLogin(
     ctx: AppContext,
     p: { member: OhMemberLike; tokens: OhTokensLike },
-  ): Promise<{ memberId: number; created: boolean }>;
+  ): Promise<{ memberId: number; created: boolean; sessionVersion?: number }>;
   connectMovesAccount(
     ctx: AppContext,
     memberId: number,

@@ -374,7 +374,7 @@ describe('webhooks', () => {
     const movesUserId = '23138311640030064';
     const m = await insertMember(ctx, { withMoves: true, movesUserId });
     const body = `{"userId":${movesUserId},"storylineUpdates":[{"reason":"DataUpload","startTime":"20121213T072747Z","endTime":"20121212T234417-0200","lastSegmentType":"place","lastSegmentStartTime":"20121213T082747Z"}]}`;
-    const ts = '1390571569';
+    const ts = String(Math.floor(Date.now() / 1000));
     const nonce = 'abc123';
     const bad = await app.inject({
       method: 'POST',
@@ -417,5 +417,39 @@ describe('webhooks', () => {
       payload: other,
     });
     expect(res.json()).toEqual({ status: 'ignored' });
+  });
+
+  it('refuses a replayed notification and one whose timestamp is outside a few minutes', async () => {
+    const movesUserId = '23138311640030099';
+    const m = await insertMember(ctx, { withMoves: true, movesUserId });
+    const body = `{"userId":${movesUserId},"storylineUpdates":[]}`;
+    const send = (ts: string, nonce: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/webhooks/moves/notify',
+        headers: {
+          'content-type': 'application/json',
+          'x-moves-signature': movesSign(body, ts, nonce),
+          'x-moves-timestamp': ts,
+          'x-moves-nonce': nonce,
+        },
+        payload: body,
+      });
+    const now = Math.floor(Date.now() / 1000);
+    const first = await send(String(now), 'n1');
+    expect(first.json()).toEqual({ status: 'queued' });
+    const replay = await send(String(now), 'n1');
+    expect(replay.statusCode).toBe(409);
+    // Correctly signed, but from 2017, or ten minutes ahead: refused, and nothing queued for them.
+    for (const ts of ['1491982878', String(now + 600), String(now - 600), 'soon']) {
+      const res = await send(ts, `n-${ts}`);
+      expect(res.statusCode, ts).toBe(401);
+    }
+    // A new notification (new nonce, so a new signature) within the window is accepted.
+    expect((await send(String(now - 60), 'n2')).statusCode).toBe(200);
+    const queued = await ctx.db.select().from(syncEvents).where(eq(syncEvents.memberId, m.id));
+    expect(
+      queued.filter((e) => (e.details as { reason?: string } | null)?.reason === 'notification').length,
+    ).toBeLessThanOrEqual(2);
   });
 });

@@ -6,6 +6,7 @@ import { sendMessagePage } from '../errors.ts';
 import { currentFiles, movesAccountOf, storedSummary } from '../member-data.ts';
 import { deleteAccount, disconnectMoves, RemovalError, type RemovalReport } from '../removal.ts';
 import { requireMember } from '../session.ts';
+import { endSessions } from '../../accounts/index.ts';
 import { isAuthRefused, upstreamMessage, type WebUpstreams } from '../upstreams.ts';
 import { renderPage } from '../views.ts';
 
@@ -107,12 +108,14 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up:
   });
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+    // On the server too: a copy of this cookie (another browser, a stolen one) no longer signs anyone in.
+    if (request.member) await endSessions(ctx, request.member.id);
     request.session.delete();
     request.member = undefined;
     return sendMessagePage(request, reply, {
       status: 200,
       title: 'You are logged out',
-      what: 'You are signed out of this project in this browser. Your data and the automatic updates are not affected.',
+      what: 'You are signed out of this project, in this browser and wherever else you were signed in. Your data and the automatic updates are not affected.',
       actions: [
         { href: '/login', label: 'Sign in again' },
         { href: '/', label: 'Start page' },

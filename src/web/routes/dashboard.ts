@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { memberOverview, type MemberOverview } from '../member-data.ts';
-import { addFlash } from '../session.ts';
+import { addFlash, sessionMember } from '../session.ts';
 import { describeStatus, formatBytes, formatWhen, type DashboardStatus } from '../status-words.ts';
 import { renderPage } from '../views.ts';
 
@@ -70,9 +70,10 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
   // These routes load the member themselves (in their one query) instead of in the session preHandler.
   app.get('/dashboard', { config: { loadsOwnMember: true } }, async (request, reply) => {
     const id = request.session.get('memberId');
-    const overview = typeof id === 'number' ? await memberOverview(ctx, id, RECENT_EVENTS) : undefined;
+    const found = typeof id === 'number' ? await memberOverview(ctx, id, RECENT_EVENTS) : undefined;
+    // Deleted meanwhile, or the session was ended by a logout: signed out.
+    const overview = sessionMember(request, found?.member) ? found : undefined;
     if (!overview) {
-      if (typeof id === 'number') request.session.set('memberId', undefined); // deleted meanwhile
       addFlash(request, 'info', 'Please sign in with Open Humans first.');
       return reply.redirect('/', 303);
     }
@@ -94,7 +95,8 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const id = request.session.get('memberId');
-      const overview = typeof id === 'number' ? await memberOverview(ctx, id, RECENT_EVENTS) : undefined;
+      const found = typeof id === 'number' ? await memberOverview(ctx, id, RECENT_EVENTS) : undefined;
+      const overview = sessionMember(request, found?.member) ? found : undefined;
       if (!overview) return reply.code(401).send({ error: 'not signed in' });
       const { status, ...rest } = dashboardView(ctx, overview);
       return reply.send({ ...status, ...rest });

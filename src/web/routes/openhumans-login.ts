@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage } from '../errors.ts';
 import { checkCallback, newPkceLogin, type CallbackProblem } from '../oauth-state.ts';
-import { PENDING_LOGIN_MAX_AGE_MS } from '../session.ts';
+import { PENDING_LOGIN_MAX_AGE_MS, signIn } from '../session.ts';
 import type { WebUpstreams } from '../upstreams.ts';
 import { upstreamMessage } from '../upstreams.ts';
 import { movesAccountOf, syncStateOf } from '../member-data.ts';
@@ -85,10 +85,11 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext, u
       return loginProblemPage(request, reply, checked.problem);
     }
     let memberId: number;
+    let sessionVersion: number | undefined;
     try {
       const tokens = await up.openHumans.exchangeCode(checked.code, pending?.verifier);
       const member = await up.openHumans.exchangeMember(tokens.accessToken);
-      ({ memberId } = await up.upsertMemberFromLogin(ctx, { member, tokens }));
+      ({ memberId, sessionVersion } = await up.upsertMemberFromLogin(ctx, { member, tokens }));
     } catch (err) {
       request.log.warn(
         { err: { name: (err as Error).name, message: upstreamMessage(err) } },
@@ -103,7 +104,7 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext, u
         actions: [startAgain],
       });
     }
-    request.session.set('memberId', memberId);
+    signIn(request, memberId, sessionVersion);
     const [account, state] = await Promise.all([movesAccountOf(ctx, memberId), syncStateOf(ctx, memberId)]);
     // Updates stopped because Open Humans refused our tokens: this sign-in gave new ones, so resume.
     if (account?.status === 'connected' && state?.status === 'needs_reauth')

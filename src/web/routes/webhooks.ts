@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { members, movesAccounts } from '../../db/schema.ts';
+import { admitNotification } from '../../moves/notification-replays.ts';
 import { enqueueSync } from '../../sync/enqueue.ts';
 import { forgetMember } from '../removal.ts';
 import { validMovesSignature, validOpenHumansSignature } from '../webhook-signatures.ts';
@@ -89,6 +90,19 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
       if (!ctx.config.moves.clientSecret || !ok) return reply.code(401).send({ error: 'bad signature' });
       const parsed = movesNotification.safeParse(parseJson(raw));
       if (!parsed.success) return reply.code(400).send({ error: 'unexpected body' });
+      // Signed, but possibly captured and sent again: only fresh timestamps, and each signature once.
+      const verdict = await admitNotification(
+        ctx,
+        header(request.headers['x-moves-signature'])!,
+        header(request.headers['x-moves-timestamp'])!,
+      );
+      if (verdict !== 'fresh') {
+        request.log.info({ verdict }, 'moves notification refused');
+        // Stale: the signature no longer authenticates it. Replayed: it was handled already.
+        return verdict === 'stale'
+          ? reply.code(401).send({ error: 'timestamp outside the accepted window' })
+          : reply.code(409).send({ error: 'already received' });
+      }
       const [account] = await ctx.db
         .select({ memberId: movesAccounts.memberId, status: movesAccounts.status })
         .from(movesAccounts)
