@@ -3,6 +3,7 @@
 // and the member's rows written with encrypted tokens (what sign-in and the Moves connect callback store).
 import type { AppContext } from '../../src/context.ts';
 import { members, movesAccounts } from '../../src/db/schema.ts';
+import type { OriginalMember } from '../baselines/original-app.ts';
 import type { EmulatorEndpoints } from './emulators.ts';
 
 export interface MemberSpec {
@@ -51,11 +52,15 @@ const field = (text: string, name: string): string => {
   return m[1].startsWith('"') ? (JSON.parse(m[1]) as string) : m[1];
 };
 
-export async function connectMember(
-  h: EmulatorEndpoints,
-  ctx: AppContext,
-  spec: MemberSpec,
-): Promise<BenchMember> {
+/** Plain tokens of a member authorised on both emulators, as the two OAuth token endpoints answered. */
+export interface EmulatorGrant {
+  ohMemberId: string;
+  ohTokenText: string;
+  movesTokenText: string;
+}
+
+/** An Open Humans member and a Moves user on the emulators, both approved and their codes exchanged. */
+export async function authorizeOnEmulators(h: EmulatorEndpoints, spec: MemberSpec): Promise<EmulatorGrant> {
   // Open Humans: member, approval, code → tokens.
   const ohMemberId = String((await postJson(`${h.openHumansUrl}/_control/members`, {})).project_member_id);
   const ohAuth = await postJson(`${h.openHumansUrl}/_control/members/${ohMemberId}/authorize`, {
@@ -82,6 +87,25 @@ export async function connectMember(
     client_secret: h.movesClient.secret,
     redirect_uri: h.movesClient.redirectUri,
   });
+  return { ohMemberId, ohTokenText, movesTokenText };
+}
+
+/** The same history on the emulators for the original app's replay (bench/baselines/original-app.ts). */
+export async function originalAppMember(h: EmulatorEndpoints, spec: MemberSpec): Promise<OriginalMember> {
+  const g = await authorizeOnEmulators(h, spec);
+  return {
+    ohMemberId: g.ohMemberId,
+    ohAccessToken: field(g.ohTokenText, 'access_token'),
+    movesAccessToken: field(g.movesTokenText, 'access_token'),
+  };
+}
+
+export async function connectMember(
+  h: EmulatorEndpoints,
+  ctx: AppContext,
+  spec: MemberSpec,
+): Promise<BenchMember> {
+  const { ohMemberId, ohTokenText, movesTokenText } = await authorizeOnEmulators(h, spec);
   const now = ctx.clock.now();
   const ohAccess = field(ohTokenText, 'access_token');
   const movesUserId = field(movesTokenText, 'user_id');
