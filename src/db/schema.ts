@@ -97,6 +97,12 @@ export const syncState = pgTable('sync_state', {
   lastManualRequestAt: ts('last_manual_request_at'),
   /** Weeks stored since the last publish: drives "publish when enough new weeks accumulated". */
   unpublishedWeeks: integer('unpublished_weeks').notNull().default(0),
+  /** The rolling deep scan (src/sync/deep-scan.ts): newest day of its next 31-day window (yyyyMMdd). */
+  deepScanCursor: text('deep_scan_cursor'),
+  /** The deep scan looks for edits made after this instant in its current cycle. */
+  deepScanSince: ts('deep_scan_since'),
+  /** When the deep scan's current cycle began. */
+  deepScanCycleStartedAt: ts('deep_scan_cycle_started_at'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 

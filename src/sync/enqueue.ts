@@ -7,18 +7,28 @@ import { syncEvents, syncState } from '../db/schema.ts';
 
 export type SyncReason = 'connect' | 'manual' | 'scheduler' | 'requeue' | 'import' | 'notification' | 'admin';
 
+/** Updates nobody waits for: they use the stored profile, and backfills and "Update now" go ahead of them. */
+export const ROUTINE_REASONS: ReadonlySet<SyncReason> = new Set(['scheduler', 'notification']);
+
 export interface SyncJobData {
   memberId: number;
   reason: SyncReason;
   /** Failed runs in a row (upstream failures that may pass): drives the requeue backoff. */
   failedRuns?: number;
+  /** A routine update or its continuation: queued behind backfills and "Update now", on a capped budget share. */
+  routine?: boolean;
 }
+
+/** pg-boss fetches higher priorities first: backfills and requested updates go ahead of routine ones. */
+export const PRIORITY = { requested: 10, routine: 0 } as const;
 
 export interface EnqueueOptions {
   /** Run no earlier than this (a rate-limit reset, a backoff). */
   startAfter?: Date;
   /** Carried by requeues after a failure. */
   failedRuns?: number;
+  /** Carried by requeues: the chain stays routine (or not) as it began. */
+  routine?: boolean;
 }
 
 /** Returns true when a job was queued, false when one is already waiting for this member. */
@@ -28,9 +38,16 @@ export async function enqueueSync(
   reason: SyncReason,
   opts: EnqueueOptions = {},
 ): Promise<boolean> {
-  const data: SyncJobData = { memberId, reason, ...(opts.failedRuns ? { failedRuns: opts.failedRuns } : {}) };
+  const routine = opts.routine ?? ROUTINE_REASONS.has(reason);
+  const data: SyncJobData = {
+    memberId,
+    reason,
+    ...(opts.failedRuns ? { failedRuns: opts.failedRuns } : {}),
+    ...(routine ? { routine } : {}),
+  };
   const id = await ctx.boss.send(QUEUES.syncMember, data, {
     singletonKey: String(memberId),
+    priority: routine ? PRIORITY.routine : PRIORITY.requested,
     ...(opts.startAfter ? { startAfter: queueTime(ctx, opts.startAfter) } : {}),
   });
   const now = ctx.clock.date();

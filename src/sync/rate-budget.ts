@@ -9,6 +9,21 @@ import { correctedUsed, effectiveLimits, windowAt, type Window } from './rate-wi
 export interface BudgetAccount {
   movesUserId: string;
   tokenIssuedAt: Date | null;
+  /** A routine update (scheduler, notification): capped at ROUTINE_SHARE of a shared per-app window. */
+  routine?: boolean;
+}
+
+/**
+ * Routine updates may fill at most this share of any per-app window; the rest is always there for new members'
+ * backfills and "Update now". (An unchanged routine update costs at most 3 requests: 10,000 members need well
+ * under a quarter of 2,000 an hour, see docs/performance.md.)
+ */
+export const ROUTINE_SHARE = 0.5;
+
+/** How many requests of window `w` this account may use. */
+function capFor(ctx: AppContext, account: BudgetAccount, w: Window): number {
+  if (!account.routine || ctx.config.moves.rateScope !== 'app') return w.limit;
+  return Math.max(1, Math.floor(w.limit * ROUTINE_SHARE));
 }
 
 /** A granted request: which windows it was counted in, to correct them from the response headers. */
@@ -32,13 +47,13 @@ export function bucketKey(ctx: AppContext, account: BudgetAccount): string {
 const rowKey = (bucket: string, w: Window) => `${bucket}:${w.kind === 'minute' ? 'm' : 'h'}`;
 
 /** Counts one request in the window; the new count, or null when the window is full. */
-async function increment(ctx: AppContext, key: string, w: Window): Promise<number | null> {
+async function increment(ctx: AppContext, key: string, w: Window, cap: number): Promise<number | null> {
   const { rows } = await ctx.database.sql.query<{ used: number }>(
     `insert into rate_budget (bucket, window_start, used, expires_at) values ($1, $2, 1, $3)
      on conflict (bucket, window_start) do update set used = rate_budget.used + 1
        where rate_budget.used < $4
      returning used`,
-    [key, w.start, new Date(w.end), w.limit],
+    [key, w.start, new Date(w.end), cap],
   );
   return rows[0] ? Number(rows[0].used) : null;
 }
@@ -71,9 +86,9 @@ export function currentWindows(ctx: AppContext, account: BudgetAccount): { minut
 export async function takeRequest(ctx: AppContext, account: BudgetAccount): Promise<TakeResult> {
   const bucket = bucketKey(ctx, account);
   const { minute, hour } = currentWindows(ctx, account);
-  const minuteUsed = await increment(ctx, rowKey(bucket, minute), minute);
+  const minuteUsed = await increment(ctx, rowKey(bucket, minute), minute, capFor(ctx, account, minute));
   if (minuteUsed === null) return { ok: false, resetAt: new Date(minute.end), kind: 'minute' };
-  const hourUsed = await increment(ctx, rowKey(bucket, hour), hour);
+  const hourUsed = await increment(ctx, rowKey(bucket, hour), hour, capFor(ctx, account, hour));
   if (hourUsed === null) {
     await ctx.database.sql.query(
       `update rate_budget set used = used - 1 where bucket = $1 and window_start = $2 and used > 0`,

@@ -7,11 +7,12 @@ import { members, movesAccounts, syncState } from '../db/schema.ts';
 import { getMovesAccessToken, getOhAccessToken } from '../accounts/index.ts';
 import { AuthRefusedError, SERVICE_NAMES, UpstreamError } from '../upstream/errors.ts';
 import { errorReason, newErrorRef } from '../safe-error.ts';
-import { isValidZone, todayIn, weekSunday } from '../moves/weeks.ts';
+import { isValidZone, todayIn, weekOfDate, weekSunday } from '../moves/weeks.ts';
 import { failedRunsAfter, MAX_FAILED_RUNS, requeueDelayMs } from './backoff.ts';
 import { BudgetSpentError, BudgetedMoves, ShutdownError } from './budgeted-moves.ts';
+import { deepScanStateOf, nextDeepScanStep } from './deep-scan.ts';
 import { findEditedWeeks } from './edits.ts';
-import { enqueueSync, type SyncJobData } from './enqueue.ts';
+import { enqueueSync, ROUTINE_REASONS, type SyncJobData } from './enqueue.ts';
 import { planSync } from './plan.ts';
 import { currentPublishedFile, publishStoryline } from './publish.ts';
 import {
@@ -107,65 +108,109 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     moves = new BudgetedMoves(
       ctx,
       memberId,
-      { movesUserId: row.account.movesUserId, tokenIssuedAt: token.issuedAt },
+      {
+        movesUserId: row.account.movesUserId,
+        tokenIssuedAt: token.issuedAt,
+        routine: isRoutine(data),
+      },
       token.accessToken,
       (rejected) => getMovesAccessToken(ctx, memberId, { rejected }),
     );
 
-    // A continuation (requeue) of a chain whose first run read the profile and set lastSyncStartedAt reuses that
-    // profile: under a tight budget every request counts.
+    // The profile is read on a member's first sync and when they ask for an update. Continuations and routine
+    // updates (the scheduler, a notification) use the stored copy: under a shared budget every request counts.
+    // The rolling deep scan refreshes it once per cycle.
     const continuation = data.reason === 'requeue' && previousStart !== null;
-    const cached = row.account.firstDate && row.account.timeZone;
-    const profile =
-      continuation && cached
-        ? { firstDate: row.account.firstDate!, timeZone: row.account.timeZone! }
-        : await moves.profile();
-    const zone = isValidZone(profile.timeZone) ? profile.timeZone : 'UTC';
-    if (!(continuation && cached))
+    const cached =
+      row.account.firstDate && row.account.timeZone
+        ? { firstDate: row.account.firstDate, timeZone: row.account.timeZone }
+        : null;
+    const saveProfile = async (p: { firstDate: string; timeZone: string }) => {
+      const timeZone = isValidZone(p.timeZone) ? p.timeZone : 'UTC';
       await ctx.db
         .update(movesAccounts)
-        .set({ firstDate: profile.firstDate, timeZone: zone })
+        .set({ firstDate: p.firstDate, timeZone })
         .where(eq(movesAccounts.memberId, memberId));
+      return { firstDate: p.firstDate, timeZone };
+    };
+    let profile =
+      cached && (continuation || ROUTINE_REASONS.has(data.reason))
+        ? cached
+        : await saveProfile(await moves.profile());
 
     let stored = await listStoredWeeks(ctx, memberId);
-    let editsSince = previousStart;
-    // Continuations (requeue) of a chain skip the look-up, the edit scan and the profile: the chain's first run
-    // did them, and under a tight budget every request (and every moment) goes to weeks.
+    let historySince = previousStart;
+    // Continuations (requeue) of a chain skip the look-up and the deep scan: the chain's first run did them, and
+    // under a tight budget every request (and every moment) goes to weeks.
     if (!continuation && !(await currentPublishedFile(ctx, memberId))) {
       // No file of ours is recorded as current: a member of the original app (or one whose first sync never
       // got to publish) may have one on Open Humans. It becomes current, so the next publish replaces it, and
       // its days fill the weeks not stored yet (an archive import or an earlier run may have stored some).
       const seed = await seedFromOpenHumans(ctx, memberId, await ohToken(), {
-        timeZone: zone,
+        timeZone: profile.timeZone,
         skipWeeks: new Set(stored.map((w) => w.week)),
       });
       if (seed.seeded && seed.fileCreated && seed.weeks > 0) {
         stored = await listStoredWeeks(ctx, memberId);
-        // Days edited after the original app wrote its file must be fetched again, even if this run stops early.
-        editsSince = editsSince && editsSince < seed.fileCreated ? editsSince : seed.fileCreated;
-        await updateSyncState(ctx, memberId, { lastSyncStartedAt: editsSince });
+        // Days edited after the original app wrote its file must be looked for: the deep scan's first cycle
+        // starts from the file's creation.
+        historySince = historySince && historySince < seed.fileCreated ? historySince : seed.fileCreated;
+        await updateSyncState(ctx, memberId, {
+          lastSyncStartedAt: historySince,
+          deepScanCursor: null,
+          deepScanSince: null,
+          deepScanCycleStartedAt: null,
+        });
       }
     }
 
-    // Edited days: only once this scan has finished may the next sync look for edits from this run's start.
-    // The next fresh sync scans from the chain's first run, covering any edit made while the chain ran.
+    // Edited days. Routine updates take one step of the rolling deep scan (src/sync/deep-scan.ts): a 31-day
+    // window of old days edited since the last pass over them, or, once a cycle, the profile. An update somebody
+    // asked for scans the whole stored history for edits since the last sync.
     const now = ctx.clock.date();
     const completeWeeks = stored.filter((s) => s.complete).map((s) => s.week);
-    if (!continuation && editsSince && completeWeeks.length > 0) {
-      const edited = await findEditedWeeks(moves, {
-        completeWeeks,
-        since: editsSince,
-        firstDate: profile.firstDate,
-        today: todayIn(zone, now),
-      });
+    if (!continuation && historySince && completeWeeks.length > 0) {
+      let edited: string[] = [];
+      const today = todayIn(profile.timeZone, now);
+      if (ROUTINE_REASONS.has(data.reason)) {
+        const step = nextDeepScanStep(deepScanStateOf(row.state), {
+          firstDate: profile.firstDate,
+          today,
+          now,
+          historySyncedSince: historySince,
+        });
+        if (step.kind === 'profile') profile = await saveProfile(await moves.profile());
+        else {
+          const complete = new Set(completeWeeks);
+          const dates = await moves.changedDays({
+            from: step.from,
+            to: step.to,
+            updatedSince: step.updatedSince,
+          });
+          edited = [...new Set(dates.map(weekOfDate))].filter((w) => complete.has(w)).sort();
+        }
+        await updateSyncState(ctx, memberId, {
+          deepScanCursor: step.next.cursor,
+          deepScanSince: step.next.since,
+          deepScanCycleStartedAt: step.next.cycleStartedAt,
+        });
+      } else
+        edited = await findEditedWeeks(moves, {
+          completeWeeks,
+          since: historySince,
+          firstDate: profile.firstDate,
+          today,
+        });
       await markWeeksStale(ctx, memberId, edited);
-      if (edited.length)
+      if (edited.length) {
         await recordEvent(ctx, memberId, 'edits_found', `${edited.length} past weeks changed in Moves`, {
           weeks: edited,
         });
-      stored = await listStoredWeeks(ctx, memberId);
+        stored = await listStoredWeeks(ctx, memberId);
+      }
     }
     if (!continuation) await updateSyncState(ctx, memberId, { lastSyncStartedAt: startedAt });
+    const zone = profile.timeZone;
 
     const plan = planSync({ firstDate: profile.firstDate, timeZone: zone, now, stored });
     progress.total = plan.allWeeks.length;
@@ -252,7 +297,12 @@ async function handleFailure(
     const uploaded = await safely(ctx, memberId, () => checkpoint(trigger));
     if (uploaded === 'needs_reauth') return 'needs_reauth';
     await updateSyncState(ctx, memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
-    await recordEvent(ctx, memberId, 'rate_limited', err.message, {
+    // A routine update on the shared per-app budget stops at its share: say so, it is not the member's doing.
+    const shared = isRoutine(data) && ctx.config.moves.rateScope === 'app';
+    const why = shared
+      ? `${err.message} Routine updates use at most half of the Moves rate limit that all members share, so that first imports and requested updates go first.`
+      : err.message;
+    await recordEvent(ctx, memberId, 'rate_limited', why, {
       resetAt: err.resetAt.toISOString(),
       window: err.window,
       after429: err.after429,
@@ -260,7 +310,7 @@ async function handleFailure(
     });
     // Queued a moment before the reset (pickup latency); the budget itself never sends before the window edge.
     const startAfter = new Date(Math.max(ctx.clock.now(), err.resetAt.getTime() - REQUEUE_LEAD_MS));
-    await enqueueSync(ctx, memberId, 'requeue', { startAfter });
+    await enqueueSync(ctx, memberId, 'requeue', { startAfter, routine: isRoutine(data) });
     await updateSyncState(ctx, memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     result.nextRunAt = err.resetAt;
     return 'rate_limited';
@@ -269,7 +319,7 @@ async function handleFailure(
   if (err instanceof ShutdownError) {
     // Stored weeks are the checkpoint; the next worker publishes. Leave quickly.
     await recordEvent(ctx, memberId, 'paused', err.message);
-    await enqueueSync(ctx, memberId, 'requeue');
+    await enqueueSync(ctx, memberId, 'requeue', { routine: isRoutine(data) });
     return 'shutdown';
   }
 
@@ -302,7 +352,7 @@ async function handleFailure(
       lastErrorAt: ctx.clock.date(),
     });
     await recordEvent(ctx, memberId, 'error', words, { failedRuns, retryAt: startAfter.toISOString() });
-    await enqueueSync(ctx, memberId, 'requeue', { startAfter, failedRuns });
+    await enqueueSync(ctx, memberId, 'requeue', { startAfter, failedRuns, routine: isRoutine(data) });
     await updateSyncState(ctx, memberId, { status: 'error', nextRunAt: startAfter });
     result.nextRunAt = startAfter;
     return 'retry_later';
@@ -367,6 +417,9 @@ async function markNeedsReauth(ctx: AppContext, memberId: number, service: 'move
   });
   await recordEvent(ctx, memberId, 'needs_reauth', message, { service });
 }
+
+/** A routine update, or a continuation of one. */
+const isRoutine = (data: SyncJobData) => data.routine ?? ROUTINE_REASONS.has(data.reason);
 
 interface Progress {
   done: number;

@@ -51,6 +51,15 @@ export async function startUpstreams(
   };
 }
 
+/** Points the Moves app's notification URL at a listening app (Moves then POSTs there on every edit). */
+export function setNotificationUrl(up: Upstreams, url: string): void {
+  up.moves.registerClient({
+    ...MOVES_CLIENT,
+    redirect_uris: [`${APP_BASE}/moves_complete`],
+    notification_url: url,
+  });
+}
+
 export async function createSyncContext(
   up: Upstreams,
   store: StoreKind,

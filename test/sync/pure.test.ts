@@ -23,6 +23,7 @@ import {
 import { scanWindows } from '../../src/sync/edits.ts';
 import { failedRunsAfter, quickRetryDelayMs, requeueDelayMs } from '../../src/sync/backoff.ts';
 import { MAX_DAY_BYTES, MAX_STRING_CHARS, screenDays } from '../../src/moves/day-limits.ts';
+import { deepScanCycleUpdates, nextDeepScanStep, type DeepScanState } from '../../src/sync/deep-scan.ts';
 import { checkDayText } from '../../src/sync/day-validation.ts';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -184,6 +185,64 @@ describe('edit scan windows', () => {
       { from: '20160303', to: '20160305' },
     ]);
     expect(scanWindows('20160101', '20160101')).toEqual([{ from: '20160101', to: '20160101' }]);
+  });
+});
+
+describe('rolling deep scan', () => {
+  const firstDate = '20160101';
+  const synced = new Date('2016-03-05T10:00:00Z');
+
+  /** Runs routine updates until the cycle wraps; the windows scanned, newest first. */
+  function cycle(state: DeepScanState, today: string, now: Date) {
+    const windows: { from: string; to: string; since: string }[] = [];
+    for (let s = state, i = 0; i < 100; i++) {
+      const step = nextDeepScanStep(s, { firstDate, today, now, historySyncedSince: synced });
+      if (step.kind === 'profile') return { windows, wrapped: step.next, updates: i + 1 };
+      windows.push({ from: step.from, to: step.to, since: step.updatedSince.toISOString() });
+      s = step.next;
+    }
+    throw new Error('no wrap in 100 updates');
+  }
+
+  it('starts with the profile, then walks 31-day windows from today back to firstDate, one per update', () => {
+    const first = nextDeepScanStep(
+      { cursor: null, since: null, cycleStartedAt: null },
+      { firstDate, today: '20160305', now: synced, historySyncedSince: synced },
+    );
+    expect(first.kind).toBe('profile');
+    const { windows, updates } = cycle(first.next, '20160305', synced);
+    expect(windows.map((w) => [w.from, w.to])).toEqual([
+      ['20160204', '20160305'],
+      ['20160104', '20160203'],
+      ['20160101', '20160103'],
+    ]);
+    // Edits after the history was synced, less the clock-skew allowance.
+    expect(new Set(windows.map((w) => w.since))).toEqual(new Set(['2016-03-05T09:55:00.000Z']));
+    expect(updates).toBe(deepScanCycleUpdates(65));
+  });
+
+  it('looks for edits since the start of the previous cycle, which covers every edit after a window was read', () => {
+    const first = nextDeepScanStep(
+      { cursor: null, since: null, cycleStartedAt: null },
+      { firstDate, today: '20160305', now: synced, historySyncedSince: synced },
+    );
+    const later = new Date('2016-04-01T08:00:00Z');
+    const { wrapped } = cycle(first.next, '20160305', synced);
+    // The wrapping update starts the next cycle: since = when the previous cycle began.
+    expect(wrapped.since).toEqual(synced);
+    const next = nextDeepScanStep(wrapped, {
+      firstDate,
+      today: '20160401',
+      now: later,
+      historySyncedSince: synced,
+    });
+    expect(next.kind).toBe('window');
+    if (next.kind === 'window') expect([next.from, next.to]).toEqual(['20160302', '20160401']);
+  });
+
+  it('needs ceil(days / 31) + 1 updates per cycle', () => {
+    expect(deepScanCycleUpdates(1826)).toBe(60);
+    expect(deepScanCycleUpdates(31)).toBe(2);
   });
 });
 

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { members, movesAccounts } from '../../db/schema.ts';
 import { admitNotification } from '../../moves/notification-replays.ts';
+import { isValidZone } from '../../moves/weeks.ts';
 import { enqueueSync } from '../../sync/enqueue.ts';
+import { markNotifiedEdits } from '../../sync/notified-edits.ts';
 import { forgetMember } from '../removal.ts';
 import { validMovesSignature, validOpenHumansSignature } from '../webhook-signatures.ts';
 
@@ -34,7 +36,10 @@ function parseJson(raw: Buffer): unknown {
 
 const movesNotification = z.object({
   userId: z.string().regex(/^\d{1,30}$/),
-  storylineUpdates: z.array(z.unknown()).optional(),
+  storylineUpdates: z
+    .array(z.object({ startTime: z.string().max(40).optional(), endTime: z.string().max(40).optional() }))
+    .max(1000)
+    .optional(),
 });
 
 export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -104,11 +109,18 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
           : reply.code(409).send({ error: 'already received' });
       }
       const [account] = await ctx.db
-        .select({ memberId: movesAccounts.memberId, status: movesAccounts.status })
+        .select({
+          memberId: movesAccounts.memberId,
+          status: movesAccounts.status,
+          timeZone: movesAccounts.timeZone,
+        })
         .from(movesAccounts)
         .where(eq(movesAccounts.movesUserId, parsed.data.userId));
       // Moves wants a 200 within 3 s; an unknown user is not an error on its side.
       if (!account || account.status !== 'connected') return reply.send({ status: 'ignored' });
+      // The weeks it names are fetched again by the sync it queues, however old.
+      if (account.timeZone && isValidZone(account.timeZone))
+        await markNotifiedEdits(ctx, account.memberId, account.timeZone, parsed.data.storylineUpdates ?? []);
       await enqueueSync(ctx, account.memberId, 'notification');
       return reply.send({ status: 'queued' });
     });

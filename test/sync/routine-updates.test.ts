@@ -1,0 +1,160 @@
+// Staying current at scale: an unchanged routine update costs at most 3 Moves requests and no bytes whatever the
+// history's length; an edit years back is found at once through a Moves notification and, without one, by the
+// rolling deep scan within one cycle; backfills and requested updates go ahead of routine ones.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebApp } from '../../src/web/app.ts';
+import { runSyncJob } from '../../src/sync/sync-job.ts';
+import { deepScanCycleUpdates } from '../../src/sync/deep-scan.ts';
+import { enqueueSync } from '../../src/sync/enqueue.ts';
+import { takeRequest } from '../../src/sync/rate-budget.ts';
+import { QUEUES } from '../../src/jobs/queues.ts';
+import type { TestContext } from '../support/context.ts';
+import {
+  addMember,
+  apiRequests,
+  createSyncContext,
+  daysAgo,
+  downloadPublished,
+  eventsOf,
+  movesStats,
+  movesTruth,
+  ohFiles,
+  postJson,
+  setNotificationUrl,
+  startUpstreams,
+  type TestMember,
+  type Upstreams,
+} from './harness.ts';
+
+const FIVE_YEARS = 5 * 365 + 1;
+
+describe('routine updates of a 5-year history', () => {
+  let up: Upstreams;
+  let ctx: TestContext;
+  let web: FastifyInstance;
+  let m: TestMember;
+  const firstDate = daysAgo(FIVE_YEARS);
+  const zone = 'Europe/Berlin';
+
+  /** One scheduled update: its outcome, the Moves requests it made and the bytes it uploaded. */
+  async function routineUpdate(reason: 'scheduler' | 'notification' = 'scheduler') {
+    const before = apiRequests(await movesStats(up));
+    const filesBefore = await ohFiles(up, m.ohMemberId);
+    const r = await runSyncJob(ctx, { memberId: m.memberId, reason });
+    const filesAfter = await ohFiles(up, m.ohMemberId);
+    const changedFile = filesAfter[0]?.id !== filesBefore[0]?.id;
+    return { r, requests: apiRequests(await movesStats(up)) - before, changedFile };
+  }
+
+  beforeAll(async () => {
+    up = await startUpstreams({ timeScale: 60 });
+    ctx = await createSyncContext(up, 'pglite', { MOVES_TIME_SCALE: '60' });
+    web = await buildWebApp(ctx);
+    const url = await web.listen({ host: '127.0.0.1', port: 0 });
+    setNotificationUrl(up, `${url}/webhooks/moves/notify`);
+    m = await addMember(ctx, up, { firstDate, timeZone: zone, seed: 23 });
+    const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'connect' });
+    expect(r.outcome).toBe('completed');
+  });
+  afterAll(async () => {
+    await web?.close();
+    await ctx?.close();
+    await up?.close();
+  });
+
+  it('an unchanged scheduled update makes at most 3 Moves requests and uploads nothing, again and again', async () => {
+    for (let i = 0; i < 4; i++) {
+      const { r, requests, changedFile } = await routineUpdate();
+      expect(r.outcome).toBe('completed');
+      expect(requests).toBeGreaterThan(0);
+      expect(requests).toBeLessThanOrEqual(3);
+      expect(r.published).toBe(false);
+      expect(changedFile).toBe(false);
+    }
+  });
+
+  it('an edit three years back is found at once through the Moves notification', async () => {
+    const edited = daysAgo(3 * 365);
+    const before = await downloadPublished(ctx, m.memberId);
+    // The emulator POSTs the signed notification to the app's webhook, which marks the edited week stale.
+    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/edit`, { date: edited });
+    await expect
+      .poll(async () => (await eventsOf(ctx, m.memberId, 'edits_notified')).length, { timeout: 10_000 })
+      .toBe(1);
+    const { r, requests } = await routineUpdate('notification');
+    expect(r.outcome).toBe('completed');
+    expect(r.published).toBe(true);
+    expect(requests).toBeLessThanOrEqual(4); // the edited week, the current week(s) and one deep-scan step
+    const after = await downloadPublished(ctx, m.memberId);
+    expect(after).toEqual((await movesTruth(ctx, m.memberId, firstDate, zone)).days);
+    expect(after.find((d) => d.date === edited)).not.toEqual(before.find((d) => d.date === edited));
+  });
+
+  it('without a notification, the rolling deep scan finds an edit within one documented cycle', async () => {
+    setNotificationUrl(up, 'http://127.0.0.1:9/nowhere'); // Moves' notification is lost
+    const edited = daysAgo(3 * 365 + 40);
+    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/edit`, { date: edited });
+    const cycle = deepScanCycleUpdates(FIVE_YEARS + 7);
+    let updates = 0;
+    let found = false;
+    while (!found && updates < cycle) {
+      const { r, requests } = await routineUpdate();
+      updates++;
+      expect(r.outcome).toBe('completed');
+      found = r.published;
+      // Finding it costs the edited week on top of the usual at most 3.
+      expect(requests).toBeLessThanOrEqual(found ? 4 : 3);
+    }
+    expect(found).toBe(true);
+    expect(updates).toBeLessThanOrEqual(cycle);
+    expect(await downloadPublished(ctx, m.memberId)).toEqual(
+      (await movesTruth(ctx, m.memberId, firstDate, zone)).days,
+    );
+  });
+});
+
+describe('backfills first on the shared per-app budget', () => {
+  let up: Upstreams;
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    up = await startUpstreams({ timeScale: 1, rateScope: 'app' });
+    ctx = await createSyncContext(up, 'pglite', {
+      MOVES_RATE_SCOPE: 'app',
+      MOVES_MINUTE_LIMIT: '10',
+      MOVES_HOUR_LIMIT: '1000',
+      MOVES_TIME_SCALE: '1',
+    });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    await up?.close();
+  });
+
+  it('routine requests stop at half of a window; a backfill still gets the rest', async () => {
+    const account = { movesUserId: '1', tokenIssuedAt: new Date(0) };
+    // Stay inside one minute window: start right after a minute boundary if the current one is nearly over.
+    const msLeft = 60_000 - (Date.now() % 60_000);
+    if (msLeft < 5_000) await new Promise((r) => setTimeout(r, msLeft + 50));
+    const routine: boolean[] = [];
+    for (let i = 0; i < 8; i++) routine.push((await takeRequest(ctx, { ...account, routine: true })).ok);
+    expect(routine.filter(Boolean)).toHaveLength(5);
+    const backfill: boolean[] = [];
+    for (let i = 0; i < 8; i++) backfill.push((await takeRequest(ctx, account)).ok);
+    expect(backfill.filter(Boolean)).toHaveLength(5);
+  });
+
+  it('a waiting backfill is fetched from the queue before routine updates queued earlier', async () => {
+    const routineMembers: TestMember[] = [];
+    for (let i = 0; i < 3; i++)
+      routineMembers.push(
+        await addMember(ctx, up, { firstDate: daysAgo(30), timeZone: 'UTC', seed: 40 + i }),
+      );
+    const newcomer = await addMember(ctx, up, { firstDate: daysAgo(30), timeZone: 'UTC', seed: 50 });
+    for (const r of routineMembers) expect(await enqueueSync(ctx, r.memberId, 'scheduler')).toBe(true);
+    expect(await enqueueSync(ctx, newcomer.memberId, 'connect')).toBe(true);
+    const [first] = await ctx.boss.fetch<{ memberId: number; reason: string }>(QUEUES.syncMember);
+    expect(first?.data).toMatchObject({ memberId: newcomer.memberId, reason: 'connect' });
+  });
+});
