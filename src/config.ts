@@ -95,9 +95,14 @@ const envSchema = z.object({
   MAP_TILE_URL: z
     .string()
     .trim()
-    .refine((v) => v === '' || /^https?:\/\/.+\{z\}.+\{x\}.+\{y\}/.test(v), {
-      message: 'MAP_TILE_URL must be a tile URL template with {z}, {x} and {y}',
+    .refine((v) => v === '' || v === 'none' || /^https?:\/\/.+\{z\}.+\{x\}.+\{y\}/.test(v), {
+      message: 'MAP_TILE_URL must be a tile URL template with {z}, {x} and {y}, or "none"',
     })
+    .transform((v) => (v === '' ? undefined : v))
+    .optional(),
+  MAP_TILE_ATTRIBUTION: z
+    .string()
+    .trim()
     .transform((v) => (v === '' ? undefined : v))
     .optional(),
 });
@@ -138,7 +143,9 @@ export interface Config {
   shutdownTimeoutMs: number;
   logLevel: Env['LOG_LEVEL'];
   adminMemberIds: string[];
+  /** Tile template of the opt-in background map: undefined = OpenStreetMap's, 'none' = no background offered. */
   mapTileUrl: string | undefined;
+  mapTileAttribution: string | undefined;
   /** The largest Moves export a member may upload (bytes). */
   importMaxBytes: number;
 }
@@ -187,6 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'SECRET_KEY: required outside the sandbox (it signs sessions and encrypts tokens); generate one with: openssl rand -base64 48',
       );
   }
+  if (e.MAP_TILE_URL && e.MAP_TILE_URL !== 'none' && !e.MAP_TILE_ATTRIBUTION)
+    problems.push(
+      'MAP_TILE_ATTRIBUTION: required with MAP_TILE_URL: the tile provider\'s credit shown on the map (e.g. "© OpenStreetMap contributors")',
+    );
   if (problems.length) throw new ConfigError(problems);
 
   const appBaseUrl = e.APP_BASE_URL ?? `http://127.0.0.1:${e.PORT}`;
@@ -223,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     adminMemberIds: e.ADMIN_MEMBER_IDS,
     mapTileUrl: e.MAP_TILE_URL,
+    mapTileAttribution: e.MAP_TILE_ATTRIBUTION,
     importMaxBytes: e.IMPORT_MAX_BYTES,
   };
 }

@@ -1,5 +1,6 @@
 // Public surface of accounts: members, Moves accounts, tokens (encrypted at rest, refreshed with compare-and-swap).
 export { AccountNotFoundError } from './errors.ts';
+export { hasMapTilesConsent, setMapTilesConsent } from './map-consent.ts';
 export { findMemberByOhId, upsertMemberFromLogin, type UpsertMemberOptions } from './members.ts';
 export {
   connectMovesAccount,

@@ -26,6 +26,8 @@ export const members = pgTable('members', {
   ohTokenExpiresAt: ts('oh_token_expires_at').notNull(),
   /** Set when Open Humans refuses our tokens (member left or revoked): the member must sign in again. */
   ohNeedsReauth: boolean('oh_needs_reauth').notNull().default(false),
+  /** When the member agreed to load background map tiles from the tile server (null: never, or withdrawn). */
+  mapTilesConsentAt: ts('map_tiles_consent_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
   lastLoginAt: ts('last_login_at'),
   /**

@@ -1,7 +1,8 @@
 // Stored weeks: one row per (member, ISO week) holding that week's days as the raw JSON array Moves sent.
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { storedWeeks } from '../db/schema.ts';
+import { weekOf } from '../moves/weeks.ts';
 import type { StoredWeekInfo } from './plan.ts';
 
 export type WeekSource = 'moves' | 'openhumans' | 'archive';
@@ -119,5 +120,46 @@ export async function* streamWeekArrays(ctx: AppContext, memberId: number): Asyn
     const last = rows[rows.length - 1];
     if (!last || rows.length < WEEK_BATCH) return;
     after = last.week;
+  }
+}
+
+/**
+ * The stored day objects dated from `from` to `to` (yyyyMMdd, both included), oldest first, read a few weeks
+ * at a time: a download of years of track points never holds more than WEEK_BATCH weeks. A week whose text does
+ * not parse is skipped (the sync validates every week before storing it).
+ */
+export async function* streamStoredDays(
+  ctx: AppContext,
+  memberId: number,
+  from: string,
+  to: string,
+): AsyncGenerator<unknown> {
+  const lastWeek = weekOf(to);
+  let lower = gte(storedWeeks.week, weekOf(from));
+  for (;;) {
+    const rows = await ctx.db
+      .select({ week: storedWeeks.week, daysJson: storedWeeks.daysJson })
+      .from(storedWeeks)
+      .where(and(eq(storedWeeks.memberId, memberId), lower, lte(storedWeeks.week, lastWeek)))
+      .orderBy(asc(storedWeeks.week))
+      .limit(WEEK_BATCH);
+    for (const r of rows) {
+      let days: unknown;
+      try {
+        days = JSON.parse(r.daysJson);
+      } catch {
+        continue;
+      }
+      if (!Array.isArray(days)) continue;
+      const inRange = (days as unknown[]).filter((d) => {
+        const date = (d as { date?: unknown } | null)?.date;
+        return typeof date === 'string' && date >= from && date <= to;
+      });
+      inRange.sort((a, b) => ((a as { date: string }).date < (b as { date: string }).date ? -1 : 1));
+      yield* inRange;
+    }
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < WEEK_BATCH) return;
+    lower = gt(storedWeeks.week, last.week);
   }
 }

@@ -11,7 +11,10 @@ import { registerHealthRoute } from './health.ts';
 import { registerAccountRoutes } from './routes/account.ts';
 import { registerAdmin } from './routes/admin.ts';
 import { registerDashboard } from './routes/dashboard.ts';
+import { registerDay } from './routes/day.ts';
+import { registerExports } from './routes/exports.ts';
 import { registerHome } from './routes/home.ts';
+import { registerMapConsent } from './routes/map-consent.ts';
 import { registerMetrics } from './routes/metrics.ts';
 import { registerMovesConnect } from './routes/moves-connect.ts';
 import { registerOpenHumansLogin } from './routes/openhumans-login.ts';
@@ -66,6 +69,9 @@ export async function buildWebApp(ctx: AppContext, opts: WebAppOptions = {}): Pr
   registerUpdate(app, ctx);
   registerAccountRoutes(app, ctx, up);
   registerPictures(app, ctx);
+  registerDay(app, ctx);
+  registerExports(app, ctx);
+  registerMapConsent(app, ctx);
   registerAdmin(app, ctx);
   return app;
 }

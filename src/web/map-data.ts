@@ -1,42 +1,36 @@
 // Builds the map's data (tracks of move activities and visited places) from stored Moves day objects. Pure.
-import { z } from 'zod';
+// Every name here comes from Moves: the map script renders it as text, never as HTML.
+import {
+  activityGroup,
+  activityLabel,
+  dayHasData,
+  placeName,
+  readDay,
+  usablePosition,
+  type ActivityGroup,
+} from '../storyline/day.ts';
 
-const point = z.object({ lat: z.number(), lon: z.number() }).loose();
-const activity = z
-  .object({
-    activity: z.string().optional(),
-    group: z.string().optional(),
-    trackPoints: z.array(point).nullish(),
-  })
-  .loose();
-const segment = z
-  .object({
-    type: z.string(),
-    startTime: z.string().optional(),
-    place: z
-      .object({
-        name: z.string().optional(),
-        type: z.string().optional(),
-        location: point.optional(),
-      })
-      .loose()
-      .nullish(),
-    activities: z.array(activity).nullish(),
-  })
-  .loose();
-export const dayObject = z
-  .object({
-    date: z.string().regex(/^\d{8}$/),
-    summary: z.array(z.object({ steps: z.number().optional() }).loose()).nullish(),
-    segments: z.array(segment).nullish(),
-  })
-  .loose();
+export interface MapTrack {
+  date: string;
+  activity: string;
+  group: ActivityGroup;
+  points: [number, number][];
+}
+
+export interface MapPlace {
+  date: string;
+  name: string;
+  /** False for places Moves knows no name for: drawn as dots without a label. */
+  named: boolean;
+  lat: number;
+  lon: number;
+}
 
 export interface MapData {
   from: string | null;
   to: string | null;
-  tracks: { date: string; activity: string; points: [number, number][] }[];
-  places: { date: string; name: string; lat: number; lon: number }[];
+  tracks: MapTrack[];
+  places: MapPlace[];
 }
 
 const MAX_POINTS_PER_TRACK = 400;
@@ -50,17 +44,13 @@ function thin<T>(xs: T[], max: number): T[] {
   return out;
 }
 
-const validCoord = (p: { lat: number; lon: number }) =>
-  Number.isFinite(p.lat) && Number.isFinite(p.lon) && Math.abs(p.lat) <= 90 && Math.abs(p.lon) <= 180;
-
 /** The last `days` days that have data (by date), as polylines and place markers. Invalid days are skipped. */
 export function buildMapData(rawDays: unknown[], days = 7): MapData {
-  const parsed = rawDays.flatMap((d) => {
-    const r = dayObject.safeParse(d);
-    return r.success ? [r.data] : [];
-  });
-  const withData = parsed
-    .filter((d) => (d.segments?.length ?? 0) > 0)
+  const withData = rawDays
+    .flatMap((d) => {
+      const day = readDay(d);
+      return day && dayHasData(day) ? [day] : [];
+    })
     .sort((a, b) => a.date.localeCompare(b.date));
   const recent = withData.slice(-days);
   const data: MapData = {
@@ -72,27 +62,25 @@ export function buildMapData(rawDays: unknown[], days = 7): MapData {
   const seenPlaces = new Set<string>();
   for (const day of recent) {
     for (const seg of day.segments ?? []) {
-      if (seg.type === 'place' && seg.place?.location && validCoord(seg.place.location)) {
-        const name =
-          seg.place.name ??
-          (seg.place.type === 'home' ? 'Home' : seg.place.type === 'work' ? 'Work' : 'Place');
-        const key = `${name}|${seg.place.location.lat.toFixed(4)}|${seg.place.location.lon.toFixed(4)}`;
+      const at = seg.type === 'place' && seg.place?.location ? usablePosition(seg.place.location) : undefined;
+      if (at) {
+        const name = placeName(seg.place);
+        const key = `${name ?? ''}|${at.lat.toFixed(4)}|${at.lon.toFixed(4)}`;
         if (!seenPlaces.has(key)) {
           seenPlaces.add(key);
-          data.places.push({
-            date: day.date,
-            name,
-            lat: seg.place.location.lat,
-            lon: seg.place.location.lon,
-          });
+          data.places.push({ date: day.date, name: name ?? 'Unnamed place', named: !!name, ...at });
         }
       }
       for (const act of seg.activities ?? []) {
-        const pts = (act.trackPoints ?? []).filter(validCoord).map((p) => [p.lat, p.lon] as [number, number]);
+        const pts = (act.trackPoints ?? []).flatMap((p) => {
+          const pos = usablePosition(p);
+          return pos ? [[pos.lat, pos.lon] as [number, number]] : [];
+        });
         if (pts.length >= 2)
           data.tracks.push({
             date: day.date,
-            activity: act.activity ?? act.group ?? 'move',
+            activity: activityLabel(act),
+            group: activityGroup(act),
             points: thin(pts, MAX_POINTS_PER_TRACK),
           });
       }

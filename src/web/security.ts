@@ -1,4 +1,5 @@
-// Security headers and CSRF. The CSP needs no inline script: every script is a file under /static.
+// Security headers and CSRF. The CSP needs no inline script: every script is a file under /static. Images
+// come from this site only, except on a map page of a member who agreed to background tiles (map-tiles.ts).
 // CSRF tokens are checked in preHandler (after the form body is parsed) on every form post.
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
@@ -6,15 +7,8 @@ import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 
-/** The origin of a tile URL template such as https://tile.example.org/{z}/{x}/{y}.png. */
-export function tileOrigin(template: string | undefined): string | undefined {
-  if (!template) return undefined;
-  const m = /^(https?:\/\/[^/{}]+)/.exec(template);
-  return m?.[1];
-}
-
-export function contentSecurityPolicy(ctx: AppContext): Record<string, string[] | null> {
-  const tiles = tileOrigin(ctx.config.mapTileUrl);
+/** The policy; `tiles` is the tile server's origin, given only for a consenting member's map page. */
+export function contentSecurityPolicy(ctx: AppContext, tiles?: string): Record<string, string[] | null> {
   const https = ctx.config.appBaseUrl.startsWith('https://');
   return {
     defaultSrc: ["'self'"],

@@ -229,7 +229,7 @@ describe('status and pictures', () => {
     const cookie = sessionCookie(app, { memberId: m.id });
     const map = (await app.inject({ method: 'GET', url: '/dashboard/map.json', headers: { cookie } })).json();
     expect(map.tracks).toHaveLength(2);
-    expect(map.places).toEqual([{ date: '20160613', name: 'Cafe', lat: 52.5, lon: 13.4 }]);
+    expect(map.places).toEqual([{ date: '20160613', name: 'Cafe', named: true, lat: 52.5, lon: 13.4 }]);
     const hist = await app.inject({ method: 'GET', url: '/history', headers: { cookie } });
     expect(hist.statusCode).toBe(200);
     expect(hist.body).toContain('2016-06-14: 8,000 steps');

@@ -3,6 +3,7 @@
 // each makes exactly one database query (memberOverview) and no upstream call.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
+import { mapTilesFor } from '../map-tiles.ts';
 import { memberOverview, type MemberOverview } from '../member-data.ts';
 import { addFlash, sessionMember } from '../session.ts';
 import { describeStatus, formatBytes, formatWhen, type DashboardStatus } from '../status-words.ts';
@@ -83,7 +84,7 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
       title: 'Your dashboard',
       account: overview.account,
       ...view,
-      mapTileUrl: ctx.config.mapTileUrl ?? '',
+      mapTiles: overview.account ? mapTilesFor(ctx, overview.member, reply) : undefined,
       welcome: !overview.account,
     });
   });

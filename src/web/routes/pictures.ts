@@ -4,7 +4,9 @@ import { desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { storedWeeks } from '../../db/schema.ts';
+import { storedRange } from '../../sync/week-store.ts';
 import { buildCalendar, type DayTotal } from '../calendar.ts';
+import { isoDay, shiftDay } from '../day-dates.ts';
 import { buildMapData } from '../map-data.ts';
 import { requireMember } from '../session.ts';
 import { renderPage } from '../views.ts';
@@ -25,6 +27,8 @@ export async function stepsPerDay(ctx: AppContext, memberId: number): Promise<Da
   );
   return rows.map((r) => ({ date: r.date, steps: Number(r.steps), hasData: r.has_data }));
 }
+
+const maxDay = (a: string, b: string) => (a > b ? a : b);
 
 export function registerPictures(app: FastifyInstance, ctx: AppContext): void {
   app.get('/dashboard/map.json', async (request, reply) => {
@@ -50,7 +54,23 @@ export function registerPictures(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.get('/history', { preHandler: requireMember }, async (request, reply) => {
-    const years = buildCalendar(await stepsPerDay(ctx, request.member!.id));
-    return renderPage(request, reply, 'history', { title: 'Your history', years });
+    const [totals, stored] = await Promise.all([
+      stepsPerDay(ctx, request.member!.id),
+      storedRange(ctx, request.member!.id),
+    ]);
+    const range =
+      stored.firstDay && stored.lastDay
+        ? {
+            first: isoDay(stored.firstDay),
+            last: isoDay(stored.lastDay),
+            // A month back from the newest day (or the whole history when it is shorter).
+            defaultFrom: isoDay(maxDay(stored.firstDay, shiftDay(stored.lastDay, -30))),
+          }
+        : undefined;
+    return renderPage(request, reply, 'history', {
+      title: 'Your history',
+      years: buildCalendar(totals),
+      range,
+    });
   });
 }

@@ -1,18 +1,66 @@
-// The map of the last 7 days: tracks as lines, places as dots. Leaflet from /static/leaflet; no tiles unless
-// the operator configured a tile server (data-tiles), so nothing leaves this site by default.
+// The map of a page (the dashboard's last 7 days, or one day): tracks as lines coloured and dashed by activity,
+// places as dots with the member's own place names as labels, a scale bar, and a text list of everything shown.
+// Leaflet comes from /static/leaflet. Background tiles load only when the page carries a tile address, which it
+// does only after the member agreed (and the page's Content-Security-Policy then allows that one server).
+// Every name comes from Moves: it is put on the page as text (text nodes), never as HTML.
 (function () {
   'use strict';
   var el = document.getElementById('map');
   if (!el || typeof L === 'undefined') return;
   var caption = document.getElementById('map-caption');
-  var map = L.map(el, { attributionControl: true, zoomControl: true }).setView([20, 0], 2);
-  var tiles = el.getAttribute('data-tiles');
-  if (tiles) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
-  var layer = L.layerGroup().addTo(map);
-  var colours = { walking: '#0b6e4f', running: '#d9480f', cycling: '#1a5fd0', transport: '#6c757d' };
+  var list = document.getElementById('map-list');
+  var legend = document.getElementById('map-legend');
 
-  function fmt(d) {
-    return d ? d.slice(0, 4) + '-' + d.slice(4, 6) + '-' + d.slice(6, 8) : '';
+  var styles = {
+    walking: { color: '#0b6e4f' },
+    running: { color: '#c2410c' },
+    cycling: { color: '#1a5fd0' },
+    transport: { color: '#495057', dashArray: '8 6' },
+    other: { color: '#7048e8', dashArray: '2 6' },
+  };
+
+  // One Tab stop: the map itself (Leaflet's keyboard handler: arrows pan, + and - zoom). The zoom buttons stay
+  // for the mouse and touch but are taken out of the Tab order, since the keys do the same.
+  var map = L.map(el, { attributionControl: false, zoomControl: true, keyboard: true }).setView([20, 0], 2);
+  Array.prototype.forEach.call(el.querySelectorAll('.leaflet-control-zoom a'), function (a) {
+    a.setAttribute('tabindex', '-1');
+  });
+  L.control.scale({ position: 'bottomleft' }).addTo(map);
+
+  function text(s) {
+    var span = document.createElement('span');
+    span.textContent = s;
+    return span;
+  }
+
+  var tiles = el.getAttribute('data-tiles');
+  if (tiles) {
+    L.tileLayer(tiles, { maxZoom: 19, referrerPolicy: 'strict-origin-when-cross-origin' }).addTo(map);
+    var Credit = L.Control.extend({
+      options: { position: 'bottomright' },
+      onAdd: function () {
+        var box = L.DomUtil.create('div', 'leaflet-control-attribution map-credit');
+        var a = document.createElement('a');
+        a.href = el.getAttribute('data-attribution-href');
+        a.textContent = el.getAttribute('data-attribution');
+        box.appendChild(a);
+        return box;
+      },
+    });
+    new Credit().addTo(map);
+  }
+
+  var layer = L.layerGroup().addTo(map);
+
+  function day(d) {
+    if (!d) return '';
+    var date = new Date(Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8)));
+    return date.toLocaleDateString('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      timeZone: 'UTC',
+    });
   }
 
   var lastBounds = [];
@@ -32,40 +80,90 @@
     }, 200);
   });
 
+  // Shapes are drawn for the eye and the pointer only: never focusable (the list below is their keyboard twin).
+  function unfocusable(shape) {
+    var node = shape.getElement && shape.getElement();
+    if (node) {
+      node.setAttribute('tabindex', '-1');
+      node.setAttribute('aria-hidden', 'true');
+    }
+  }
+
+  // An entry of the text list; focusing or pressing it shows the shape's label on the map.
+  function listEntry(label, shape, bounds) {
+    var li = document.createElement('li');
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'link';
+    button.appendChild(text(label));
+    function show() {
+      if (!map.getBounds().contains(bounds))
+        map.fitBounds(L.latLngBounds([bounds]).pad(0.5), { maxZoom: 16 });
+      shape.openTooltip();
+    }
+    button.addEventListener('focus', show);
+    button.addEventListener('click', show);
+    button.addEventListener('blur', function () {
+      if (!shape.getTooltip().options.permanent) shape.closeTooltip();
+    });
+    li.appendChild(button);
+    return li;
+  }
+
   function draw(data) {
     layer.clearLayers();
+    if (list) list.textContent = '';
     var bounds = [];
+    var groups = {};
     data.tracks.forEach(function (t) {
-      L.polyline(t.points, { color: colours[t.activity] || '#7048e8', weight: 3, opacity: 0.8 })
-        .bindTooltip(t.activity + ', ' + fmt(t.date))
+      var style = styles[t.group] || styles.other;
+      groups[t.group] = true;
+      var label = t.activity + ', ' + day(t.date);
+      var line = L.polyline(t.points, {
+        color: style.color,
+        dashArray: style.dashArray || null,
+        weight: 4,
+        opacity: 0.9,
+      })
+        .bindTooltip(text(label), { sticky: true })
         .addTo(layer);
+      unfocusable(line);
+      if (list)
+        list.appendChild(listEntry('Move: ' + label, line, t.points[Math.floor(t.points.length / 2)]));
       t.points.forEach(function (p) {
         bounds.push(p);
       });
     });
     data.places.forEach(function (p) {
-      L.circleMarker([p.lat, p.lon], {
+      var dot = L.circleMarker([p.lat, p.lon], {
         radius: 6,
         color: '#1d2327',
         weight: 2,
         fillColor: '#ffd43b',
         fillOpacity: 1,
       })
-        .bindTooltip(p.name)
+        .bindTooltip(text(p.name), {
+          permanent: p.named,
+          direction: 'right',
+          offset: [8, 0],
+          className: p.named ? 'place-label' : '',
+        })
         .addTo(layer);
+      unfocusable(dot);
+      if (list) list.appendChild(listEntry('Place: ' + p.name + ', ' + day(p.date), dot, [p.lat, p.lon]));
       bounds.push([p.lat, p.lon]);
     });
+    if (legend)
+      Array.prototype.forEach.call(legend.querySelectorAll('li[data-group]'), function (li) {
+        var g = li.getAttribute('data-group');
+        li.hidden = g === 'place' ? data.places.length === 0 : !groups[g];
+      });
     lastBounds = bounds;
     fit();
+    var span =
+      data.from === data.to ? 'on ' + day(data.from) : 'from ' + day(data.from) + ' to ' + day(data.to);
     caption.textContent = data.from
-      ? data.tracks.length +
-        ' tracks and ' +
-        data.places.length +
-        ' places from ' +
-        fmt(data.from) +
-        ' to ' +
-        fmt(data.to) +
-        '.'
+      ? data.tracks.length + ' moves and ' + data.places.length + ' places ' + span + '.'
       : 'No days with data yet: the map fills in as the import runs.';
     el.setAttribute('data-tracks', String(data.tracks.length));
   }

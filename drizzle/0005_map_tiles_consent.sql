@@ -1,0 +1,1 @@
+ALTER TABLE "members" ADD COLUMN "map_tiles_consent_at" timestamp with time zone;

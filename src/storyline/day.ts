@@ -1,0 +1,117 @@
+// A stored Moves day object, read leniently for display and export: what we draw and write is checked here,
+// everything else in the stored text is ignored. Times are Moves local timestamps (20160617T093531-0700).
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+
+const position = z.object({ lat: z.number(), lon: z.number() }).loose();
+const trackPoint = position.extend({ time: z.string().optional() });
+
+export const storedActivity = z
+  .object({
+    activity: z.string().optional(),
+    group: z.string().optional(),
+    manual: z.boolean().optional(),
+    startTime: z.string().optional(),
+    endTime: z.string().optional(),
+    duration: z.number().optional(),
+    distance: z.number().optional(),
+    steps: z.number().optional(),
+    calories: z.number().optional(),
+    trackPoints: z.array(trackPoint).nullish(),
+  })
+  .loose();
+
+export const storedSegment = z
+  .object({
+    type: z.string(),
+    startTime: z.string().optional(),
+    endTime: z.string().optional(),
+    place: z
+      .object({
+        id: z.number().optional(),
+        name: z.string().optional(),
+        type: z.string().optional(),
+        location: position.optional(),
+      })
+      .loose()
+      .nullish(),
+    activities: z.array(storedActivity).nullish(),
+  })
+  .loose();
+
+export const storedDay = z
+  .object({
+    date: z.string().regex(/^\d{8}$/),
+    summary: z
+      .array(
+        z
+          .object({
+            activity: z.string().optional(),
+            group: z.string().optional(),
+            duration: z.number().optional(),
+            distance: z.number().optional(),
+            steps: z.number().optional(),
+            calories: z.number().optional(),
+          })
+          .loose(),
+      )
+      .nullish(),
+    segments: z.array(storedSegment).nullish(),
+  })
+  .loose();
+
+export type StoredDay = z.infer<typeof storedDay>;
+export type StoredSegment = z.infer<typeof storedSegment>;
+export type StoredActivity = z.infer<typeof storedActivity>;
+
+/** The day, or undefined when the stored value is not a day object we can read. */
+export function readDay(raw: unknown): StoredDay | undefined {
+  const r = storedDay.safeParse(raw);
+  return r.success ? r.data : undefined;
+}
+
+/** A day has data when Moves recorded segments for it (`summary: null, segments: null` is a valid empty day). */
+export function dayHasData(day: StoredDay): boolean {
+  return (day.segments?.length ?? 0) > 0;
+}
+
+/** A Moves timestamp as an instant (keeping its own offset), or undefined when it is not one. */
+export function parseMovesTime(s: string | undefined): DateTime | undefined {
+  if (!s) return undefined;
+  const dt = DateTime.fromFormat(s, "yyyyMMdd'T'HHmmssZZZ", { setZone: true });
+  if (dt.isValid) return dt;
+  const utc = DateTime.fromFormat(s, "yyyyMMdd'T'HHmmss'Z'", { zone: 'UTC' });
+  return utc.isValid ? utc : undefined;
+}
+
+/** A latitude/longitude pair GPX and GeoJSON accept (longitude 180 is written as -180, the same meridian). */
+export function usablePosition(p: { lat: number; lon: number }): { lat: number; lon: number } | undefined {
+  if (!Number.isFinite(p.lat) || !Number.isFinite(p.lon) || Math.abs(p.lat) > 90 || Math.abs(p.lon) > 180)
+    return undefined;
+  return { lat: p.lat, lon: p.lon === 180 ? -180 : p.lon };
+}
+
+/** The name a place is shown with: its own name, else Home/Work from its type, else undefined (unnamed). */
+export function placeName(place: StoredSegment['place']): string | undefined {
+  if (!place) return undefined;
+  if (place.name && place.name.trim()) return place.name.trim();
+  if (place.type === 'home') return 'Home';
+  if (place.type === 'work') return 'Work';
+  return undefined;
+}
+
+/** The activity group a line is drawn and listed with (Moves' four groups, everything else "other"). */
+export type ActivityGroup = 'walking' | 'running' | 'cycling' | 'transport' | 'other';
+
+export function activityGroup(a: {
+  activity?: string | undefined;
+  group?: string | undefined;
+}): ActivityGroup {
+  const g = a.group ?? a.activity;
+  return g === 'walking' || g === 'running' || g === 'cycling' || g === 'transport' ? g : 'other';
+}
+
+/** "car", "walking_on_treadmill" → "car", "walking on treadmill". */
+export function activityLabel(a: { activity?: string | undefined; group?: string | undefined }): string {
+  return (a.activity ?? a.group ?? 'move').replace(/_/g, ' ');
+}

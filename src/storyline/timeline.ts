@@ -1,0 +1,131 @@
+// A day's timeline as the day view shows it: places with arrival and departure, moves with their activities,
+// each with duration, distance, steps and calories, in the member's Moves time zone. Pure.
+import { DateTime } from 'luxon';
+import {
+  activityGroup,
+  activityLabel,
+  parseMovesTime,
+  placeName,
+  type ActivityGroup,
+  type StoredActivity,
+  type StoredDay,
+} from './day.ts';
+
+export interface ActivityLine {
+  label: string;
+  group: ActivityGroup;
+  /** "09:35 to 09:37", or '' when Moves gave no times. */
+  span: string;
+  /** "2 min, 1.0 km, 70 steps, 12 kcal": only what Moves recorded. */
+  facts: string;
+}
+
+export type TimelineItem =
+  | {
+      kind: 'place';
+      name: string;
+      named: boolean;
+      arrival: string;
+      departure: string;
+      activities: ActivityLine[];
+    }
+  | { kind: 'move'; span: string; activities: ActivityLine[] };
+
+export interface DayTotals {
+  steps: number;
+  /** e.g. "Walking: 4.7 km in 1 h 23 min". */
+  groups: string[];
+}
+
+export interface DayTimeline {
+  items: TimelineItem[];
+  totals: DayTotals;
+}
+
+const count = new Intl.NumberFormat('en');
+const oneDecimal = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+export function formatDistance(metres: number): string {
+  return metres < 1000 ? `${Math.round(metres)} m` : `${oneDecimal.format(metres / 1000)} km`;
+}
+
+/** A clock reading in the zone; the date is added when it is not the day shown (a night's stay, say). */
+function clock(t: string | undefined, day: string, zone: string | undefined): string {
+  const dt = parseMovesTime(t);
+  if (!dt) return '';
+  const local = zone ? dt.setZone(zone) : dt;
+  return local.toFormat('yyyyMMdd') === day ? local.toFormat('HH:mm') : local.toFormat('d LLL, HH:mm');
+}
+
+function span(start: string | undefined, end: string | undefined, day: string, zone: string | undefined) {
+  const a = clock(start, day, zone);
+  const b = clock(end, day, zone);
+  return a && b ? `${a} to ${b}` : a || b;
+}
+
+function activityLine(a: StoredActivity, day: string, zone: string | undefined): ActivityLine {
+  const facts: string[] = [];
+  if (a.duration !== undefined) facts.push(formatDuration(a.duration));
+  if (a.distance !== undefined) facts.push(formatDistance(a.distance));
+  if (a.steps !== undefined) facts.push(`${count.format(a.steps)} steps`);
+  if (a.calories !== undefined) facts.push(`${count.format(a.calories)} kcal`);
+  return {
+    label: activityLabel(a),
+    group: activityGroup(a),
+    span: span(a.startTime, a.endTime, day, zone),
+    facts: facts.join(', '),
+  };
+}
+
+function totals(day: StoredDay): DayTotals {
+  let steps = 0;
+  const byGroup = new Map<string, { distance: number; duration: number }>();
+  for (const s of day.summary ?? []) {
+    steps += s.steps ?? 0;
+    const label = activityLabel(s);
+    const g = byGroup.get(label) ?? { distance: 0, duration: 0 };
+    g.distance += s.distance ?? 0;
+    g.duration += s.duration ?? 0;
+    byGroup.set(label, g);
+  }
+  const groups = [...byGroup].map(([label, g]) => {
+    const name = label.charAt(0).toUpperCase() + label.slice(1);
+    const parts = [
+      g.distance ? formatDistance(g.distance) : '',
+      g.duration ? formatDuration(g.duration) : '',
+    ];
+    return `${name}: ${parts.filter(Boolean).join(' in ') || 'recorded'}`;
+  });
+  return { steps, groups };
+}
+
+/** The day's timeline; `zone` is the member's Moves time zone (undefined: the offsets Moves recorded). */
+export function buildTimeline(day: StoredDay, zone: string | undefined): DayTimeline {
+  const z = zone && DateTime.local().setZone(zone).isValid ? zone : undefined;
+  const items: TimelineItem[] = (day.segments ?? []).map((seg) => {
+    const activities = (seg.activities ?? []).map((a) => activityLine(a, day.date, z));
+    if (seg.type === 'place') {
+      const name = placeName(seg.place);
+      return {
+        kind: 'place',
+        name: name ?? 'Unnamed place',
+        named: name !== undefined,
+        arrival: clock(seg.startTime, day.date, z),
+        departure: clock(seg.endTime, day.date, z),
+        activities,
+      };
+    }
+    return { kind: 'move', span: span(seg.startTime, seg.endTime, day.date, z), activities };
+  });
+  return { items, totals: totals(day) };
+}

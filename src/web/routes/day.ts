@@ -1,0 +1,80 @@
+// The day view: one calendar day's timeline in the member's Moves time zone, its map, the downloads of the day,
+// and links to the days before and after. Opened from the history calendar.
+import type { FastifyInstance } from 'fastify';
+import { getMovesAccount } from '../../accounts/index.ts';
+import type { AppContext } from '../../context.ts';
+import { dayHasData, readDay } from '../../storyline/day.ts';
+import { buildTimeline } from '../../storyline/timeline.ts';
+import { storedRange, streamStoredDays } from '../../sync/week-store.ts';
+import { dayInWords, isoDay, ISO_DAY_PATTERN, shiftDay, storedDate } from '../day-dates.ts';
+import { sendMessagePage } from '../errors.ts';
+import { buildMapData } from '../map-data.ts';
+import { mapTilesFor } from '../map-tiles.ts';
+import { requireMember } from '../session.ts';
+import { renderPage } from '../views.ts';
+
+interface DayParams {
+  date: string;
+}
+const dayParams = {
+  type: 'object',
+  properties: { date: { type: 'string', pattern: ISO_DAY_PATTERN } },
+  required: ['date'],
+} as const;
+
+/** The stored day object for a date (yyyyMMdd), as stored (undefined when no week holds it). */
+async function storedDay(ctx: AppContext, memberId: number, date: string): Promise<unknown> {
+  for await (const day of streamStoredDays(ctx, memberId, date, date)) return day;
+  return undefined;
+}
+
+export function registerDay(app: FastifyInstance, ctx: AppContext): void {
+  app.get<{ Params: DayParams }>(
+    '/day/:date',
+    { schema: { params: dayParams }, preHandler: requireMember },
+    async (request, reply) => {
+      const member = request.member!;
+      const date = storedDate(request.params.date);
+      if (!date)
+        return sendMessagePage(request, reply, {
+          status: 404,
+          title: 'No such date',
+          what: `${request.params.date} is not a date in the calendar.`,
+          actions: [{ href: '/history', label: 'Back to the calendar' }],
+        });
+      const [raw, range, account] = await Promise.all([
+        storedDay(ctx, member.id, date),
+        storedRange(ctx, member.id),
+        getMovesAccount(ctx, member.id),
+      ]);
+      const day = raw === undefined ? undefined : readDay(raw);
+      const hasData = !!day && dayHasData(day);
+      const zone = account?.timeZone ?? undefined;
+      const prev = shiftDay(date, -1);
+      const next = shiftDay(date, 1);
+      return renderPage(request, reply, 'day', {
+        title: dayInWords(date),
+        date: isoDay(date),
+        stored: raw !== undefined,
+        hasData,
+        zone,
+        timeline: hasData ? buildTimeline(day, zone) : undefined,
+        prev: range.firstDay && prev >= range.firstDay ? isoDay(prev) : undefined,
+        next: range.lastDay && next <= range.lastDay ? isoDay(next) : undefined,
+        tiles: hasData ? mapTilesFor(ctx, member, reply) : undefined,
+      });
+    },
+  );
+
+  app.get<{ Params: DayParams }>(
+    '/day/:date/map.json',
+    { schema: { params: dayParams } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      if (!request.member) return reply.code(401).send({ error: 'not signed in' });
+      const date = storedDate(request.params.date);
+      const raw = date ? await storedDay(ctx, request.member.id, date) : undefined;
+      return reply.send(buildMapData(raw === undefined ? [] : [raw], 1));
+    },
+  );
+}
