@@ -8,13 +8,15 @@ export const GPX_CONTENT_TYPE = 'application/gpx+xml; charset=utf-8';
 
 /** XML 1.0 text: escaped, and without the control characters XML cannot carry at all. */
 export function xmlText(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex -- removing exactly these characters is the point
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex -- removing exactly these characters is the point
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }
 
 /** A coordinate as xsd:decimal (never exponent notation), to about 0.1 mm. */
