@@ -9,6 +9,11 @@ export const nameOverridesSchema = z
     activity: z.string().max(10_000).optional(),
     /** Repeat the strings this many times (a 2 MB name without a 2 MB control request). */
     repeat: z.number().int().min(1).max(10_000_000).optional(),
+    /** Only this day (yyyyMMdd); omitted → every day. */
+    date: z
+      .string()
+      .regex(/^\d{8}$/)
+      .optional(),
   })
   .strict();
 export type NameOverridesInput = z.infer<typeof nameOverridesSchema>;
@@ -16,6 +21,7 @@ export type NameOverridesInput = z.infer<typeof nameOverridesSchema>;
 export interface NameOverrides {
   placeName?: string;
   activity?: string;
+  date?: string;
 }
 
 export function resolveNameOverrides(input: NameOverridesInput): NameOverrides | undefined {
@@ -23,16 +29,19 @@ export function resolveNameOverrides(input: NameOverridesInput): NameOverrides |
   const out: NameOverrides = {};
   if (input.placeName !== undefined) out.placeName = input.placeName.repeat(n);
   if (input.activity !== undefined) out.activity = input.activity.repeat(n);
-  return out.placeName === undefined && out.activity === undefined ? undefined : out;
+  if (out.placeName === undefined && out.activity === undefined) return undefined;
+  if (input.date !== undefined) out.date = input.date;
+  return out;
 }
 
 interface DayLike {
+  date?: string;
   segments?: { place?: { name?: string }; activities?: { activity: string }[] }[] | null;
 }
 
 /** Applies the overrides to a projected day (a fresh object: the generator's cached places stay untouched). */
 export function applyNameOverrides<T extends object>(day: T, o: NameOverrides | undefined): T {
-  if (!o) return day;
+  if (!o || (o.date !== undefined && (day as DayLike).date !== o.date)) return day;
   for (const s of (day as DayLike).segments ?? []) {
     if (o.placeName !== undefined && s.place && s.place.name !== undefined) s.place.name = o.placeName;
     if (o.activity !== undefined) for (const a of s.activities ?? []) a.activity = o.activity;

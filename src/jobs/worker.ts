@@ -14,6 +14,24 @@ export type HandlerMap = Partial<Record<string, JobHandler>>;
 export const POLLING_SECONDS: Partial<Record<string, number>> = { [QUEUES.syncMember]: 0.5 };
 const DEFAULT_POLLING_SECONDS = 1;
 
+/**
+ * Runs one job. pg-boss stores a failed job's error whole (serialize-error: message, SQL, parameters, cause),
+ * so what it gets is the data-free copy; the log line carries the job id, the queue and the safe reason.
+ */
+export async function runJob(
+  ctx: AppContext,
+  queue: string,
+  handler: JobHandler,
+  job: PgBoss.Job<unknown>,
+): Promise<unknown> {
+  try {
+    return await handler(ctx, job);
+  } catch (err) {
+    ctx.logger.error({ err, queue, jobId: job.id, role: 'worker' }, 'job failed');
+    throw sanitizedError(err);
+  }
+}
+
 /** pg-boss 10 has no local concurrency option: one work() call per slot. */
 export async function startWorker(ctx: AppContext, handlers: HandlerMap): Promise<void> {
   const log = ctx.logger.child({ role: 'worker' });
@@ -24,13 +42,7 @@ export async function startWorker(ctx: AppContext, handlers: HandlerMap): Promis
       await ctx.boss.work(queue, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
         if (!job) return;
         log.debug({ queue, jobId: job.id }, 'job started');
-        try {
-          return await handler(ctx, job);
-        } catch (err) {
-          // pg-boss stores a failed job's error whole (serialize-error): only its data-free form may reach it.
-          log.error({ err, queue, jobId: job.id }, 'job failed');
-          throw sanitizedError(err);
-        }
+        return runJob(ctx, queue, handler, job);
       });
     }
   }

@@ -51,6 +51,18 @@ export interface UploadFileParams {
   size: number;
   /** Returns a fresh stream of exactly `size` bytes each time it is called. */
   body: () => Readable;
+  /**
+   * Called once Open Humans has created the (still incomplete) file, before any byte is sent: the caller
+   * records the id so a failed or interrupted upload can be removed later (discardUpload).
+   */
+  onStarted?: (started: StartedUpload) => Promise<void>;
+}
+
+/** An upload Open Humans created (step 1) but that may not have completed. */
+export interface StartedUpload {
+  id: number;
+  /** The pre-signed PUT URL (valid 6 hours): a credential for that one object. */
+  url: string;
 }
 
 export type DeleteTarget = { fileId: number } | { basename: string } | { allFiles: true };
@@ -178,7 +190,7 @@ export class OpenHumansClient {
   /**
    * Direct upload: (1) upload/direct/ → 201 {id, url}; (2) PUT the bytes, no Content-Type → 2xx;
    * (3) upload/complete/ → 200 {status: "ok", size} with size equal to what we sent. Any failed step throws;
-   * the incomplete file is left for Open Humans to expunge.
+   * the incomplete file stays on Open Humans (hidden, expunged after 6 h) until discardUpload removes it.
    */
   async uploadFile(accessToken: string, p: UploadFileParams): Promise<{ id: number; size: number }> {
     const startWhat = `starting the upload of ${p.filename}`;
@@ -192,6 +204,7 @@ export class OpenHumansClient {
       service: 'openhumans',
       what: startWhat,
     });
+    await p.onStarted?.({ id, url });
 
     const putWhat = `sending the bytes of ${p.filename}`;
     const timeoutMs = this.opts.uploadTimeoutMs ?? 15 * 60_000;
@@ -251,6 +264,60 @@ export class OpenHumansClient {
       );
     }
     return { id, size: done.size };
+  }
+
+  /**
+   * Removes an upload that failed or was interrupted. Open Humans deletes only completed files and hides the
+   * rest until it expunges them after 6 hours, so the file is completed first: as it is, when its bytes
+   * arrived (only the complete step failed), or with a 2-byte placeholder PUT to its URL when they did not;
+   * then it is deleted by id. 'gone' when Open Humans no longer has it (expunged, or the URL expired, which
+   * happens together). Transient failures throw: the caller keeps the record and tries again later.
+   */
+  async discardUpload(accessToken: string, upload: StartedUpload): Promise<'removed' | 'gone'> {
+    const what = `removing the unfinished upload ${upload.id}`;
+    let done = await this.completeStarted(accessToken, upload.id, what);
+    if (done === 'not_present') {
+      const put = await putStream(upload.url, {
+        body: Readable.from([Buffer.from('[]')]),
+        size: 2,
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+        userAgent: this.opts.userAgent ?? 'oh-moves',
+      }).catch((err: unknown) => {
+        this.http.count('error');
+        throw this.http.transportError(err, what);
+      });
+      this.http.count(put.status);
+      // S3 refuses an expired URL with 403: the file is past its 6 hours and Open Humans expunges it.
+      if (put.status === 403) return 'gone';
+      if (put.status < 200 || put.status > 299)
+        throw new UpstreamError(
+          'openhumans',
+          put.status,
+          true,
+          `Open Humans storage answered HTTP ${put.status} (${what})`,
+        );
+      done = await this.completeStarted(accessToken, upload.id, what);
+    }
+    if (done !== 'completed') return 'gone';
+    await this.deleteFile(accessToken, { fileId: upload.id });
+    return 'removed';
+  }
+
+  /** Step 3 for a file that may or may not have its bytes: 404 means Open Humans has no such file (any more). */
+  private async completeStarted(
+    accessToken: string,
+    id: number,
+    what: string,
+  ): Promise<'completed' | 'not_present' | 'gone'> {
+    const res = await this.call(accessToken, `${this.base}${API}/files/upload/complete/`, {
+      what,
+      method: 'POST',
+      body: new URLSearchParams({ file_id: String(id) }),
+    });
+    if (res.response.status === 200) return 'completed';
+    if (res.response.status === 404) return 'gone';
+    if (res.response.status === 400 && /not present/.test(res.text)) return 'not_present';
+    throw this.http.statusError(res, what);
   }
 
   /** Deletes this project's files for the member. Returns the ids Open Humans deleted (may be empty). */

@@ -1,5 +1,6 @@
 // Publishing: the whole history as one JSON array, streamed from the stored weeks to Open Humans. The old file
-// is removed (by id) only after the new one is fully uploaded and confirmed, so a failure leaves it in place.
+// is removed (by id) only after the new one is fully uploaded and confirmed, so a failure leaves it in place;
+// the failed upload's own unfinished file is removed too (upload-cleanup.ts).
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { and, eq } from 'drizzle-orm';
@@ -10,6 +11,7 @@ import { assembleDaysArray } from './file-assembly.ts';
 import { storedRange, streamWeekArrays } from './week-store.ts';
 import { isoDate } from '../moves/weeks.ts';
 import { recordEvent, updateSyncState } from './sync-state.ts';
+import { discardUnfinishedUploads, forgetStartedUpload, recordStartedUpload } from './upload-cleanup.ts';
 
 export const STORYLINE_FILENAME = 'moves-storyline-data.json';
 export const STORYLINE_DESCRIPTION = 'Moves GPS maps, locations, and steps data.';
@@ -49,6 +51,8 @@ export async function publishStoryline(
   /** The member's Open Humans token; with `rejected`, a refreshed one after a 401. */
   ohAccessToken: (rejected?: string) => Promise<string>,
 ): Promise<PublishResult> {
+  // Leftovers of an upload that failed or was cut short by a crash go first (usually there are none).
+  await discardUnfinishedUploads(ctx, memberId, () => ohAccessToken());
   const range = await storedRange(ctx, memberId);
   if (range.dayCount === 0 || !range.firstDay || !range.lastDay)
     return { published: false, reason: 'empty', size: 0, md5: '' };
@@ -75,20 +79,30 @@ export async function publishStoryline(
       metadata,
       size,
       body: () => fileStream(ctx, memberId),
+      onStarted: (started) => recordStartedUpload(ctx, memberId, started),
     });
   let uploaded: { id: number; size: number };
   try {
-    uploaded = await upload(token);
+    try {
+      uploaded = await upload(token);
+    } catch (err) {
+      // An access token revoked early: one refresh, then a refusal is final (needs re-authorization).
+      if (!(err instanceof AuthRefusedError) || err.status !== 401) throw err;
+      token = await ohAccessToken(token);
+      uploaded = await upload(token);
+    }
   } catch (err) {
-    // An access token revoked early: one refresh, then a refusal is final (needs re-authorization).
-    if (!(err instanceof AuthRefusedError) || err.status !== 401) throw err;
-    token = await ohAccessToken(token);
-    uploaded = await upload(token);
+    // This upload will never be resumed (the next attempt starts a new one): remove its file now if Open
+    // Humans lets us, else at the next publish. The upload's own error is what the caller needs to see.
+    const current = token;
+    await discardUnfinishedUploads(ctx, memberId, async () => current).catch(() => 0);
+    throw err;
   }
   ctx.metrics.bytesPublished.inc(size);
 
   // The new file is confirmed: it becomes current, the previous one is queued for removal.
   await ctx.db.transaction(async (tx) => {
+    await forgetStartedUpload(tx, uploaded.id);
     await tx
       .update(publishedFiles)
       .set({ status: 'delete_pending' })

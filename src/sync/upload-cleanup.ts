@@ -1,0 +1,65 @@
+// Unfinished uploads on Open Humans. Every upload is recorded as soon as Open Humans gives it a file id; the
+// record goes when the upload is confirmed. A record that remains belongs to an upload that failed or was cut
+// short by a crash: its file is completed and deleted by id (OpenHumansClient.discardUpload), at once after a
+// failure and otherwise at the next publish, so the member's account never collects unfinished files.
+import { and, eq } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { pendingUploads } from '../db/schema.ts';
+import type { StartedUpload } from '../openhumans/client.ts';
+import { AuthRefusedError } from '../upstream/errors.ts';
+import type { Db } from '../db/database.ts';
+
+export async function recordStartedUpload(ctx: AppContext, memberId: number, upload: StartedUpload) {
+  await ctx.db
+    .insert(pendingUploads)
+    .values({
+      ohFileId: upload.id,
+      memberId,
+      putUrl: ctx.cipher.encrypt(upload.url),
+      startedAt: ctx.clock.date(),
+    })
+    .onConflictDoNothing();
+}
+
+/** The upload completed: nothing to clean up (inside the transaction that makes it current). */
+export async function forgetStartedUpload(db: Pick<Db, 'delete'>, ohFileId: number) {
+  await db.delete(pendingUploads).where(eq(pendingUploads.ohFileId, ohFileId));
+}
+
+/**
+ * Removes the member's unfinished uploads from Open Humans. Returns how many records were settled; a failure
+ * leaves the record for the next attempt (an Open Humans refusal of our token is rethrown: re-authorization).
+ */
+export async function discardUnfinishedUploads(
+  ctx: AppContext,
+  memberId: number,
+  ohAccessToken: () => Promise<string>,
+): Promise<number> {
+  const rows = await ctx.db.select().from(pendingUploads).where(eq(pendingUploads.memberId, memberId));
+  if (rows.length === 0) return 0;
+  const token = await ohAccessToken();
+  let settled = 0;
+  for (const row of rows) {
+    try {
+      const outcome = await ctx.openHumans.discardUpload(token, {
+        id: row.ohFileId,
+        url: ctx.cipher.decrypt(row.putUrl),
+      });
+      await ctx.db
+        .delete(pendingUploads)
+        .where(and(eq(pendingUploads.ohFileId, row.ohFileId), eq(pendingUploads.memberId, memberId)));
+      settled++;
+      ctx.logger.info(
+        { memberId, ohFileId: row.ohFileId, outcome },
+        'unfinished upload removed from Open Humans',
+      );
+    } catch (err) {
+      if (err instanceof AuthRefusedError) throw err;
+      ctx.logger.warn(
+        { err, memberId, ohFileId: row.ohFileId, operation: 'discard upload' },
+        'could not remove an unfinished upload yet; retried at the next publish',
+      );
+    }
+  }
+  return settled;
+}
