@@ -1,13 +1,15 @@
 // Builds the one AppContext each role receives: config, logger, database, queue, clock, crypto.
 // Later parts of the app (upstream clients, sync engine) hang their services on it here, explicitly.
 import path from 'node:path';
-import type PgBoss from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openDatabase, type Database, type Db } from './db/database.ts';
 import { runMigrations } from './db/migrate.ts';
-import { createBoss, type BossOptions } from './jobs/boss.ts';
+import { startBoss, type BossOptions } from './jobs/boss.ts';
 import { createQueues } from './jobs/queues.ts';
+import { handBackDeadJobs } from './jobs/recovery.ts';
+import { requeueStrandedSyncs } from './sync/stranded.ts';
 import { deriveKeys, loadOrCreateSandboxSecret, type DerivedKeys } from './crypto/keys.ts';
 import { TokenCipher } from './crypto/token-cipher.ts';
 import { systemClock, type Clock } from './util/clock.ts';
@@ -44,6 +46,11 @@ export interface BuildContextOptions {
   database?: Database;
   boss?: BossOptions;
   clock?: Clock;
+  /**
+   * Hand back every job left `active` and requeue members left without a job. Only safe when no other process
+   * can run jobs on this database: by default, on the embedded store opened (and locked) here.
+   */
+  recoverJobs?: boolean;
 }
 
 export async function buildContext(opts: BuildContextOptions): Promise<AppContext> {
@@ -53,9 +60,10 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
   const controller = new AbortController();
   try {
     await runMigrations(database);
-    const boss = createBoss(database, logger, opts.boss);
-    await boss.start();
+    const { boss, rebuilt } = await startBoss(database, logger, opts.boss);
     await createQueues(boss);
+    const recoverJobs = opts.recoverJobs ?? (!opts.database && database.kind === 'pglite');
+    if (recoverJobs) await handBackDeadJobs(boss, database.sql, logger);
     const secretKey = config.secretKey ?? loadOrCreateSandboxSecret(path.resolve(config.dataDir));
     const keys = deriveKeys(secretKey);
     let closing: Promise<void> | undefined;
@@ -96,7 +104,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
         closing ??= (async () => {
           controller.abort();
           try {
-            await boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: false, wait: true });
+            await boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: false });
           } catch (err) {
             logger.error({ err }, 'job queue did not stop cleanly');
           }
@@ -105,6 +113,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
         return closing;
       },
     };
+    if (recoverJobs || rebuilt) await requeueStrandedSyncs(ctx);
     return ctx;
   } catch (err) {
     controller.abort();

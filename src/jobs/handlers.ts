@@ -1,5 +1,5 @@
 // Which function handles which queue.
-import type PgBoss from 'pg-boss';
+import type { Job } from 'pg-boss';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { runSchedulerPass } from '../sync/scheduler-pass.ts';
@@ -13,7 +13,7 @@ const syncJobData = z.object({
   failedRuns: z.number().int().nonnegative().optional(),
 });
 
-export async function handleSyncMember(ctx: AppContext, job: PgBoss.Job<unknown>) {
+export async function handleSyncMember(ctx: AppContext, job: Job<unknown>) {
   const data = syncJobData.safeParse(job.data);
   if (!data.success) {
     // A malformed job can never succeed: log and drop it rather than retry forever.

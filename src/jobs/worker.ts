@@ -1,14 +1,14 @@
-// The worker role: pg-boss consumers for every queue that has a handler.
-import type PgBoss from 'pg-boss';
+// The worker role: pg-boss consumers for every queue that has a handler, WORKER_CONCURRENCY jobs at a time.
+import type { Job } from 'pg-boss';
 import type { AppContext } from '../context.ts';
 import { sanitizedError } from '../safe-error.ts';
 import { QUEUES } from './queues.ts';
 
-export type JobHandler = (ctx: AppContext, job: PgBoss.Job<unknown>) => Promise<unknown>;
+export type JobHandler = (ctx: AppContext, job: Job<unknown>) => Promise<unknown>;
 export type HandlerMap = Partial<Record<string, JobHandler>>;
 
 /**
- * How often an idle slot asks for a job. sync-member uses pg-boss's minimum (0.5 s): a continuation after a
+ * How often an idle worker asks for a job. sync-member uses pg-boss's minimum (0.5 s): a continuation after a
  * rate-limit pause is queued just before the reset, and a slow pickup would leave the budget idle.
  */
 export const POLLING_SECONDS: Partial<Record<string, number>> = { [QUEUES.syncMember]: 0.5 };
@@ -22,7 +22,7 @@ export async function runJob(
   ctx: AppContext,
   queue: string,
   handler: JobHandler,
-  job: PgBoss.Job<unknown>,
+  job: Job<unknown>,
 ): Promise<unknown> {
   try {
     return await handler(ctx, job);
@@ -32,19 +32,22 @@ export async function runJob(
   }
 }
 
-/** pg-boss 10 has no local concurrency option: one work() call per slot. */
 export async function startWorker(ctx: AppContext, handlers: HandlerMap): Promise<void> {
   const log = ctx.logger.child({ role: 'worker' });
   for (const [queue, handler] of Object.entries(handlers)) {
     if (!handler) continue;
-    for (let slot = 0; slot < ctx.config.workerConcurrency; slot++) {
-      const pollingIntervalSeconds = POLLING_SECONDS[queue] ?? DEFAULT_POLLING_SECONDS;
-      await ctx.boss.work(queue, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
+    const pollingIntervalSeconds = POLLING_SECONDS[queue] ?? DEFAULT_POLLING_SECONDS;
+    // localConcurrency: pg-boss runs that many fetch loops, each one job at a time (batchSize 1), and renews
+    // the heartbeat of each running job.
+    await ctx.boss.work(
+      queue,
+      { batchSize: 1, pollingIntervalSeconds, localConcurrency: ctx.config.workerConcurrency },
+      async ([job]) => {
         if (!job) return;
         log.debug({ queue, jobId: job.id }, 'job started');
         return runJob(ctx, queue, handler, job);
-      });
-    }
+      },
+    );
   }
   log.info({ queues: Object.keys(handlers), concurrency: ctx.config.workerConcurrency }, 'worker started');
 }

@@ -3,7 +3,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { members, movesAccounts, publishedFiles, storedWeeks, syncEvents, syncState } from '../db/schema.ts';
-import { BOSS_SCHEMA } from '../jobs/boss.ts';
 import { QUEUES } from '../jobs/queues.ts';
 import { isAuthRefused, upstreamMessage, type WebUpstreams } from './upstreams.ts';
 
@@ -96,16 +95,12 @@ async function deleteLocalMovesData(ctx: AppContext, memberId: number, report: R
 }
 
 /**
- * Cancels the member's sync jobs that have not started (queued, or waiting for a retry). pg-boss 10 cannot
- * look jobs up by singletonKey, so the ids come from its job table. A job that already runs finds no Moves
- * account at its next token refresh or run and ends as "skipped" (src/sync/sync-job.ts).
+ * Cancels the member's sync jobs that have not started (queued, or waiting for a retry). A job that already
+ * runs finds no Moves account at its next token refresh or run and ends as "skipped" (src/sync/sync-job.ts).
  */
 export async function cancelQueuedSyncs(ctx: AppContext, memberId: number): Promise<number> {
-  const { rows } = await ctx.database.sql.query<{ id: string }>(
-    `select id::text as id from ${BOSS_SCHEMA}.job where name = $1 and singleton_key = $2 and state in ('created', 'retry')`,
-    [QUEUES.syncMember, String(memberId)],
-  );
-  const ids = rows.map((r) => r.id);
+  const jobs = await ctx.boss.findJobs(QUEUES.syncMember, { key: String(memberId), queued: true });
+  const ids = jobs.map((j) => j.id);
   if (ids.length) await ctx.boss.cancel(QUEUES.syncMember, ids);
   return ids.length;
 }

@@ -4,8 +4,9 @@ import * as schema from '../../src/db/schema.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { members } from '../../src/db/schema.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
-import { createBoss } from '../../src/jobs/boss.ts';
-import { createQueues } from '../../src/jobs/queues.ts';
+import { BOSS_SCHEMA, createBoss, startBoss } from '../../src/jobs/boss.ts';
+import { createQueues, QUEUES } from '../../src/jobs/queues.ts';
+import { handBackDeadJobs } from '../../src/jobs/recovery.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, storeKinds, type TestDatabase } from '../support/database.ts';
 
@@ -75,6 +76,62 @@ describe.each(storeKinds())('database on %s', (kind) => {
     expect(first).toBeTruthy();
     expect(second).toBeNull();
     expect(other).toBeTruthy();
+    await boss.stop({ graceful: false, close: false });
+  });
+
+  it("never lets a member's second job block the queue while their first is active", async () => {
+    const database = await createTestDatabase(kind);
+    opened.push(database);
+    const errors: unknown[] = [];
+    const boss = createBoss(database, createLogger('silent'), { schedule: false, supervise: false });
+    boss.on('error', (e) => errors.push(e));
+    await boss.start();
+    const send = (memberId: number) =>
+      boss.send(QUEUES.syncMember, { memberId }, { singletonKey: String(memberId) });
+    await send(1);
+    const [running] = await boss.fetch(QUEUES.syncMember);
+    expect(running?.data).toEqual({ memberId: 1 });
+    // Member 1 asks again (queued behind the active job), then member 2 connects.
+    expect(await send(1)).toBeTruthy();
+    expect(await send(2)).toBeTruthy();
+    const next = await boss.fetch(QUEUES.syncMember);
+    expect(next.map((j) => j.data)).toEqual([{ memberId: 2 }]);
+    expect(await boss.fetch(QUEUES.syncMember)).toEqual([]);
+    expect(errors).toEqual([]);
+    // Once the first run ends, the follow-up runs.
+    await boss.complete(QUEUES.syncMember, running!.id);
+    expect((await boss.fetch(QUEUES.syncMember)).map((j) => j.data)).toEqual([{ memberId: 1 }]);
+    await boss.stop({ graceful: false, close: false });
+  });
+
+  it('hands back at once the jobs a dead process left active (embedded start)', async () => {
+    const database = await createTestDatabase(kind);
+    opened.push(database);
+    const logger = createLogger('silent');
+    const boss = createBoss(database, logger, { schedule: false, supervise: false });
+    await boss.start();
+    const id = await boss.send(QUEUES.syncMember, { memberId: 7 }, { singletonKey: '7' });
+    expect((await boss.fetch(QUEUES.syncMember)).map((j) => j.id)).toEqual([id]);
+    // The process that fetched it is gone: nothing completes it.
+    expect(await handBackDeadJobs(boss, database.sql, logger)).toBe(1);
+    const [again] = await boss.fetch(QUEUES.syncMember);
+    expect(again?.id).toBe(id);
+    expect(again?.data).toEqual({ memberId: 7 });
+    await boss.stop({ graceful: false, close: false });
+  });
+
+  it('rebuilds a job queue schema too old for pg-boss 12 to migrate', async () => {
+    const database = await createTestDatabase(kind);
+    opened.push(database);
+    // pg-boss 10 wrote schema version 24; pg-boss 12 migrates from 25 on.
+    await database.sql.query(`update ${BOSS_SCHEMA}.version set version = 24`);
+    const { boss, rebuilt } = await startBoss(database, createLogger('silent'), {
+      schedule: false,
+      supervise: false,
+    });
+    expect(rebuilt).toBe(true);
+    await createQueues(boss);
+    expect(await boss.send(QUEUES.syncMember, { memberId: 3 }, { singletonKey: '3' })).toBeTruthy();
     await boss.stop({ graceful: false, close: false });
   });
 });

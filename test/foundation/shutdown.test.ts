@@ -90,7 +90,7 @@ describe('process lifecycle', () => {
     const id = await ctx.boss.send('stuck', {});
     await running;
     // Stop pg-boss (not the database) so we can look at the job afterwards.
-    await ctx.boss.stop({ graceful: true, timeout: 1000, close: false, wait: true });
+    await ctx.boss.stop({ graceful: true, timeout: 1000, close: false });
     const job = await ctx.boss.getJobById('stuck', id!);
     expect(job?.state).toBe('retry');
     await ctx.testDatabase.close();

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openPostgres, wrapPglite, type Database } from '../../src/db/database.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
-import { createBoss } from '../../src/jobs/boss.ts';
+import { startBoss } from '../../src/jobs/boss.ts';
 import { createQueues } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 
@@ -21,8 +21,7 @@ declare module 'vitest' {
 
 async function prepare(database: Database): Promise<void> {
   await runMigrations(database);
-  const boss = createBoss(database, createLogger('silent'), { schedule: false, supervise: false });
-  await boss.start();
+  const { boss } = await startBoss(database, createLogger('silent'), { schedule: false, supervise: false });
   await createQueues(boss);
   await boss.stop({ graceful: false, close: false });
 }

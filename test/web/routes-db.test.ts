@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, movesAccounts, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
+import { enqueueSync } from '../../src/sync/enqueue.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { insertMember, pageToken, sessionCookie } from './support.ts';
@@ -165,6 +166,21 @@ describe('update now', () => {
       payload: `_csrf=${encodeURIComponent(token)}`,
     });
     expect(res.statusCode).toBe(303);
+  });
+
+  it('does not spend the cooldown on a press that queued nothing (a sync was already waiting)', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    expect(await enqueueSync(ctx, m.id, 'scheduler')).toBe(true);
+    const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/update_data',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(token)}`,
+    });
+    expect(res.statusCode).toBe(303);
+    const status = await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } });
+    expect(status.json().update).toMatchObject({ available: true, label: 'Update now' });
   });
 
   it('answers GET and anonymous posts without a 500', async () => {

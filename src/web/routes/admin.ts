@@ -67,7 +67,8 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext): void {
     const [counts] = await ctx.db.select({ total: sql<number>`count(*)::int` }).from(members);
     let queueDepth: number | string;
     try {
-      queueDepth = await ctx.boss.getQueueSize(QUEUES.syncMember);
+      // pg-boss's counts, refreshed by its maintenance every few seconds.
+      queueDepth = (await ctx.boss.getQueue(QUEUES.syncMember))?.queuedCount ?? 0;
     } catch {
       queueDepth = 'unknown';
     }

@@ -14,7 +14,7 @@ import { formatDuration } from '../status-words.ts';
 export async function claimManualUpdate(
   ctx: AppContext,
   memberId: number,
-): Promise<{ ok: true } | { ok: false; availableAt: Date }> {
+): Promise<{ ok: true; claimedAt: Date } | { ok: false; availableAt: Date }> {
   const now = ctx.clock.date();
   const cooldownMs = ctx.config.manualUpdateCooldownMinutes * 60_000;
   const threshold = new Date(now.getTime() - cooldownMs);
@@ -26,12 +26,20 @@ export async function claimManualUpdate(
       sql`${syncState.memberId} = ${memberId} and (${syncState.lastManualRequestAt} is null or ${syncState.lastManualRequestAt} <= ${threshold})`,
     )
     .returning({ memberId: syncState.memberId });
-  if (claimed.length) return { ok: true };
+  if (claimed.length) return { ok: true, claimedAt: now };
   const [row] = await ctx.db
     .select({ last: syncState.lastManualRequestAt })
     .from(syncState)
     .where(sql`${syncState.memberId} = ${memberId}`);
   return { ok: false, availableAt: new Date((row?.last?.getTime() ?? now.getTime()) + cooldownMs) };
+}
+
+/** Gives the slot back: the request queued nothing (a sync was already waiting), so it must not cost a wait. */
+export async function releaseManualUpdate(ctx: AppContext, memberId: number, claimedAt: Date): Promise<void> {
+  await ctx.db
+    .update(syncState)
+    .set({ lastManualRequestAt: null })
+    .where(sql`${syncState.memberId} = ${memberId} and ${syncState.lastManualRequestAt} = ${claimedAt}`);
 }
 
 export function registerUpdate(app: FastifyInstance, ctx: AppContext): void {
@@ -73,6 +81,7 @@ export function registerUpdate(app: FastifyInstance, ctx: AppContext): void {
       });
     }
     const queued = await enqueueSync(ctx, member.id, 'manual');
+    if (!queued) await releaseManualUpdate(ctx, member.id, claim.claimedAt);
     addFlash(
       request,
       'info',
