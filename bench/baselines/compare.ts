@@ -19,11 +19,19 @@ export interface OriginalFigures {
 export async function runOriginalOn(
   emu: BenchEmulators,
   specs: MemberSpec[],
-  p: { timeoutMs: number; clockOffsetMs?: number; prepare?(m: OriginalMember[]): Promise<void> },
-): Promise<OriginalFigures> {
+  p: { timeoutMs: number; clockOffsetMs?: number },
+): Promise<OriginalFigures & { members: OriginalMember[] }> {
   const members: OriginalMember[] = [];
   for (const spec of specs) members.push(await originalAppMember(emu.endpoints(), spec));
-  await p.prepare?.(members);
+  return { ...(await measureOriginal(emu, members, p)), members };
+}
+
+/** One run of the original app for `members` (each chain to its end), with the emulators' counters around it. */
+export async function measureOriginal(
+  emu: BenchEmulators,
+  members: OriginalMember[],
+  p: { timeoutMs: number; clockOffsetMs?: number },
+): Promise<OriginalFigures> {
   const moves0 = apiRequestCounts(await emu.movesStats());
   const oh0 = await emu.openHumansStats();
   const app = new OriginalApp({

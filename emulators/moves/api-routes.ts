@@ -183,7 +183,7 @@ function dailyOutcome(
     if (t === null) return bad("updatedSince must be yyyyMMdd'T'HHmmssZ");
     updatedSince = t;
   }
-  const now = ctx.clock.now();
+  const now = ctx.config.storylineAtMs ?? ctx.clock.now();
   const source = new StorylineSource(user);
   const range = resolvePeriod(
     { period, from: q.from, to: q.to, pastDays: q.pastDays },

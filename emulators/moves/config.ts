@@ -35,6 +35,8 @@ export interface EmulatorConfig {
   rateScope: 'user' | 'app';
   timeScale: number;
   clockOffsetMs: number;
+  /** Benchmarks: the storyline as it stood at this emulator-clock instant (null: now). Limits and tokens keep time. */
+  storylineAtMs: number | null;
   faults: FaultRule[];
   behaviour: Behaviour;
 }
@@ -46,6 +48,7 @@ export const configPatchSchema = z
     rateScope: z.enum(['user', 'app']),
     timeScale: z.number().positive().max(1e9),
     clockOffsetMs: z.number().finite(),
+    storylineAtMs: z.number().finite().nullable(),
     faults: z.array(faultRuleSchema).max(100),
     behaviour: behaviourSchema.partial(),
   })
@@ -60,6 +63,7 @@ export function defaultConfig(): EmulatorConfig {
     rateScope: 'user',
     timeScale: 1,
     clockOffsetMs: 0,
+    storylineAtMs: null,
     faults: [],
     behaviour: behaviourSchema.parse({}),
   };

@@ -248,3 +248,25 @@ describe('control edit', () => {
     expect(changed.map((d) => d.date)).toEqual(['20160705']);
   });
 });
+
+describe('storylineAtMs (benchmarks)', () => {
+  it('serves the storyline as it stood at that instant while the clock runs on', async () => {
+    // A morning of the user's third day, in their zone (America/Los_Angeles): that day is "today" then.
+    const day = '/api/1.1/user/storyline/daily/20160618';
+    const morning = Date.parse('2016-06-18T09:00:00-07:00');
+    h.em.configure({ storylineAtMs: morning });
+    try {
+      const first = await api(h, day);
+      await new Promise((r) => setTimeout(r, 1100));
+      const again = await api(h, day);
+      expect(first.status).toBe(200);
+      expect(again.text).toBe(first.text);
+      h.em.configure({ storylineAtMs: morning + 10 * 3_600_000 });
+      const evening = await api(h, day);
+      const segments = (t: string) => parse<StorylineDayJson[]>(t)[0]!.segments?.length ?? 0;
+      expect(segments(evening.text)).toBeGreaterThan(segments(first.text));
+    } finally {
+      h.em.configure({ storylineAtMs: null });
+    }
+  });
+});
