@@ -4,12 +4,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { NotAnArrayError, rawArrayElements } from '../sync/day-stream.ts';
+import { Transform, type Readable } from 'node:stream';
+import { ElementTooLargeError, NotAnArrayError, rawArrayElements } from '../sync/day-stream.ts';
 import { chooseStoryline, classifyStoryline, cutRank, isNestedZip, type Choice } from './layout.ts';
+import { DEFAULT_LIMITS, RATIO_FLOOR_BYTES, type ArchiveLimits } from './limits.ts';
 import {
   closeZip,
   extractEntry,
+  isSymlink,
+  isUnsafeNameError,
   listEntries,
   openEntry,
   openZip,
@@ -30,33 +33,59 @@ export type ArchiveItem =
 export interface OpenedArchive {
   /** Where the days come from, in words. */
   source: string;
+  /** Bytes of storyline JSON read so far, of `total` (updated while items() runs). */
+  progress: { done: number; total: number };
   /** Throws ArchiveError when the data turns out to be unreadable part-way. */
   items(): AsyncGenerator<ArchiveItem>;
   /** Closes zips and removes temporary files. Always call it. */
   close(): Promise<void>;
 }
 
-/** moves_export.zip › json.zip is the real export's depth; one more allows an export zipped again. */
-const MAX_NESTING = 3;
-
-export async function openArchive(file: string): Promise<OpenedArchive> {
-  const kind = await sniff(file);
-  return kind === 'zip' ? openZipArchive(file) : openJsonArray(file);
+export interface OpenOptions {
+  limits?: ArchiveLimits;
+  /** Where nested zips are unpacked (the system's temporary folder by default). */
+  tmpDir?: string;
+  /** The file's name as the member knows it (an upload's temporary name means nothing to them). */
+  displayName?: string;
 }
 
-async function sniff(file: string): Promise<'zip' | 'json'> {
+export async function openArchive(file: string, opts: OpenOptions = {}): Promise<OpenedArchive> {
+  const kind = await sniff(file, opts.displayName ?? file);
+  const o = { limits: DEFAULT_LIMITS, name: opts.displayName ?? path.basename(file), ...opts };
+  return kind === 'zip' ? openZipArchive(file, o) : openJsonArray(file, o);
+}
+
+interface Opened {
+  limits: ArchiveLimits;
+  name: string;
+  tmpDir?: string;
+}
+
+/** The input, counting the bytes that pass for the progress bar (errors are passed on). */
+function counted(input: Readable, progress: { done: number }): Readable {
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      progress.done += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  input.on('error', (err) => t.destroy(err));
+  return input.pipe(t);
+}
+
+async function sniff(file: string, name: string): Promise<'zip' | 'json'> {
   let stat: fs.Stats;
   try {
     stat = await fs.promises.stat(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ArchiveError(
-      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      `cannot read ${name}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
     );
   }
   if (stat.isDirectory())
-    throw new ArchiveError(`${file} is a folder: give the export zip or its storyline.json instead`);
-  if (stat.size === 0) throw new ArchiveError(`${file} is empty`);
+    throw new ArchiveError(`${name} is a folder: give the export zip or its storyline.json instead`);
+  if (stat.size === 0) throw new ArchiveError(`${name} is empty`);
   const fh = await fs.promises.open(file, 'r');
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(4096), 0, 4096, 0);
@@ -69,29 +98,31 @@ async function sniff(file: string): Promise<'zip' | 'json'> {
     if (text.startsWith('[') || text === '') return 'json';
     if (text.startsWith('{'))
       throw new ArchiveError(
-        `${file} holds a JSON object, not a list of days: a Moves storyline file is a JSON array`,
+        `${name} holds a JSON object, not a list of days: a Moves storyline file is a JSON array`,
       );
-    throw new ArchiveError(`${file} is neither a zip archive nor a JSON storyline file`);
+    throw new ArchiveError(`${name} is neither a zip archive nor a JSON storyline file`);
   } finally {
     await fh.close();
   }
 }
 
 function jsonProblem(err: unknown, itemsRead: number): string {
-  if (err instanceof NotAnArrayError) return err.message;
+  if (err instanceof NotAnArrayError || err instanceof ElementTooLargeError) return err.message;
   const at = itemsRead > 0 ? ` after ${itemsRead} items` : '';
   return `not valid JSON${at} (${(err as Error).message})`;
 }
 
-function openJsonArray(file: string): OpenedArchive {
-  const name = path.basename(file);
+async function openJsonArray(file: string, o: Opened): Promise<OpenedArchive> {
+  const name = o.name;
+  const progress = { done: 0, total: (await fs.promises.stat(file)).size };
   return {
     source: name,
+    progress,
     async *items() {
       let n = 0;
       const input = fs.createReadStream(file);
       try {
-        for await (const text of rawArrayElements(input))
+        for await (const text of rawArrayElements(counted(input, progress), elementLimits(o.limits)))
           yield { kind: 'day', text, origin: `${name}, item ${++n}` };
       } catch (err) {
         throw new ArchiveError(`${name}: ${jsonProblem(err, n)}`);
@@ -110,11 +141,51 @@ interface Found {
   choice: Choice<ZipEntry>;
 }
 
-async function openZipArchive(file: string): Promise<OpenedArchive> {
+function elementLimits(l: ArchiveLimits) {
+  return { maxDepth: l.maxJsonDepth, maxBytes: l.maxDayBytes };
+}
+
+/** The checks every entry of every zip passes before anything is unpacked. */
+function entryCheck(label: string, limits: ArchiveLimits, count: { n: number }) {
+  return (entry: ZipEntry) => {
+    if (++count.n > limits.maxEntries)
+      throw new ArchiveError(
+        `${label} holds more than ${limits.maxEntries} files: that is not a Moves export`,
+      );
+    if (entry.isEncrypted())
+      throw new ArchiveError(
+        `${label} is password-protected (${entry.fileName}): export it again without a password`,
+      );
+    if (isSymlink(entry))
+      throw new ArchiveError(
+        `${label} holds a symbolic link (${entry.fileName}): that is not a Moves export`,
+      );
+    const big = entry.uncompressedSize > RATIO_FLOOR_BYTES;
+    if (big && entry.uncompressedSize > limits.maxRatio * Math.max(1, entry.compressedSize))
+      throw new ArchiveError(
+        `${label} looks like a zip bomb: ${entry.fileName} would unpack ` +
+          `${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times its size`,
+      );
+  };
+}
+
+async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
+  const { limits } = o;
   const opened: ZipFile[] = [];
   let tmpDir: string | undefined;
   let extracted = 0;
+  /** Uncompressed bytes we unpack (nested zips and the chosen storyline files), as declared. */
+  let unpacking = 0;
+  const budget = (entry: ZipEntry, label: string) => {
+    unpacking += entry.uncompressedSize;
+    if (unpacking > limits.maxUncompressedBytes)
+      throw new ArchiveError(
+        `${label} would unpack to more than ${Math.round(limits.maxUncompressedBytes / 1024 ** 2)} MB: ` +
+          'that is far more than a Moves export holds',
+      );
+  };
   const otherNames: string[] = [];
+  let tooDeep: string | undefined;
   const close = async () => {
     for (const z of opened) closeZip(z);
     if (tmpDir) await fs.promises.rm(tmpDir, { recursive: true, force: true });
@@ -123,23 +194,37 @@ async function openZipArchive(file: string): Promise<OpenedArchive> {
   const search = async (zip: ZipFile, label: string, depth: number): Promise<Found | null> => {
     let entries: ZipEntry[];
     try {
-      entries = await listEntries(zip, (n) => {
-        const keep = classifyStoryline(n) !== null || isNestedZip(n);
-        if (!keep && depth === 1 && otherNames.length < 6) otherNames.push(n);
-        return keep;
-      });
+      entries = await listEntries(
+        zip,
+        (n) => {
+          const keep = classifyStoryline(n) !== null || isNestedZip(n);
+          if (!keep && depth <= 2 && otherNames.length < 8 && !n.endsWith('/')) otherNames.push(n);
+          return keep;
+        },
+        entryCheck(label, limits, { n: 0 }),
+      );
     } catch (err) {
+      if (err instanceof ArchiveError) throw err;
+      if (isUnsafeNameError(err as Error))
+        throw new ArchiveError(
+          `${label} holds a file with an unsafe name (${(err as Error).message}): that is not a Moves export`,
+        );
       throw new ArchiveError(`${label} is damaged: ${(err as Error).message}`);
     }
     const here = chooseStoryline(entries.map((e) => ({ name: e.fileName, item: e })));
     let best: Found | null = here ? { zip, label, choice: here } : null;
-    if (best?.choice.cut === 'full' || depth >= MAX_NESTING) return best;
+    if (best?.choice.cut === 'full') return best;
     const nested = entries.filter((e) => isNestedZip(e.fileName));
     nested.sort((a, b) => a.fileName.localeCompare(b.fileName));
+    if (depth >= limits.maxZipDepth) {
+      if (nested.length) tooDeep ??= `${label} › ${nested[0]!.fileName}`;
+      return best;
+    }
     for (const entry of nested) {
-      tmpDir ??= await fs.promises.mkdtemp(path.join(os.tmpdir(), 'oh-moves-archive-'));
-      const target = path.join(tmpDir, `nested-${++extracted}.zip`);
       const innerLabel = `${label} › ${entry.fileName}`;
+      budget(entry, innerLabel);
+      tmpDir ??= await fs.promises.mkdtemp(path.join(o.tmpDir ?? os.tmpdir(), 'oh-moves-archive-'));
+      const target = path.join(tmpDir, `nested-${++extracted}.zip`);
       let inner: ZipFile;
       try {
         await extractEntry(zip, entry, target);
@@ -161,28 +246,30 @@ async function openZipArchive(file: string): Promise<OpenedArchive> {
       outer = await openZip(file);
     } catch (err) {
       throw new ArchiveError(
-        `${file} is not a readable zip archive (${(err as Error).message}): it may be truncated or damaged`,
+        `${o.name} is not a readable zip archive (${(err as Error).message}): it may be truncated or damaged`,
       );
     }
     opened.push(outer);
-    const found = await search(outer, path.basename(file), 1);
+    const found = await search(outer, o.name, 1);
     if (!found) {
-      const seen = otherNames.length
-        ? ` (it holds ${otherNames.join(', ')}${otherNames.length >= 6 ? ', …' : ''})`
-        : '';
-      throw new ArchiveError(
-        `no storyline JSON in ${file}${seen}: expected json/full/storyline.json or ` +
-          'json/daily/storyline/storyline_YYYYMMDD.json, directly or inside json.zip',
-      );
+      if (tooDeep)
+        throw new ArchiveError(
+          `${o.name} nests zips more than ${limits.maxZipDepth} deep (${tooDeep}): give the moves_export.zip ` +
+            'you downloaded from Moves, or the json.zip inside it',
+        );
+      throw new ArchiveError(noStorylineMessage(o.name, otherNames));
     }
     const { zip, label, choice } = found;
+    for (const e of choice.items) budget(e, label);
     const first = choice.items[0]!.fileName;
+    const progress = { done: 0, total: choice.items.reduce((n, e) => n + e.uncompressedSize, 0) };
     return {
       source:
         choice.cut === 'full'
           ? `${first} in ${label}`
           : `${choice.items.length} ${choice.cut} storyline files (${path.posix.dirname(first)}) in ${label}`,
-      items: () => zipItems(zip, choice),
+      progress,
+      items: () => zipItems(zip, choice, progress, limits),
       close,
     };
   } catch (err) {
@@ -191,7 +278,34 @@ async function openZipArchive(file: string): Promise<OpenedArchive> {
   }
 }
 
-async function* zipItems(zip: ZipFile, choice: Choice<ZipEntry>): AsyncGenerator<ArchiveItem> {
+/** Names what the archive holds instead (csv.zip, gpx/…) and what we need. */
+function noStorylineMessage(name: string, others: string[]): string {
+  const formats = [
+    ...new Set(
+      others
+        .map((n) =>
+          /(?:^|\/)(csv|geojson|georss|gpx|ics|kml_ge|kml)(?:\.zip$|\/)/i.exec(n)?.[1]?.toUpperCase(),
+        )
+        .filter((f): f is string => !!f),
+    ),
+  ];
+  const seen = formats.length
+    ? ` It holds ${formats.join(', ')} files (${others.slice(0, 4).join(', ')}${others.length > 4 ? ', …' : ''}), but no JSON.`
+    : others.length
+      ? ` It holds ${others.slice(0, 6).join(', ')}${others.length > 6 ? ', …' : ''}.`
+      : ' It is empty.';
+  return (
+    `${name} holds no Moves storyline in JSON.${seen} What is needed is the JSON part of the export: ` +
+    'json.zip (inside moves_export.zip) with json/full/storyline.json or json/daily/storyline/storyline_YYYYMMDD.json'
+  );
+}
+
+async function* zipItems(
+  zip: ZipFile,
+  choice: Choice<ZipEntry>,
+  progress: { done: number },
+  limits: ArchiveLimits,
+): AsyncGenerator<ArchiveItem> {
   for (const entry of choice.items) {
     const name = entry.fileName;
     let stream: Readable;
@@ -205,7 +319,7 @@ async function* zipItems(zip: ZipFile, choice: Choice<ZipEntry>): AsyncGenerator
     stream.on('error', (e) => (unpackError ??= e));
     let n = 0;
     try {
-      for await (const text of rawArrayElements(stream))
+      for await (const text of rawArrayElements(counted(stream, progress), elementLimits(limits)))
         yield { kind: 'day', text, origin: `${name}, item ${++n}` };
     } catch (err) {
       if (unpackError)

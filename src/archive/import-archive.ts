@@ -1,21 +1,35 @@
-// Imports a Moves export for one member: its storyline days are checked, grouped into ISO weeks by the sync
-// engine (storeDaysAsWeeks, source 'archive') and published by the sync queued afterwards.
-// Weeks that came from Moves itself (or from the original app's Open Humans file) are never replaced: the
-// archive only fills gaps. A re-import replaces weeks an earlier import stored.
-import { and, eq, ne } from 'drizzle-orm';
+// Imports a Moves export for one member. Two phases, so that the database is never held for long and a failure
+// leaves nothing half-merged:
+//   1. stage: stream the archive's storyline days, check each, group them into ISO weeks, merge each week with
+//      what is stored (newer lastUpdate wins, src/archive/merge.ts) and write the weeks that change to a staging
+//      file next to the upload (short reads only, progress can be shown meanwhile);
+//   2. commit: one transaction writes the staged weeks, the event and the caller's own rows (an upload's status).
+// The website's uploads run this in the member's job (src/archive/upload-job.ts); `import-archive` runs it directly.
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Readable } from 'node:stream';
+import { and, eq } from 'drizzle-orm';
 import { findMemberByOhId } from '../accounts/index.ts';
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/database.ts';
 import { movesAccounts, storedWeeks } from '../db/schema.ts';
+import { rawArrayElements } from '../sync/day-stream.ts';
 import { checkDayText } from '../sync/day-validation.ts';
 import { enqueueSync } from '../sync/enqueue.ts';
-import { storeDaysAsWeeks } from '../sync/seed.ts';
-import { recordEvent } from '../sync/sync-state.ts';
-import { weekOfDate } from '../moves/weeks.ts';
-import { openArchive, type ArchiveItem } from './archive-reader.ts';
+import { recordEvent, updateSyncState } from '../sync/sync-state.ts';
+import { listStoredWeeks, saveWeek, storedRange } from '../sync/week-store.ts';
+import { weekIsComplete, weekOfDate } from '../moves/weeks.ts';
+import { openArchive, type OpenedArchive } from './archive-reader.ts';
+import { mergeWeek, newerOf, type DayCopy } from './merge.ts';
 
 export class UnknownMemberError extends Error {
   override name = 'UnknownMemberError';
+}
+
+/** The import was interrupted by a shutdown before its commit: nothing was stored, it can run again. */
+export class ImportInterruptedError extends Error {
+  override name = 'ImportInterruptedError';
 }
 
 export interface SkippedEntry {
@@ -24,33 +38,247 @@ export interface SkippedEntry {
   reason: string;
 }
 
-export interface ArchiveImportReport {
-  memberId: number;
-  ohMemberId: string;
+export interface ImportReport {
   /** Which file(s) of the archive the days came from. */
   source: string;
-  days: number;
+  /** Valid days read from the archive. */
+  daysRead: number;
+  /** Days nothing was stored for: now stored. */
+  added: number;
+  /** Days stored before whose archive copy has a newer lastUpdate: the archive's copy won. */
+  replaced: number;
+  /** Days whose stored copy is as new as the archive's: already current, kept. */
+  current: number;
+  /** Of `current`, days whose stored copy is strictly newer: the stored copy won. */
+  storedNewer: number;
+  /** Weeks written. */
   weeks: number;
+  /** The archive's valid days, first and last. */
   firstDay: string | null;
   lastDay: string | null;
-  /** Entries that were not valid days (or daily files that could not be read), skipped. */
+  /** Entries that were not valid days (or per-period files that could not be read), skipped. */
   skipped: number;
   /** The first MAX_LISTED skipped entries with their reasons. */
   skippedEntries: SkippedEntry[];
-  /** Weeks already stored from Moves or Open Humans: kept as they were, the archive's copy unused. */
-  keptWeeks: string[];
-  /** Archive days that fell in kept weeks. */
-  keptDays: number;
+  /** What is stored for the member after the import. */
+  covered: { firstDay: string | null; lastDay: string | null; days: number };
+}
+
+/** The CLI's report: the import's, plus who it was for and what was queued. */
+export interface ArchiveImportReport extends ImportReport {
+  memberId: number;
+  ohMemberId: string;
   /** False when a sync was already waiting for this member (it will publish the import too). */
   syncQueued: boolean;
-  /** Without a connected Moves account the sync job has nothing to run. */
   movesConnected: boolean;
 }
 
-const MAX_LISTED = 20;
+export const MAX_LISTED = 5;
 
 export const OH_MEMBER_ID = /^\d{8}$/;
 
+export interface ImportOptions {
+  /** The file's name as the member knows it. */
+  displayName?: string;
+  /** Where the staging file and unpacked nested zips go (DATA_DIR/imports by default). */
+  workDir?: string;
+  /** Called about twice a second while the archive is read. */
+  onProgress?: (p: { done: number; total: number }) => Promise<void>;
+  /** Runs inside the commit transaction (the upload job marks its row done there). */
+  onCommit?: (tx: AppContext, report: ImportReport) => Promise<void>;
+}
+
+export function importWorkDir(ctx: AppContext): string {
+  return path.resolve(ctx.config.dataDir, 'imports');
+}
+
+/** Imports one archive file for a member: stage, then commit in one transaction. */
+export async function importArchiveFile(
+  ctx: AppContext,
+  memberId: number,
+  file: string,
+  opts: ImportOptions = {},
+): Promise<ImportReport> {
+  const workDir = opts.workDir ?? importWorkDir(ctx);
+  await fs.promises.mkdir(workDir, { recursive: true });
+  const [account] = await ctx.db
+    .select({ timeZone: movesAccounts.timeZone })
+    .from(movesAccounts)
+    .where(eq(movesAccounts.memberId, memberId));
+  // Opening reads the zip directories: a file that is no archive at all, or a hostile one, fails here.
+  const archive = await openArchive(file, {
+    tmpDir: workDir,
+    ...(opts.displayName ? { displayName: opts.displayName } : {}),
+  });
+  const staging = path.join(workDir, `staging-${memberId}-${process.pid}-${Date.now()}.ndjson`);
+  try {
+    const report = await stage(ctx, memberId, archive, staging, {
+      timeZone: account?.timeZone ?? 'UTC',
+      onProgress: opts.onProgress,
+    });
+    await ctx.db.transaction(async (tx) => {
+      const txCtx: AppContext = { ...ctx, db: tx as unknown as Db };
+      await commit(txCtx, memberId, staging);
+      const range = await storedRange(txCtx, memberId);
+      report.covered = { firstDay: range.firstDay, lastDay: range.lastDay, days: range.dayCount };
+      if (report.weeks > 0) await updateSyncState(txCtx, memberId, { unpublishedWeeks: report.weeks });
+      await recordEvent(txCtx, memberId, 'archive_imported', describeImport(report), { ...report });
+      await opts.onCommit?.(txCtx, report);
+    });
+    return report;
+  } finally {
+    await archive.close();
+    await fs.promises.rm(staging, { force: true });
+  }
+}
+
+interface StagedWeek {
+  week: string;
+  days: DayCopy[];
+  complete: boolean;
+}
+
+async function stage(
+  ctx: AppContext,
+  memberId: number,
+  archive: OpenedArchive,
+  staging: string,
+  p: { timeZone: string; onProgress: ImportOptions['onProgress'] },
+): Promise<ImportReport> {
+  const report: ImportReport = {
+    source: archive.source,
+    daysRead: 0,
+    added: 0,
+    replaced: 0,
+    current: 0,
+    storedNewer: 0,
+    weeks: 0,
+    firstDay: null,
+    lastDay: null,
+    skipped: 0,
+    skippedEntries: [],
+    covered: { firstDay: null, lastDay: null, days: 0 },
+  };
+  const skip = (where: string, reason: string) => {
+    report.skipped++;
+    if (report.skippedEntries.length < MAX_LISTED) report.skippedEntries.push({ where, reason });
+  };
+  const stored = new Map((await listStoredWeeks(ctx, memberId)).map((w) => [w.week, w.complete]));
+  const now = ctx.clock.date();
+  const out = await fs.promises.open(staging, 'w');
+  let week: string | null = null;
+  let pending = new Map<string, DayCopy>();
+  let lastReport = Date.now();
+
+  const flush = async () => {
+    if (!week || pending.size === 0) return;
+    const before = stored.has(week) ? await loadWeekDays(ctx, memberId, week) : [];
+    const merged = mergeWeek(before, [...pending.values()]);
+    report.added += merged.added.length;
+    report.replaced += merged.replaced.length;
+    report.current += merged.current.length;
+    const beforeByDate = new Map(before.map((d) => [d.date, d]));
+    for (const d of merged.current)
+      if (pending.get(d)!.text !== beforeByDate.get(d)!.text) report.storedNewer++;
+    if (merged.added.length + merged.replaced.length > 0) {
+      const line: StagedWeek = {
+        week,
+        days: merged.days,
+        // A week stored before keeps its flag; an archive's past week is final (Moves is gone).
+        complete: stored.get(week) ?? weekIsComplete(week, p.timeZone, now),
+      };
+      await out.write(`${JSON.stringify(line)}\n`);
+      report.weeks++;
+    }
+    pending = new Map();
+  };
+
+  try {
+    for await (const item of archive.items()) {
+      if (ctx.shutdownSignal.aborted) throw new ImportInterruptedError('the worker is shutting down');
+      if (p.onProgress && Date.now() - lastReport >= 500) {
+        lastReport = Date.now();
+        await p.onProgress({ ...archive.progress });
+      }
+      if (item.kind === 'skipped') {
+        skip(item.origin, item.reason);
+        continue;
+      }
+      const check = checkDayText(item.text);
+      if (!check.ok) {
+        skip(item.origin, check.reason);
+        continue;
+      }
+      report.daysRead++;
+      if (!report.firstDay || check.date < report.firstDay) report.firstDay = check.date;
+      if (!report.lastDay || check.date > report.lastDay) report.lastDay = check.date;
+      const w = weekOfDate(check.date);
+      if (w !== week) {
+        await flush();
+        week = w;
+      }
+      const copy: DayCopy = { date: check.date, lastUpdate: check.lastUpdate, text: item.text };
+      const earlier = pending.get(check.date);
+      pending.set(check.date, earlier ? newerOf(earlier, copy) : copy);
+    }
+    await flush();
+    await p.onProgress?.({ ...archive.progress, done: archive.progress.total });
+  } finally {
+    await out.close();
+  }
+  return report;
+}
+
+/** Writes the staged weeks. A week staged twice (days out of order in the archive) is merged again. */
+async function commit(tx: AppContext, memberId: number, staging: string): Promise<void> {
+  const written = new Set<string>();
+  const lines = readline.createInterface({ input: fs.createReadStream(staging), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line) continue;
+    const w = JSON.parse(line) as StagedWeek;
+    const days = written.has(w.week)
+      ? mergeWeek(await loadWeekDays(tx, memberId, w.week), w.days).days
+      : w.days;
+    written.add(w.week);
+    await saveWeek(tx, memberId, {
+      week: w.week,
+      daysJson: `[${days.map((d) => d.text).join(',')}]`,
+      dates: days.map((d) => d.date),
+      complete: w.complete,
+      source: 'archive',
+    });
+  }
+}
+
+/** A stored week's days, each with its date and lastUpdate, text unchanged. */
+async function loadWeekDays(ctx: AppContext, memberId: number, week: string): Promise<DayCopy[]> {
+  const [row] = await ctx.db
+    .select({ daysJson: storedWeeks.daysJson })
+    .from(storedWeeks)
+    .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, week)));
+  if (!row) return [];
+  const days: DayCopy[] = [];
+  for await (const text of rawArrayElements(Readable.from([row.daysJson]))) {
+    const c = checkDayText(text);
+    if (c.ok) days.push({ date: c.date, lastUpdate: c.lastUpdate, text });
+  }
+  return days;
+}
+
+/** One line for recent activity. */
+export function describeImport(r: ImportReport): string {
+  const parts = [
+    r.added + r.replaced > 0
+      ? `Imported ${r.added + r.replaced} days from a Moves export`
+      : 'Imported a Moves export: nothing new',
+  ];
+  if (r.replaced) parts.push(`${r.replaced} replaced older stored copies`);
+  if (r.current) parts.push(`${r.current} already current`);
+  if (r.skipped) parts.push(`${r.skipped} invalid entries skipped`);
+  return parts.join('; ');
+}
+
+/** The operator's command: imports directly (no upload) and queues the member's job to publish. */
 export async function importArchive(
   ctx: AppContext,
   p: { ohMemberId: string; file: string },
@@ -63,129 +291,45 @@ export async function importArchive(
       `no member with Open Humans project member id ${p.ohMemberId}: they must sign in to oh-moves first`,
     );
   const [account] = await ctx.db
-    .select({ timeZone: movesAccounts.timeZone })
+    .select({ memberId: movesAccounts.memberId })
     .from(movesAccounts)
     .where(eq(movesAccounts.memberId, memberId));
-
-  // Opening reads the zip directories: a file that is no archive at all fails here, before any write.
-  const archive = await openArchive(p.file);
-  const report: ArchiveImportReport = {
-    memberId,
-    ohMemberId: p.ohMemberId,
-    source: archive.source,
-    days: 0,
-    weeks: 0,
-    firstDay: null,
-    lastDay: null,
-    skipped: 0,
-    skippedEntries: [],
-    keptWeeks: [],
-    keptDays: 0,
-    syncQueued: false,
-    movesConnected: account !== undefined,
-  };
-  const skip = (where: string, reason: string) => {
-    report.skipped++;
-    if (report.skippedEntries.length < MAX_LISTED) report.skippedEntries.push({ where, reason });
-  };
-
-  try {
-    // One transaction: an archive that breaks part-way (damaged zip data, a cut-off storyline.json) stores nothing.
-    await ctx.db.transaction(async (tx) => {
-      const txCtx: AppContext = { ...ctx, db: tx as unknown as Db };
-      const protectedWeeks = new Set(
-        (
-          await tx
-            .select({ week: storedWeeks.week })
-            .from(storedWeeks)
-            .where(and(eq(storedWeeks.memberId, memberId), ne(storedWeeks.source, 'archive')))
-        ).map((r) => r.week),
-      );
-      const kept = new Set<string>();
-
-      async function* validDays(items: AsyncIterable<ArchiveItem>): AsyncGenerator<string> {
-        for await (const item of items) {
-          if (item.kind === 'skipped') {
-            skip(item.origin, item.reason);
-            continue;
-          }
-          const check = checkDayText(item.text);
-          if (!check.ok) {
-            skip(item.origin, check.reason);
-            continue;
-          }
-          const week = weekOfDate(check.date);
-          if (protectedWeeks.has(week)) {
-            kept.add(week);
-            report.keptDays++;
-            continue;
-          }
-          if (!report.firstDay || check.date < report.firstDay) report.firstDay = check.date;
-          if (!report.lastDay || check.date > report.lastDay) report.lastDay = check.date;
-          yield item.text;
-        }
-      }
-
-      const split = await storeDaysAsWeeks(txCtx, memberId, validDays(archive.items()), {
-        source: 'archive',
-        timeZone: account?.timeZone ?? 'UTC',
-        now: ctx.clock.date(),
-      });
-      report.days = split.days;
-      report.weeks = split.weeks;
-      report.keptWeeks = [...kept].sort();
-      await recordEvent(txCtx, memberId, 'archive_imported', describeImport(report), {
-        source: report.source,
-        days: report.days,
-        weeks: report.weeks,
-        skipped: report.skipped,
-        skippedEntries: report.skippedEntries,
-        keptWeeks: report.keptWeeks,
-      });
-    });
-  } finally {
-    await archive.close();
-  }
-
-  if (report.weeks > 0) report.syncQueued = await enqueueSync(ctx, memberId, 'import');
-  return report;
+  const report = await importArchiveFile(ctx, memberId, p.file, { displayName: path.basename(p.file) });
+  const syncQueued = report.weeks > 0 ? await enqueueSync(ctx, memberId, 'import') : false;
+  return { ...report, memberId, ohMemberId: p.ohMemberId, syncQueued, movesConnected: account !== undefined };
 }
 
-function describeImport(r: ArchiveImportReport): string {
-  const parts = [`Imported ${r.days} days (${r.weeks} weeks) from a Moves export`];
-  if (r.keptWeeks.length) parts.push(`${r.keptWeeks.length} weeks already stored were kept`);
-  if (r.skipped) parts.push(`${r.skipped} invalid entries skipped`);
-  return parts.join('; ');
-}
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The report as the command line prints it. */
 export function formatArchiveReport(r: ArchiveImportReport): string {
   const lines = [
-    `Member ${r.ohMemberId}: imported ${r.days} day${r.days === 1 ? '' : 's'} in ${r.weeks} week${r.weeks === 1 ? '' : 's'}` +
-      (r.firstDay ? ` (${r.firstDay} to ${r.lastDay})` : '') +
+    `Member ${r.ohMemberId}: imported ${plural(r.added + r.replaced, 'day')} in ${plural(r.weeks, 'week')}` +
+      (r.firstDay ? ` (archive covers ${r.firstDay} to ${r.lastDay})` : '') +
       ` from ${r.source}.`,
   ];
-  if (r.keptWeeks.length)
+  if (r.replaced)
+    lines.push(`${plural(r.replaced, 'stored day')} replaced by a newer copy from the archive.`);
+  if (r.current)
     lines.push(
-      `Kept ${r.keptWeeks.length} week${r.keptWeeks.length === 1 ? '' : 's'} already fetched from Moves ` +
-        `(${r.keptDays} archive day${r.keptDays === 1 ? '' : 's'} not used): ${r.keptWeeks.join(', ')}`,
+      `${plural(r.current, 'day')} already current (kept the stored copy${r.storedNewer ? `, newer for ${r.storedNewer}` : ''}).`,
     );
   if (r.skipped) {
-    lines.push(`Skipped ${r.skipped} invalid entr${r.skipped === 1 ? 'y' : 'ies'}:`);
+    lines.push(`Skipped ${plural(r.skipped, 'invalid entry', 'invalid entries')}:`);
     for (const s of r.skippedEntries) lines.push(`  ${s.where}: ${s.reason}`);
     if (r.skipped > r.skippedEntries.length)
       lines.push(`  … and ${r.skipped - r.skippedEntries.length} more`);
   }
-  if (r.weeks === 0) lines.push('Nothing new was stored, so no sync was queued.');
-  else if (!r.movesConnected)
+  if (r.covered.firstDay)
     lines.push(
-      'Sync queued, but this member has no connected Moves account: the data is published once they connect one.',
+      `Now stored: ${plural(r.covered.days, 'day')}, ${r.covered.firstDay} to ${r.covered.lastDay}.`,
     );
+  if (r.weeks === 0) lines.push('Nothing new was stored, so nothing will be published.');
   else
     lines.push(
       r.syncQueued
-        ? 'Sync queued: the data will be published to Open Humans.'
-        : 'A sync was already queued for this member: it will publish the imported data.',
+        ? 'The member’s job is queued: the data will be published to Open Humans.'
+        : 'The member’s job was already queued: it will publish the imported data.',
     );
   return lines.join('\n');
 }

@@ -16,11 +16,24 @@ export function openZip(file: string): Promise<ZipFile> {
   });
 }
 
-/** Every entry whose name passes the filter (the central directory only: no file data is read). */
-export function listEntries(zip: ZipFile, keep: (name: string) => boolean): Promise<ZipEntry[]> {
+/**
+ * Every entry whose name passes the filter (the central directory only: no file data is read). `check` sees every
+ * entry first and may throw to refuse the whole archive.
+ */
+export function listEntries(
+  zip: ZipFile,
+  keep: (name: string) => boolean,
+  check: (entry: ZipEntry) => void = () => {},
+): Promise<ZipEntry[]> {
   return new Promise((resolve, reject) => {
     const kept: ZipEntry[] = [];
     zip.on('entry', (entry: ZipEntry) => {
+      try {
+        check(entry);
+      } catch (err) {
+        reject(err as Error);
+        return;
+      }
       if (!entry.fileName.endsWith('/') && keep(entry.fileName)) kept.push(entry);
       zip.readEntry();
     });
@@ -43,4 +56,15 @@ export async function extractEntry(zip: ZipFile, entry: ZipEntry, target: string
 
 export function closeZip(zip: ZipFile): void {
   if (zip.isOpen) zip.close();
+}
+
+/** A symbolic link stored with Unix attributes (made by `zip -y`): never followed, never wanted. */
+export function isSymlink(entry: ZipEntry): boolean {
+  const madeBy = entry.versionMadeBy >> 8;
+  return madeBy === 3 && ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
+}
+
+/** yauzl refuses these names itself; its messages say which rule. */
+export function isUnsafeNameError(err: Error): boolean {
+  return /^(absolute path|invalid relative path|invalid characters in fileName)/.test(err.message);
 }

@@ -14,8 +14,24 @@ interface Frame {
   count: number;
 }
 
+/** Bounds for input we did not fetch ourselves (uploaded archives): past them the element is refused. */
+export interface ElementLimits {
+  /** Arrays and objects nested inside one element. */
+  maxDepth?: number;
+  /** Characters of one element's JSON text. */
+  maxBytes?: number;
+}
+
+/** An element breaks an ElementLimits bound. */
+export class ElementTooLargeError extends Error {
+  override name = 'ElementTooLargeError';
+}
+
 /** Yields each top-level array element's JSON text. Throws NotAnArrayError when the document is no array. */
-export async function* rawArrayElements(input: Readable): AsyncGenerator<string> {
+export async function* rawArrayElements(input: Readable, limits: ElementLimits = {}): AsyncGenerator<string> {
+  const maxDepth = limits.maxDepth ?? Infinity;
+  const maxBytes = limits.maxBytes ?? Infinity;
+  let size = 0;
   const tokens = parser.asStream({ packValues: true, streamValues: false });
   input.on('error', (err) => tokens.destroy(err));
   input.pipe(tokens);
@@ -49,6 +65,8 @@ export async function* rawArrayElements(input: Readable): AsyncGenerator<string>
         beforeValue();
         parts.push(token.name === 'startObject' ? '{' : '[');
         stack.push({ isObject: token.name === 'startObject', count: 0 });
+        if (stack.length > maxDepth)
+          throw new ElementTooLargeError(`an entry nests deeper than ${maxDepth} levels`);
         break;
       case 'endArray':
       case 'endObject':
@@ -65,6 +83,7 @@ export async function* rawArrayElements(input: Readable): AsyncGenerator<string>
         if (top.count > 0) parts.push(',');
         top.count++;
         parts.push(JSON.stringify(token.value), ':');
+        size += token.value.length;
         break;
       }
       case 'stringValue':
@@ -80,14 +99,17 @@ export async function* rawArrayElements(input: Readable): AsyncGenerator<string>
               ? token.value
               : String(token.value),
         );
+        size += typeof token.value === 'string' ? token.value.length : 5;
         elementDone = stack.length === 0;
         break;
       default:
         break;
     }
+    if (size > maxBytes) throw new ElementTooLargeError(`an entry is larger than ${maxBytes} bytes`);
     if (elementDone) {
       yield parts.join('');
       parts = [];
+      size = 0;
     }
   }
   if (!rootOpen || !rootClosed) throw new NotAnArrayError('the file is empty or not a complete JSON array');

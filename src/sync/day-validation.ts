@@ -21,7 +21,7 @@ export const daySchema = z
   })
   .loose();
 
-export type DayCheck = { ok: true; date: string } | { ok: false; reason: string };
+export type DayCheck = { ok: true; date: string; lastUpdate?: string } | { ok: false; reason: string };
 
 /** Checks one day's JSON text. */
 export function checkDayText(text: string): DayCheck {
@@ -33,5 +33,7 @@ export function checkDayText(text: string): DayCheck {
   }
   const r = daySchema.safeParse(value);
   if (!r.success) return { ok: false, reason: r.error.issues.map((i) => i.message).join('; ') };
-  return { ok: true, date: r.data.date };
+  return r.data.lastUpdate === undefined
+    ? { ok: true, date: r.data.date }
+    : { ok: true, date: r.data.date, lastUpdate: r.data.lastUpdate };
 }

@@ -64,6 +64,8 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     .leftJoin(syncState, eq(syncState.memberId, members.id))
     .where(eq(members.id, memberId));
   if (!row?.account) {
+    if (row && (row.state?.unpublishedWeeks ?? 0) > 0 && !row.member.ohNeedsReauth)
+      return done(await publishWithoutMoves(ctx, data, result));
     log.info('no connected Moves account: nothing to sync');
     if (row) await updateSyncState(ctx, memberId, { status: 'idle', nextRunAt: null });
     return done('skipped');
@@ -276,6 +278,31 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     result.movesRequests = moves?.requests ?? 0;
     await flushProgress(ctx, memberId, progress).catch(() => {});
     return handleFailure(ctx, data, err, result, checkpoint).then(done);
+  }
+}
+
+/** A member without Moves whose imported weeks are not on Open Humans yet: publish them, nothing else. */
+async function publishWithoutMoves(
+  ctx: AppContext,
+  data: SyncJobData,
+  result: SyncResult,
+): Promise<SyncOutcome> {
+  const { memberId } = data;
+  try {
+    const r = await publishStoryline(ctx, memberId, (rejected) =>
+      getOhAccessToken(ctx, memberId, rejected ? { rejected } : {}),
+    );
+    result.published = r.published;
+    await updateSyncState(ctx, memberId, {
+      status: 'idle',
+      lastSuccessAt: ctx.clock.date(),
+      lastError: null,
+      nextRunAt: null,
+      unpublishedWeeks: 0,
+    });
+    return 'completed';
+  } catch (err) {
+    return handleFailure(ctx, data, err, result, async () => false);
   }
 }
 

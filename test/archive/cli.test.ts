@@ -75,12 +75,13 @@ describe('import-archive command', () => {
 
     expect(code).toBe(0);
     expect(out).toContain(
-      `Member ${ohMemberId}: imported 10 days in 2 weeks (20160104 to 20160113) from json/full/storyline.json`,
+      `Member ${ohMemberId}: imported 10 days in 2 weeks (archive covers 20160104 to 20160113) from json/full/storyline.json`,
     );
     expect(out).toMatch(
       /Skipped 1 invalid entry:\n {2}json\/full\/storyline\.json, item 11: date must be yyyyMMdd/,
     );
-    expect(out).toContain('no connected Moves account');
+    expect(out).toContain('Now stored: 10 days, 20160104 to 20160113.');
+    expect(out).toContain('The member’s job is queued: the data will be published to Open Humans.');
     await withContext(async (ctx) => {
       const rows = await ctx.db
         .select({ week: storedWeeks.week, dayCount: storedWeeks.dayCount, source: storedWeeks.source })

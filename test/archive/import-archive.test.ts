@@ -1,10 +1,10 @@
 // Importing Moves exports into stored weeks: every archive layout, broken archives that must store nothing,
 // invalid days that are skipped and reported, and weeks from Moves that an archive must never replace.
 import fs from 'node:fs';
-import os from 'node:os';
-import { and, asc, eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError, importArchive, UnknownMemberError } from '../../src/archive/index.ts';
+import { importWorkDir } from '../../src/archive/import-archive.ts';
 import { storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { saveWeek } from '../../src/sync/week-store.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
@@ -56,7 +56,8 @@ async function syncStatus(memberId: number) {
 
 /** Temporary extraction folders the importer made and did not remove. */
 function leftoverTempDirs(): string[] {
-  return fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('oh-moves-archive-'));
+  const work = importWorkDir(ctx);
+  return fs.existsSync(work) ? fs.readdirSync(work) : [];
 }
 
 /** The 15 days, each week stored compact and in the export's key order, as archive weeks. */
@@ -101,12 +102,14 @@ describe.each(storeKinds())('archive import on %s', (store) => {
 
       expect(report).toMatchObject({
         memberId,
-        days: 15,
+        added: 15,
+        replaced: 0,
+        current: 0,
         weeks: 3,
         firstDay: '20160103',
         lastDay: '20160117',
         skipped: 0,
-        keptWeeks: [],
+        covered: { firstDay: '20160103', lastDay: '20160117', days: 15 },
         syncQueued: true,
         movesConnected: false,
       });
@@ -121,15 +124,16 @@ describe.each(storeKinds())('archive import on %s', (store) => {
       expect(leftoverTempDirs()).toEqual(before);
     });
 
-    it('reads an export that was zipped once more (outer › moves_export.zip › json.zip)', async () => {
+    it('refuses zips nested deeper than two (outer › moves_export.zip › json.zip) and stores nothing', async () => {
       const { memberId, ohMemberId } = await createMember(ctx);
       const jsonZip = await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) });
       const exportZip = await zipBuffer({ 'moves_export/json.zip': jsonZip });
       const file = writeFile(dir, 'rezipped.zip', await zipBuffer({ 'moves_export.zip': exportZip }));
       const before = leftoverTempDirs();
-      const report = await importArchive(ctx, { ohMemberId, file });
-      expect(report.source).toMatch(/rezipped\.zip › moves_export\.zip › moves_export\/json\.zip$/);
-      await expectAllWeeksImported(memberId);
+      await expect(importArchive(ctx, { ohMemberId, file })).rejects.toThrow(
+        /rezipped\.zip nests zips more than 2 deep \(rezipped\.zip › moves_export\.zip › moves_export\/json\.zip\)/,
+      );
+      expect(await weeksOf(memberId)).toEqual([]);
       expect(leftoverTempDirs()).toEqual(before);
     });
 
@@ -144,14 +148,14 @@ describe.each(storeKinds())('archive import on %s', (store) => {
         }),
       );
       const report = await importArchive(ctx, { ohMemberId, file });
-      expect(report).toMatchObject({ days: 15, weeks: 3, skipped: 0 });
+      expect(report).toMatchObject({ added: 15, weeks: 3, skipped: 0 });
       await expectAllWeeksImported(memberId);
     });
 
     it('reads json/ at the root of a zip (a json.zip given on its own)', async () => {
       const { memberId, ohMemberId } = await createMember(ctx);
       const file = writeFile(dir, 'json.zip', await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) }));
-      expect((await importArchive(ctx, { ohMemberId, file })).days).toBe(15);
+      expect((await importArchive(ctx, { ohMemberId, file })).added).toBe(15);
       await expectAllWeeksImported(memberId);
     });
 
@@ -170,7 +174,7 @@ describe.each(storeKinds())('archive import on %s', (store) => {
         }),
       );
       const report = await importArchive(ctx, { ohMemberId, file });
-      expect(report).toMatchObject({ days: 15, weeks: 3, skipped: 0 });
+      expect(report).toMatchObject({ added: 15, weeks: 3, skipped: 0 });
       expect(report.source).toMatch(/15 daily storyline files/);
       await expectAllWeeksImported(memberId);
     });
@@ -181,7 +185,7 @@ describe.each(storeKinds())('archive import on %s', (store) => {
         WEEKS.map((w) => [`json/weekly/storyline/storyline_${w}.json`, jackson(daysOfWeek(w))]).reverse(),
       );
       const file = writeFile(dir, 'weekly.zip', await zipBuffer(weekly));
-      expect((await importArchive(ctx, { ohMemberId, file })).days).toBe(15);
+      expect((await importArchive(ctx, { ohMemberId, file })).added).toBe(15);
       await expectAllWeeksImported(memberId);
     });
 
@@ -193,7 +197,7 @@ describe.each(storeKinds())('archive import on %s', (store) => {
       expect(text).toContain('123456789012345678901');
       const file = writeFile(dir, 'storyline.json', text);
       const report = await importArchive(ctx, { ohMemberId, file });
-      expect(report).toMatchObject({ days: 15, weeks: 3, source: 'storyline.json' });
+      expect(report).toMatchObject({ added: 15, weeks: 3, source: 'storyline.json' });
       const w01 = (await weeksOf(memberId)).find((r) => r.week === '2016-W01')!;
       expect(w01.daysJson).toContain('"place":{"id":123456789012345678901,');
       expect(w01.daysJson).toContain('"distance":1500.0,');
@@ -271,7 +275,7 @@ describe.each(storeKinds())('archive import on %s', (store) => {
         }),
       );
       await expect(importArchive(ctx, { ohMemberId, file })).rejects.toThrow(
-        /no storyline JSON in .*csv-only\.zip \(it holds moves_export\/csv\.zip, moves_export\/gpx\.zip\)/,
+        /csv-only\.zip holds no Moves storyline in JSON\. It holds CSV, GPX files \(moves_export\/csv\.zip, moves_export\/gpx\.zip.*What is needed is the JSON part of the export: json\.zip/,
       );
     });
 
@@ -292,7 +296,7 @@ describe.each(storeKinds())('archive import on %s', (store) => {
         await zipBuffer({ 'json/full/storyline.json': jackson(entries) }),
       );
       const report = await importArchive(ctx, { ohMemberId, file });
-      expect(report).toMatchObject({ days: 2, weeks: 2, skipped: 5 });
+      expect(report).toMatchObject({ added: 2, weeks: 2, skipped: 5 });
       expect(report.skippedEntries.map((s) => s.where)).toEqual(
         [2, 3, 4, 5, 7].map((i) => `json/full/storyline.json, item ${i}`),
       );
@@ -311,7 +315,7 @@ describe.each(storeKinds())('archive import on %s', (store) => {
       files['json/daily/storyline/storyline_20160108.json'] = '[ {\n  "date" : "20160108",\n  "segm';
       const file = writeFile(dir, 'daily-broken.zip', await zipBuffer(files));
       const report = await importArchive(ctx, { ohMemberId, file });
-      expect(report).toMatchObject({ days: 14, weeks: 3, skipped: 1 });
+      expect(report).toMatchObject({ added: 14, weeks: 3, skipped: 1 });
       expect(report.skippedEntries[0]).toMatchObject({
         where: 'json/daily/storyline/storyline_20160108.json',
         reason: expect.stringMatching(/not valid JSON/),
@@ -321,48 +325,69 @@ describe.each(storeKinds())('archive import on %s', (store) => {
   });
 
   describe('weeks already stored', () => {
-    it('never replaces weeks fetched from Moves; a second import replaces only its own weeks', async () => {
-      const { memberId, ohMemberId } = await createMember(ctx, { movesTimeZone: 'Europe/Berlin' });
-      const movesWeek =
-        '[{"date":"20160104","summary":null,"segments":null,"lastUpdate":"20160105T010000Z"}]';
+    // 2016-01-04 (in 2016-W01) is stored from Moves with a given lastUpdate; the archive holds all 15 days,
+    // each with lastUpdate <date>T090000+0100.
+    const storedDay = (lastUpdate: string) => ({ ...storylineDay('20160104', 77), lastUpdate });
+    async function storeMovesDay(memberId: number, lastUpdate: string) {
+      const daysJson = JSON.stringify([storedDay(lastUpdate)]);
       await saveWeek(ctx, memberId, {
         week: '2016-W01',
-        daysJson: movesWeek,
+        daysJson,
         dates: ['20160104'],
         complete: true,
         source: 'moves',
       });
-      const file = writeFile(
-        dir,
-        'overlap.zip',
-        await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) }),
-      );
+      return daysJson;
+    }
+    const archiveFile = async () =>
+      writeFile(dir, 'merge.zip', await zipBuffer({ 'json/full/storyline.json': jackson(DAYS) }));
 
-      for (let run = 0; run < 2; run++) {
-        const report = await importArchive(ctx, { ohMemberId, file });
-        expect(report).toMatchObject({
-          days: 8,
-          weeks: 2,
-          keptWeeks: ['2016-W01'],
-          keptDays: 7,
-          movesConnected: true,
-        });
-        const rows = await weeksOf(memberId);
-        expect(rows.map((r) => [r.week, r.source])).toEqual([
-          ['2015-W53', 'archive'],
-          ['2016-W01', 'moves'],
-          ['2016-W02', 'archive'],
-        ]);
-        const w01 = rows[1]!;
-        expect(w01.daysJson).toBe(movesWeek);
-        expect(w01.complete).toBe(true);
-        expect(rows[2]!.daysJson).toBe(JSON.stringify(daysOfWeek('2016-W02')));
-      }
-      const [w01] = await ctx.db
-        .select({ dayCount: storedWeeks.dayCount })
-        .from(storedWeeks)
-        .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, '2016-W01')));
-      expect(w01?.dayCount).toBe(1);
+    it('keeps the stored copy of a day when the archive copy is older, and adds the other days', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx, { movesTimeZone: 'Europe/Berlin' });
+      await storeMovesDay(memberId, '20180101T000000Z');
+      const report = await importArchive(ctx, { ohMemberId, file: await archiveFile() });
+      expect(report).toMatchObject({ added: 14, replaced: 0, current: 1, storedNewer: 1, weeks: 3 });
+      const w01 = (await weeksOf(memberId)).find((r) => r.week === '2016-W01')!;
+      const days = JSON.parse(w01.daysJson) as { date: string; lastUpdate: string }[];
+      expect(days.map((d) => d.date)).toEqual(DATES.slice(1, 8));
+      expect(days[0]).toEqual(storedDay('20180101T000000Z'));
+      expect(w01.complete).toBe(true);
+    });
+
+    it('replaces the stored copy of a day when the archive copy is newer', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx, { movesTimeZone: 'Europe/Berlin' });
+      // 07:59:59Z is one second before the archive's 09:00:00+0100.
+      await storeMovesDay(memberId, '20160104T075959Z');
+      const report = await importArchive(ctx, { ohMemberId, file: await archiveFile() });
+      expect(report).toMatchObject({ added: 14, replaced: 1, current: 0, weeks: 3 });
+      await expectAllWeeksImported(memberId);
+    });
+
+    it('keeps disjoint stored days, and a second import of the same archive changes nothing', async () => {
+      const { memberId, ohMemberId } = await createMember(ctx);
+      const other = JSON.stringify([storylineDay('20150601')]);
+      await saveWeek(ctx, memberId, {
+        week: '2015-W23',
+        daysJson: other,
+        dates: ['20150601'],
+        complete: true,
+        source: 'moves',
+      });
+      const file = await archiveFile();
+      const first = await importArchive(ctx, { ohMemberId, file });
+      expect(first).toMatchObject({
+        added: 15,
+        weeks: 3,
+        syncQueued: true,
+        covered: { firstDay: '20150601', lastDay: '20160117', days: 16 },
+      });
+      const after = await weeksOf(memberId);
+      expect(after[0]).toMatchObject({ week: '2015-W23', daysJson: other, source: 'moves' });
+
+      const second = await importArchive(ctx, { ohMemberId, file });
+      expect(second).toMatchObject({ added: 0, replaced: 0, current: 15, storedNewer: 0, weeks: 0 });
+      expect(second.syncQueued).toBe(false);
+      expect(await weeksOf(memberId)).toEqual(after);
     });
 
     it('refuses an unknown member before reading anything', async () => {

@@ -1,0 +1,141 @@
+// Uploaded archives (the archive_imports table): what the web process records after storing an upload, and what
+// the member's job does with it. The web process never opens the archive; the job imports it in one transaction
+// and deletes the upload whatever the outcome.
+import fs from 'node:fs';
+import path from 'node:path';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { archiveImports } from '../db/schema.ts';
+import { enqueueSync } from '../sync/enqueue.ts';
+import { recordEvent } from '../sync/sync-state.ts';
+import { ArchiveError } from './archive-reader.ts';
+import {
+  ImportInterruptedError,
+  importArchiveFile,
+  importWorkDir,
+  type ImportReport,
+} from './import-archive.ts';
+
+export type UploadRow = typeof archiveImports.$inferSelect;
+
+/** A fresh path for an upload under DATA_DIR/imports. */
+export async function uploadPath(ctx: AppContext): Promise<string> {
+  const dir = importWorkDir(ctx);
+  await fs.promises.mkdir(dir, { recursive: true });
+  return path.join(dir, `upload-${crypto.randomUUID()}.bin`);
+}
+
+/** The member's import that has not finished yet, if any (one at a time per member). */
+export async function unfinishedUpload(ctx: AppContext, memberId: number): Promise<UploadRow | undefined> {
+  const [row] = await ctx.db
+    .select()
+    .from(archiveImports)
+    .where(and(eq(archiveImports.memberId, memberId), inArray(archiveImports.status, ['pending', 'running'])))
+    .limit(1);
+  return row;
+}
+
+/** The member's newest upload. */
+export async function latestUpload(ctx: AppContext, memberId: number): Promise<UploadRow | undefined> {
+  const [row] = await ctx.db
+    .select()
+    .from(archiveImports)
+    .where(eq(archiveImports.memberId, memberId))
+    .orderBy(desc(archiveImports.id))
+    .limit(1);
+  return row;
+}
+
+/** Records a stored upload and queues the member's job (the same one syncs run in: never two at once). */
+export async function queueUpload(
+  ctx: AppContext,
+  memberId: number,
+  p: { fileName: string; path: string; bytes: number },
+): Promise<number> {
+  const [row] = await ctx.db
+    .insert(archiveImports)
+    .values({
+      memberId,
+      fileName: p.fileName,
+      uploadPath: p.path,
+      bytes: p.bytes,
+      createdAt: ctx.clock.date(),
+    })
+    .returning({ id: archiveImports.id });
+  await recordEvent(ctx, memberId, 'import_queued', `Received ${p.fileName}: the import is queued`);
+  await enqueueSync(ctx, memberId, 'import');
+  return row!.id;
+}
+
+export interface PendingImportsResult {
+  imported: number;
+  /** Weeks written by all of them: something to publish. */
+  weeks: number;
+}
+
+/** Runs the member's waiting uploads, oldest first. Called at the start of the member's job. */
+export async function runPendingImports(ctx: AppContext, memberId: number): Promise<PendingImportsResult> {
+  const rows = await ctx.db
+    .select()
+    .from(archiveImports)
+    .where(and(eq(archiveImports.memberId, memberId), inArray(archiveImports.status, ['pending', 'running'])))
+    .orderBy(archiveImports.id);
+  const result: PendingImportsResult = { imported: 0, weeks: 0 };
+  for (const row of rows) {
+    const report = await runOne(ctx, row);
+    if (report) {
+      result.imported++;
+      result.weeks += report.weeks;
+    }
+  }
+  return result;
+}
+
+async function runOne(ctx: AppContext, row: UploadRow): Promise<ImportReport | null> {
+  const set = (patch: Partial<typeof archiveImports.$inferInsert>, db = ctx.db) =>
+    db.update(archiveImports).set(patch).where(eq(archiveImports.id, row.id));
+  await set({ status: 'running', startedAt: ctx.clock.date(), progressDone: 0 });
+  let keepFile = false;
+  try {
+    if (!row.uploadPath || !fs.existsSync(row.uploadPath))
+      throw new ArchiveError(
+        'the uploaded file is no longer there (the server lost it): please upload it again',
+      );
+    return await importArchiveFile(ctx, row.memberId, row.uploadPath, {
+      displayName: row.fileName,
+      onProgress: (p) => set({ progressDone: p.done, progressTotal: p.total }).then(() => undefined),
+      onCommit: async (tx, report) => {
+        await set(
+          {
+            status: 'done',
+            report,
+            finishedAt: tx.clock.date(),
+          },
+          tx.db,
+        );
+      },
+    });
+  } catch (err) {
+    if (err instanceof ImportInterruptedError) {
+      // Nothing was committed: the next run of the member's job starts this import again from the file.
+      keepFile = true;
+      await set({ status: 'pending' });
+      await enqueueSync(ctx, row.memberId, 'requeue');
+      throw err;
+    }
+    const plain =
+      err instanceof ArchiveError
+        ? err.message
+        : 'the import failed unexpectedly; nothing was stored. Please try again later';
+    if (!(err instanceof ArchiveError))
+      ctx.logger.error({ err, memberId: row.memberId }, 'archive import failed');
+    await set({ status: 'failed', error: plain, finishedAt: ctx.clock.date() });
+    await recordEvent(ctx, row.memberId, 'import_failed', `Import of ${row.fileName} failed: ${plain}`);
+    return null;
+  } finally {
+    if (!keepFile && row.uploadPath) {
+      await fs.promises.rm(row.uploadPath, { force: true });
+      await set({ uploadPath: null });
+    }
+  }
+}
