@@ -6,6 +6,7 @@ import { configPatchSchema, type ConfigPatch } from './config.ts';
 import type { EmulatorContext } from './context.ts';
 import { formatDate, ordinalAt, parseDate } from './dates.ts';
 import { StorylineSource } from './generator.ts';
+import { exportArchive } from './export-archive.ts';
 import { deliverNotification, notificationBody, type StorylineUpdate } from './notifications.ts';
 import { issueCode, newGrant } from './oauth-tokens.ts';
 import { checkAuthorization } from './oauth-routes.ts';
@@ -167,6 +168,19 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
       placeNameLength: names?.placeName?.length ?? null,
       activityLength: names?.activity?.length ?? null,
     };
+  });
+
+  // The user's Moves export archive (reference §7), as it was downloaded from the Moves account page.
+  app.get('/_control/users/:userId/export', async (request, reply) => {
+    const { userId } = request.params as { userId: string };
+    const user = ctx.store.users.get(userId);
+    if (!user) return bad(reply, 404, 'unknown user');
+    const { format } = request.query as { format?: string };
+    if (format !== 'zip') return bad(reply, 400, 'format must be zip');
+    return reply
+      .header('content-type', 'application/zip')
+      .header('content-disposition', 'attachment; filename="moves_export.zip"')
+      .send(exportArchive(ctx, user));
   });
 
   app.get('/_control/stats', async () => ctx.stats.snapshot());

@@ -45,3 +45,35 @@ export function toMovesJson(value: unknown): string {
   write(value, '', out);
   return out.join('');
 }
+
+/**
+ * The export archive's flavour (§7): Jackson's default pretty printer. Objects break onto lines with a 2-space
+ * indent and `"key" : value`; arrays stay on the line (`[ {`, `}, {`, `} ]`, `[ ]`). Numbers as toMovesJson.
+ */
+export function toExportJson(value: unknown): string {
+  const out: string[] = [];
+  writePretty(value, '', 0, out);
+  return out.join('');
+}
+
+function writePretty(value: unknown, key: string, level: number, out: string[]): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return void out.push('[ ]');
+    out.push('[ ');
+    value.forEach((v, i) => {
+      if (i > 0) out.push(', ');
+      writePretty(v, '', level, out);
+    });
+    out.push(' ]');
+  } else if (value !== null && typeof value === 'object' && typeof value !== 'bigint') {
+    const fields = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
+    if (fields.length === 0) return void out.push('{ }');
+    const pad = '  '.repeat(level + 1);
+    out.push('{');
+    fields.forEach(([k, v], i) => {
+      out.push(i > 0 ? ',\n' : '\n', pad, JSON.stringify(k), ' : ');
+      writePretty(v, k, level + 1, out);
+    });
+    out.push('\n', '  '.repeat(level), '}');
+  } else write(value, key, out);
+}
