@@ -15,6 +15,7 @@ import { registerDay } from './routes/day.ts';
 import { registerExports } from './routes/exports.ts';
 import { registerHome } from './routes/home.ts';
 import { registerMapConsent } from './routes/map-consent.ts';
+import { registerImport } from './routes/import.ts';
 import { registerMetrics } from './routes/metrics.ts';
 import { registerMovesConnect } from './routes/moves-connect.ts';
 import { registerOpenHumansLogin } from './routes/openhumans-login.ts';
@@ -67,6 +68,7 @@ export async function buildWebApp(ctx: AppContext, opts: WebAppOptions = {}): Pr
   registerMovesConnect(app, ctx, up);
   registerDashboard(app, ctx);
   registerUpdate(app, ctx);
+  await registerImport(app, ctx);
   registerAccountRoutes(app, ctx, up);
   registerPictures(app, ctx);
   registerDay(app, ctx);

@@ -100,9 +100,11 @@ export interface WebSandbox {
 }
 
 /** `logger` is the app's (the emulators stay silent); by default the app is silent too. */
-export async function startWebSandbox(opts: { logger?: Logger } = {}): Promise<WebSandbox> {
+export async function startWebSandbox(
+  opts: { logger?: Logger; env?: Record<string, string> } = {},
+): Promise<WebSandbox> {
   // testConfig has a SECRET_KEY but no upstream credentials: a sandbox configuration.
-  const sandbox = await startSandbox(testConfig({ PORT: '0' }), {
+  const sandbox = await startSandbox(testConfig({ PORT: '0', ...opts.env }), {
     logger: createLogger('silent'),
     persistStorage: false,
   });

@@ -4,6 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { mapTilesFor } from '../map-tiles.ts';
+import { latestUpload } from '../../archive/uploads.ts';
+import { describeImport } from '../import-status.ts';
 import { memberOverview, type MemberOverview } from '../member-data.ts';
 import { addFlash, sessionMember } from '../session.ts';
 import { describeStatus, formatBytes, formatWhen, type DashboardStatus } from '../status-words.ts';
@@ -80,11 +82,16 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     }
     request.member = overview.member;
     const view = dashboardView(ctx, overview);
+    const newestFile = overview.files.reduce<Date | null>(
+      (t, f) => (t && t > f.publishedAt ? t : f.publishedAt),
+      null,
+    );
     return renderPage(request, reply, 'dashboard', {
       title: 'Your dashboard',
       account: overview.account,
       ...view,
       mapTiles: overview.account ? mapTilesFor(ctx, overview.member, reply) : undefined,
+      importStatus: describeImport(await latestUpload(ctx, overview.member.id), newestFile),
       welcome: !overview.account,
     });
   });
