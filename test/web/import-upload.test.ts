@@ -3,7 +3,7 @@
 // archive that changes and publishes nothing.
 import fs from 'node:fs';
 import path from 'node:path';
-import type PgBoss from 'pg-boss';
+import type { Job } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive } from '../../src/archive/index.ts';
 import { importWorkDir } from '../../src/archive/import-archive.ts';
@@ -47,7 +47,7 @@ async function runMemberJob(memberId: number) {
   await handleSyncMember(web.ctx, {
     id: 'test',
     data: { memberId, reason: 'import' },
-  } as PgBoss.Job<unknown>);
+  } as Job<unknown>);
 }
 
 async function publishedDays(memberId: number): Promise<{ count: number; days: string[] }> {
