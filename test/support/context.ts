@@ -14,6 +14,8 @@ export interface TestContextOptions {
   env?: Record<string, string>;
   clock?: Clock;
   schedule?: boolean;
+  /** Run pg-boss maintenance (expiry, lost heartbeats) in this context. */
+  supervise?: boolean;
   /** Log here instead of to stdout at the config's level (tests that read the log). */
   logger?: Logger;
 }
@@ -40,7 +42,7 @@ export async function createTestContext(opts: TestContextOptions = {}): Promise<
     logger: opts.logger ?? createLogger(config.logLevel),
     database: testDatabase,
     clock: opts.clock ?? systemClock(),
-    boss: { schedule: opts.schedule ?? false, supervise: false },
+    boss: { schedule: opts.schedule ?? false, supervise: opts.supervise ?? false },
   });
   return Object.assign(ctx, { testDatabase });
 }

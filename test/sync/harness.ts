@@ -71,21 +71,25 @@ export async function createSyncContext(
     store,
     ...(clock ? { clock } : {}),
     ...(logger ? { logger } : {}),
-    env: {
-      APP_BASE_URL: APP_BASE,
-      OH_BASE_URL: up.oh.url,
-      OH_CLIENT_ID: OH_CLIENT.client_id,
-      OH_CLIENT_SECRET: OH_CLIENT.client_secret,
-      MOVES_API_BASE: up.moves.url,
-      MOVES_CLIENT_ID: MOVES_CLIENT.client_id,
-      MOVES_CLIENT_SECRET: MOVES_CLIENT.client_secret,
-      MOVES_TIME_SCALE: String(up.timeScale),
-      MOVES_MINUTE_LIMIT: '10000',
-      MOVES_HOUR_LIMIT: '100000',
-      MOVES_RATE_SCOPE: 'user',
-      ...env,
-    },
+    env: { ...upstreamEnv(up), ...env },
   });
+}
+
+/** The settings that point the app at the two emulators (for a context here or a process of its own). */
+export function upstreamEnv(up: Upstreams): Record<string, string> {
+  return {
+    APP_BASE_URL: APP_BASE,
+    OH_BASE_URL: up.oh.url,
+    OH_CLIENT_ID: OH_CLIENT.client_id,
+    OH_CLIENT_SECRET: OH_CLIENT.client_secret,
+    MOVES_API_BASE: up.moves.url,
+    MOVES_CLIENT_ID: MOVES_CLIENT.client_id,
+    MOVES_CLIENT_SECRET: MOVES_CLIENT.client_secret,
+    MOVES_TIME_SCALE: String(up.timeScale),
+    MOVES_MINUTE_LIMIT: '10000',
+    MOVES_HOUR_LIMIT: '100000',
+    MOVES_RATE_SCOPE: 'user',
+  };
 }
 
 export async function postJson<T = unknown>(url: string, body: unknown): Promise<T> {
