@@ -2,7 +2,9 @@
 // generator does not share its CPU. The task comes in BENCH_TASK; results go back over IPC.
 //   worker   — the sync workers on the database in the environment, until told to stop
 //   backfill — connect one member, run its first sync to the end, report times, bytes and peak RSS
-//   web      — the web role with one signed-in member; reports its URL and a session cookie
+//   web      — the web role; with `spec`, one signed-in member (reports a session cookie) and, with `syncSpec`,
+//              a second member whose backfill is queued so a sync runs during the load; `worker` also runs
+//              the sync workers in this process (the embedded store belongs to one process)
 import { appFigures } from './app-metrics.ts';
 import { createBenchContext, type BenchContext } from './context.ts';
 import type { EmulatorEndpoints } from './emulators.ts';
@@ -15,7 +17,13 @@ import { sessionCookieFor } from './session-cookie.ts';
 type Task =
   | { kind: 'worker' }
   | { kind: 'backfill'; endpoints: EmulatorEndpoints; spec: MemberSpec; timeoutMs: number }
-  | { kind: 'web'; endpoints: EmulatorEndpoints; spec: MemberSpec };
+  | {
+      kind: 'web';
+      endpoints: EmulatorEndpoints;
+      spec?: MemberSpec;
+      syncSpec?: MemberSpec;
+      worker?: boolean;
+    };
 
 const send = (m: Record<string, unknown>) =>
   new Promise<void>((resolve) => (process.send ? process.send(m, () => resolve()) : resolve()));
@@ -76,10 +84,20 @@ async function main(): Promise<void> {
       await send({ ...result, peakRssMb: peak.maxRssMb, sampledPeakRssMb: peak.sampledPeakMb });
     } else if (task.kind === 'web') {
       const { buildWebApp } = await import('../../src/web/app.ts');
-      const member = await connectMember(task.endpoints, ctx, task.spec);
+      const member = task.spec ? await connectMember(task.endpoints, ctx, task.spec) : undefined;
+      if (task.worker) await startInProcessWorker(ctx);
+      if (task.syncSpec) {
+        const syncing = await connectMember(task.endpoints, ctx, task.syncSpec);
+        const { enqueueSync } = await import('../../src/sync/enqueue.ts');
+        await enqueueSync(ctx, syncing.memberId, 'connect');
+      }
       const app = await buildWebApp(ctx);
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
-      await send({ type: 'ready', url, cookie: await sessionCookieFor(ctx, member.memberId) });
+      await send({
+        type: 'ready',
+        url,
+        ...(member ? { cookie: await sessionCookieFor(ctx, member.memberId) } : {}),
+      });
       await stopRequested;
       await app.close();
       await ctx.close();

@@ -1,16 +1,15 @@
 // web: latency and throughput of /dashboard and its JSON status endpoint under 50 concurrent connections with
-// a signed-in session cookie. The web role runs in its own process so the load generator does not share it.
+// a signed-in session cookie, while another member's 5-year backfill runs. On both stores: embedded PGlite (one
+// process: web and worker, as `npm start` runs it) and served mode (PostgreSQL, two web processes behind the
+// benchmark's own round-robin, one worker process). The load generator runs in this process, the app in others.
 import autocannon from 'autocannon';
-import { loadConfig } from '../../src/config.ts';
-import { deriveKeys } from '../../src/crypto/keys.ts';
-import { memberIdInSessionCookie, sealSessionCookie } from '../../src/web/session.ts';
-import { createBenchDatabase } from '../harness/context.ts';
-import { startBenchEmulators } from '../harness/emulators.ts';
-import { firstDateYearsAgo } from '../harness/members.ts';
+import { createBenchDatabase, postgresReachable, type BenchDatabase } from '../harness/context.ts';
+import { startBenchEmulators, type BenchEmulators } from '../harness/emulators.ts';
+import { firstDateYearsAgo, type MemberSpec } from '../harness/members.ts';
 import { round, type Figures, type ScenarioOutcome } from '../harness/results.ts';
+import { startRoundRobin } from '../harness/round-robin.ts';
 import { target, type Scenario, type ScenarioOptions } from '../harness/scenario.ts';
-import { forkApp } from '../harness/workers.ts';
-
+import { forkApp, type ChildApp } from '../harness/workers.ts';
 const PATHS = { dashboard: '/dashboard', status: '/dashboard/status' } as const;
 
 async function load(url: string, cookie: string, seconds: number): Promise<Figures & { non2xx: number }> {
@@ -25,9 +24,103 @@ async function load(url: string, cookie: string, seconds: number): Promise<Figur
   };
 }
 
+const DASHBOARD_MEMBER: MemberSpec = { firstDate: firstDateYearsAgo(1), timeZone: 'Europe/Berlin', seed: 3 };
+/** Backfills throughout the load: 262 requests at 120 a minute (a new token's doubled limit) take over 2 minutes. */
+const SYNCING_MEMBER: MemberSpec = { firstDate: firstDateYearsAgo(5), timeZone: 'America/New_York', seed: 4 };
+
+interface StoreRun {
+  runs: { name: string; settings: Record<string, unknown>; figures: Figures }[];
+  notes: string[];
+  peakRssMb: number[];
+}
+
+/** Both routes at `url` with `cookie`, after a short warm-up each (figures of the steady server). */
+async function loadRoutes(
+  url: string,
+  cookie: string,
+  seconds: number,
+  store: string,
+  log: (m: string) => void,
+) {
+  const runs: StoreRun['runs'] = [];
+  const notes: string[] = [];
+  for (const path of Object.values(PATHS)) {
+    const res = await fetch(url + path, { headers: { cookie }, redirect: 'manual' });
+    if (res.status !== 200)
+      notes.push(
+        `${store} ${path} answered ${res.status}${res.headers.get('location') ? ` → ${res.headers.get('location')}` : ''} to the signed-in cookie: its figures are of that answer, not of the page`,
+      );
+    await autocannon({ url: url + path, connections: 10, duration: 1, headers: { cookie } });
+    log(`web: ${store} ${path} for ${seconds} s at 50 connections`);
+    const figures = await load(url + path, cookie, seconds);
+    if (figures.non2xx) notes.push(`${store} ${path}: ${figures.non2xx} responses were not 2xx`);
+    runs.push({ name: `${store} ${path}`, settings: { store, path }, figures });
+  }
+  return { runs, notes };
+}
+
+async function embeddedRun(
+  emu: BenchEmulators,
+  seconds: number,
+  log: (m: string) => void,
+): Promise<StoreRun> {
+  const db = await createBenchDatabase('pglite');
+  try {
+    const app = forkApp<{ peakRssMb: number }>(
+      {
+        kind: 'web',
+        endpoints: emu.endpoints(),
+        spec: DASHBOARD_MEMBER,
+        syncSpec: SYNCING_MEMBER,
+        worker: true,
+      },
+      { ...emu.appEnv, ...db.env },
+    );
+    const ready = (await app.ready) as { url: string; cookie: string };
+    const r = await loadRoutes(ready.url, ready.cookie, seconds, 'embedded', log);
+    const { peakRssMb } = await app.stop();
+    return { ...r, peakRssMb: [peakRssMb] };
+  } finally {
+    await db.drop();
+  }
+}
+
+async function servedRun(emu: BenchEmulators, seconds: number, log: (m: string) => void): Promise<StoreRun> {
+  let db: BenchDatabase | undefined;
+  const apps: ChildApp<{ peakRssMb: number }>[] = [];
+  try {
+    db = await createBenchDatabase('postgres');
+    const env = { ...emu.appEnv, ...db.env };
+    // The first web process migrates the database and connects both members; then the rest join.
+    const first = forkApp<{ peakRssMb: number }>(
+      { kind: 'web', endpoints: emu.endpoints(), spec: DASHBOARD_MEMBER, syncSpec: SYNCING_MEMBER },
+      env,
+    );
+    apps.push(first);
+    const ready = (await first.ready) as { url: string; cookie: string };
+    const second = forkApp<{ peakRssMb: number }>({ kind: 'web', endpoints: emu.endpoints() }, env);
+    const worker = forkApp<{ peakRssMb: number }>({ kind: 'worker' }, env);
+    apps.push(second, worker);
+    const secondReady = (await second.ready) as { url: string };
+    await worker.ready;
+    const balancer = await startRoundRobin([ready.url, secondReady.url]);
+    try {
+      const r = await loadRoutes(balancer.url, ready.cookie, seconds, 'served', log);
+      r.notes.push(`served: connections per web process ${JSON.stringify(balancer.counts())}`);
+      return { ...r, peakRssMb: [] };
+    } finally {
+      await balancer.close();
+    }
+  } finally {
+    await Promise.allSettled(apps.map((a) => a.stop()));
+    await db?.drop().catch(() => {});
+  }
+}
+
 export const web: Scenario = {
   name: 'web',
-  description: '/dashboard and /dashboard/status under 50 connections with a session cookie',
+  description:
+    '/dashboard and /dashboard/status under 50 connections with a session cookie while a backfill runs, on PGlite and on PostgreSQL with two web processes',
   async run(opts: ScenarioOptions): Promise<ScenarioOutcome> {
     const seconds = opts.quick ? 5 : 20;
     const emu = await startBenchEmulators({
@@ -36,88 +129,51 @@ export const web: Scenario = {
       hourLimit: 2000,
       rateScope: 'user',
     });
-    const db = await createBenchDatabase('pglite');
     try {
-      const app = forkApp<{ peakRssMb: number }>(
-        {
-          kind: 'web',
-          endpoints: emu.endpoints(),
-          spec: { firstDate: firstDateYearsAgo(1), timeZone: 'Europe/Berlin', seed: 3 },
-        },
-        { ...emu.appEnv, ...db.env },
-      );
-      const ready = (await app.ready) as { url: string; cookie: string };
-      // The harness's cookie carries its value URL-decoded, and the raw ';' inside it ends the cookie early,
-      // so the app saw no session (303 / 401 on every request). Take the member id out of it and seal the
-      // cookie with the web app's own helper, which keeps the value encoded as a browser sends it back.
-      const config = loadConfig({ ...emu.appEnv, ...db.env });
-      const keys = { keys: deriveKeys(config.secretKey ?? ''), config };
-      const memberId = await memberIdInSessionCookie(keys, ready.cookie.slice(ready.cookie.indexOf('=') + 1));
-      if (memberId === undefined)
-        throw new Error('the app process reported a session cookie without a member');
-      ready.cookie = await sealSessionCookie(keys, memberId);
-      const runs = [];
-      const probes: string[] = [];
-      for (const path of Object.values(PATHS)) {
-        const res = await fetch(ready.url + path, { headers: { cookie: ready.cookie }, redirect: 'manual' });
-        if (res.status !== 200)
-          probes.push(
-            `${path} answered ${res.status}${res.headers.get('location') ? ` → ${res.headers.get('location')}` : ''} to the signed-in cookie: the figures below are of that answer, not of the page`,
-          );
-      }
-      for (const path of Object.values(PATHS)) {
-        // A short warm-up so the figures are of the steady server, not of its first compilations.
-        await autocannon({
-          url: ready.url + path,
-          connections: 10,
-          duration: 1,
-          headers: { cookie: ready.cookie },
-        });
-        opts.log(`web: ${path} for ${seconds} s at 50 connections`);
-        runs.push({
-          name: path,
-          settings: { path },
-          figures: await load(ready.url + path, ready.cookie, seconds),
-        });
-      }
-      const { peakRssMb } = await app.stop();
-      const dash = runs[0]!.figures;
-      const status = runs[1]!.figures;
-      const notes = [
-        ...probes,
-        ...runs
-          .filter((r) => (r.figures.non2xx ?? 0) > 0)
-          .map(
-            (r) =>
-              `${r.name}: ${r.figures.non2xx} responses were not 2xx (a redirect means the session cookie was not accepted)`,
-          ),
-      ];
+      const embedded = await embeddedRun(emu, seconds, opts.log);
+      const served = (await postgresReachable())
+        ? await servedRun(emu, seconds, opts.log)
+        : { runs: [], notes: ['served mode not measured: no PostgreSQL server answered'], peakRssMb: [] };
+      const fig = (r: StoreRun, i: number) => r.runs[i]?.figures;
+      const [dash, status] = [fig(embedded, 0), fig(embedded, 1)];
+      const [sDash, sStatus] = [fig(served, 0), fig(served, 1)];
       return {
         settings: {
           connections: 50,
           durationS: seconds,
-          store: 'pglite',
-          member: 'one signed-in member, Moves connected, never synced',
+          stores:
+            'embedded PGlite (web + worker in one process); PostgreSQL (2 web processes, round-robin, 1 worker)',
+          member: 'one signed-in member with a year of history; another member backfilling 5 years meanwhile',
         },
         figures: {
-          p50Ms: dash.p50Ms,
-          p99Ms: dash.p99Ms,
-          requestsPerSecond: dash.requestsPerSecond,
-          statusP50Ms: status.p50Ms,
-          statusP99Ms: status.p99Ms,
-          statusRequestsPerSecond: status.requestsPerSecond,
-          webPeakRssMb: round(peakRssMb, 1),
+          p50Ms: dash?.p50Ms,
+          p99Ms: dash?.p99Ms,
+          requestsPerSecond: dash?.requestsPerSecond,
+          statusP50Ms: status?.p50Ms,
+          statusP99Ms: status?.p99Ms,
+          statusRequestsPerSecond: status?.requestsPerSecond,
+          servedP99Ms: sDash?.p99Ms,
+          servedRequestsPerSecond: sDash?.requestsPerSecond,
+          servedStatusP99Ms: sStatus?.p99Ms,
+          servedStatusRequestsPerSecond: sStatus?.requestsPerSecond,
+          webPeakRssMb: embedded.peakRssMb[0] === undefined ? undefined : round(embedded.peakRssMb[0], 1),
         },
-        runs,
+        runs: [...embedded.runs, ...served.runs],
         targets: [
-          target('p99Ms', '< 50 ms (/dashboard)', dash.p99Ms, (v) => v < 50),
-          target('statusP99Ms', '< 50 ms (/dashboard/status)', status.p99Ms, (v) => v < 50),
+          target('p99Ms', '< 50 ms (/dashboard, PGlite)', dash?.p99Ms, (v) => v < 50),
+          target('statusP99Ms', '< 50 ms (/dashboard/status, PGlite)', status?.p99Ms, (v) => v < 50),
+          target('servedP99Ms', '< 50 ms (/dashboard, PostgreSQL)', sDash?.p99Ms, (v) => v < 50),
+          target(
+            'servedStatusP99Ms',
+            '< 50 ms (/dashboard/status, PostgreSQL)',
+            sStatus?.p99Ms,
+            (v) => v < 50,
+          ),
         ],
-        notes,
+        notes: [...embedded.notes, ...served.notes],
       };
     } finally {
       await emu.close();
-      await db.drop();
     }
   },
 };
