@@ -73,10 +73,17 @@ export function dailyFiles(prefix: string, ds: string[]): Record<string, string>
   );
 }
 
-export function zipBuffer(files: Record<string, string | Buffer>): Promise<Buffer> {
+export function zipBuffer(
+  files: Record<string, string | Buffer>,
+  opts: { mode?: Record<string, number> } = {},
+): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   for (const [name, content] of Object.entries(files))
-    zip.addBuffer(typeof content === 'string' ? Buffer.from(content) : content, name);
+    zip.addBuffer(
+      typeof content === 'string' ? Buffer.from(content) : content,
+      name,
+      opts.mode?.[name] ? { mode: opts.mode[name] } : {},
+    );
   zip.end();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
