@@ -50,6 +50,8 @@
     var button = document.getElementById('import-button');
     if (button) button.disabled = s.busy && s.state !== 'publishing';
     status.setAttribute('data-state', s.state);
+    // The upload bar has done its part once the import's own status is final.
+    if (!s.busy) show('upload-progress', false);
   }
 
   function poll() {

@@ -1,0 +1,172 @@
+/// <reference lib="dom" />
+// Bringing your own export in a real browser (Debian Chromium via playwright-core) against the in-process sandbox:
+// sign in without Moves, download the sample export, upload it with the progress bar, watch the import, find the
+// published file on the Open Humans emulator holding exactly the archive's days; a second upload publishes nothing.
+// Screenshots go to test-artifacts/browser/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getOhAccessToken } from '../../src/accounts/index.ts';
+import { openArchive } from '../../src/archive/index.ts';
+import { members } from '../../src/db/schema.ts';
+import { buildContext, type AppContext } from '../../src/context.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
+import { runService, type RunningService } from '../../src/service.ts';
+import { testConfig } from '../support/context.ts';
+import { createTestDatabase } from '../support/database.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+const ARTIFACTS = path.resolve('test-artifacts/browser');
+
+let sandbox: Sandbox;
+let ctx: AppContext;
+let service: RunningService;
+let browser: Browser;
+let base: string;
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+interface OhFileInfo {
+  id: number;
+  basename: string;
+  incomplete?: boolean;
+}
+
+async function ohFiles(projectMemberId: string): Promise<OhFileInfo[]> {
+  const res = await fetch(`${sandbox.openHumans.url}/_control/members/${projectMemberId}/files`);
+  return ((await res.json()) as OhFileInfo[]).filter((f) => !f.incomplete);
+}
+
+async function archiveDays(file: string): Promise<unknown[]> {
+  const a = await openArchive(file);
+  const out: unknown[] = [];
+  for await (const item of a.items()) if (item.kind === 'day') out.push(JSON.parse(item.text));
+  await a.close();
+  return out;
+}
+
+describe.skipIf(!haveChromium)('importing a Moves export in a browser', () => {
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const logger = createLogger('silent');
+    sandbox = await startSandbox(testConfig({ PORT: '0' }), { logger, persistStorage: false });
+    ctx = await buildContext({
+      config: sandbox.config,
+      logger,
+      database: await createTestDatabase('pglite'),
+      boss: { schedule: false, supervise: true },
+    });
+    service = await runService(ctx, { web: true, worker: true, scheduler: false });
+    base = sandbox.config.appBaseUrl;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await sandbox?.close();
+  });
+
+  it('downloads the sample, uploads it, follows the import and publishes the same days once', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      acceptDownloads: true,
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (e) => scriptErrors.push(e.message));
+
+    await page.goto(base + '/');
+    await expect(page.getByText('that is how your history gets here').isVisible()).resolves.toBe(true);
+    await page.getByRole('link', { name: 'Sign in with Open Humans' }).click();
+    await page.getByLabel('Username').fill('exporter');
+    await page.getByRole('button', { name: 'Create and sign in' }).click();
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    await page.waitForURL((u) => u.pathname === '/dashboard');
+
+    await page.getByRole('link', { name: 'Import a Moves export' }).click();
+    await page.waitForURL(base + '/import');
+    await shot(page, 'import-01-page');
+    const downloadEvent = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download a sample export' }).click();
+    const download = await downloadEvent;
+    expect(download.suggestedFilename()).toBe('moves_export.zip');
+    const file = path.join(ARTIFACTS, 'sample-moves_export.zip');
+    await download.saveAs(file);
+    const expected = await archiveDays(file);
+    expect(expected.length).toBeGreaterThan(50);
+
+    await page.setInputFiles('#archive', file);
+    await page.getByRole('button', { name: 'Upload and import' }).click();
+    // The upload bar appears and fills, then the import's own status takes over.
+    await page.locator('#upload-progress').waitFor({ state: 'visible' });
+    await page.waitForFunction(
+      () => (document.getElementById('upload-bar') as HTMLProgressElement).value === 100,
+    );
+    await page.waitForFunction(
+      () =>
+        /imported and your file on Open Humans is updated/.test(
+          document.getElementById('import-words')?.textContent ?? '',
+        ),
+      null,
+      { timeout: 90_000 },
+    );
+    await shot(page, 'import-02-done');
+    const details = (await page.locator('#import-details').textContent()) ?? '';
+    expect(details).toContain(`Days imported: ${expected.length}`);
+
+    const [member] = await ctx.db.select({ id: members.id, ohMemberId: members.ohMemberId }).from(members); // the only member of this private database
+    const projectMemberId = member!.ohMemberId;
+    const files = (await ohFiles(projectMemberId)).filter((f) => f.basename === 'moves-storyline-data.json');
+    expect(files).toHaveLength(1);
+    const m = await ctx.openHumans.exchangeMember(await getOhAccessToken(ctx, member!.id));
+    const chunks: Buffer[] = [];
+    for await (const c of await ctx.openHumans.download(
+      m.files.find((f) => f.id === files[0]!.id)!.downloadUrl,
+    ))
+      chunks.push(c as Buffer);
+    expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual(expected);
+
+    // The same archive again: everything is already current, nothing is uploaded.
+    const before = (
+      (await (await fetch(`${sandbox.openHumans.url}/_control/stats`)).json()) as { bytesUploaded: number }
+    ).bytesUploaded;
+    await page.goto(base + '/import');
+    await page.setInputFiles('#archive', file);
+    await page.getByRole('button', { name: 'Upload and import' }).click();
+    await page.waitForFunction(
+      () =>
+        /already here, so nothing was published/.test(
+          document.getElementById('import-words')?.textContent ?? '',
+        ),
+      null,
+      { timeout: 90_000 },
+    );
+    await shot(page, 'import-03-again');
+    const after = (
+      (await (await fetch(`${sandbox.openHumans.url}/_control/stats`)).json()) as { bytesUploaded: number }
+    ).bytesUploaded;
+    expect(after).toBe(before);
+    expect((await ohFiles(projectMemberId)).map((f) => f.id)).toEqual(files.map((f) => f.id));
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'import-04-phone');
+    expect(scriptErrors).toEqual([]);
+    await context.close();
+  }, 240_000);
+});
