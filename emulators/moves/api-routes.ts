@@ -184,7 +184,7 @@ function dailyOutcome(
     updatedSince = t;
   }
   const now = ctx.config.storylineAtMs ?? ctx.clock.now();
-  const source = new StorylineSource(user);
+  const source = new StorylineSource(user, ctx.config.behaviour);
   const range = resolvePeriod(
     { period, from: q.from, to: q.to, pastDays: q.pastDays },
     {

@@ -1,9 +1,11 @@
 // Runtime configuration of one emulator instance, changeable through POST /_control/config.
 import { z } from 'zod';
 import { faultRuleSchema, type FaultRule } from './faults.ts';
+import { RECORDED_IRREGULARITIES } from './irregularities.ts';
 
 /**
- * Every [I] (inferred) behaviour of the reference, as a documented default that tests and benchmarks can change.
+ * Every [I] (inferred) behaviour of the reference and every recorded irregularity of real data, as a documented
+ * default that tests and benchmarks can change.
  */
 export const behaviourSchema = z.object({
   /** refresh also invalidates the access token issued with the old refresh token */
@@ -14,8 +16,8 @@ export const behaviourSchema = z.object({
   countNotModified: z.boolean().default(true),
   /** bare /daily without a period: today's day, or 400 */
   bareDaily: z.enum(['today', 'reject']).default('today'),
-  /** GET /api/1.1/activities needs a token */
-  activitiesRequireAuth: z.boolean().default(true),
+  /** GET /api/1.1/activities needs a token (a real client library called it without one) */
+  activitiesRequireAuth: z.boolean().default(false),
   /** 401 body for a token the server does not know */
   unknownTokenBody: z.string().default('expired_access_token'),
   /** status of tokeninfo and token endpoint errors */
@@ -26,6 +28,12 @@ export const behaviourSchema = z.object({
   accessTokenLifetimeSeconds: z.number().positive().default(15_552_000),
   /** how long new tokens get doubled rate limits, in emulated seconds */
   newTokenBoostSeconds: z.number().nonnegative().default(3600),
+  // The irregularities of real data (irregularities.ts), all on as recorded.
+  segmentEndOverhang: z.boolean().default(RECORDED_IRREGULARITIES.segmentEndOverhang),
+  trackPointOverhang: z.boolean().default(RECORDED_IRREGULARITIES.trackPointOverhang),
+  activityGaps: z.boolean().default(RECORDED_IRREGULARITIES.activityGaps),
+  emptyFirstDate: z.boolean().default(RECORDED_IRREGULARITIES.emptyFirstDate),
+  recordedDensity: z.boolean().default(RECORDED_IRREGULARITIES.recordedDensity),
 });
 export type Behaviour = z.infer<typeof behaviourSchema>;
 

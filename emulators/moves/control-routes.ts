@@ -67,7 +67,11 @@ export function editDay(
   const key = formatDate(date);
   const prev = user.edits.get(key);
   user.edits.set(key, { count: (prev?.count ?? 0) + 1, at: now });
-  const day = new StorylineSource(user).day(date, { zone: user.timeZone, now, trackPoints: false });
+  const day = new StorylineSource(user, ctx.config.behaviour).day(date, {
+    zone: user.timeZone,
+    now,
+    trackPoints: false,
+  });
   const segs = day.segments ?? [];
   const first = segs[0];
   const last = segs[segs.length - 1];

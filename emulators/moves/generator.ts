@@ -8,6 +8,7 @@ import { rngFor } from './prng.ts';
 import { toStorylineDay, type StorylineDayJson } from './projections.ts';
 import { planDay, uploadDelay, type DayPlan } from './routines.ts';
 import { computeSummary } from './summary.ts';
+import { RECORDED_IRREGULARITIES, type Irregularities } from './irregularities.ts';
 import { clipTrackPoints, trackPointsFor } from './track-points.ts';
 import { userTraits } from './user-traits.ts';
 
@@ -29,6 +30,8 @@ export interface DayOptions {
   timeZone?: string;
   /** the emulator clock (ms); segments not yet uploaded by then (lastUpdate > now) are left out. Default Date.now() */
   now?: number;
+  /** the recorded irregularities to reproduce (default: all of them) */
+  irregularities?: Partial<Irregularities>;
 }
 
 const MIN = 60_000;
@@ -38,23 +41,26 @@ export class StorylineSource {
   private readonly plans = new Map<number, DayPlan | null>();
   private readonly owned = new Map<number, GenSegment[]>();
   readonly firstOrdinal: number;
-
+  readonly irregularities: Irregularities;
   readonly user: GeneratorUser;
 
-  constructor(user: GeneratorUser) {
+  constructor(user: GeneratorUser, irregularities: Partial<Irregularities> = {}) {
     this.user = user;
     const first = parseDate(user.firstDate);
     if (first === null) throw new Error(`invalid firstDate ${user.firstDate}`);
     this.firstOrdinal = first;
+    this.irregularities = { ...RECORDED_IRREGULARITIES, ...irregularities };
   }
 
   private plan(ordinal: number): DayPlan | null {
     if (this.plans.has(ordinal)) return this.plans.get(ordinal) ?? null;
     let plan: DayPlan | null = null;
-    if (ordinal >= this.firstOrdinal) {
+    const edit = this.user.edits?.get(formatDate(ordinal));
+    // The app was installed on firstDate and had recorded nothing yet that day (unless the user edited it).
+    const installDay = ordinal === this.firstOrdinal && this.irregularities.emptyFirstDate && !edit;
+    if (ordinal >= this.firstOrdinal && !installDay) {
       const zone = this.user.timeZone;
       const dayStart = dayStartMs(ordinal, zone);
-      const edit = this.user.edits?.get(formatDate(ordinal));
       plan = planDay({
         seed: this.user.seed,
         ordinal,
@@ -62,6 +68,7 @@ export class StorylineSource {
         places: userPlaces(this.user.seed, zone, zoneOffsetMinutes(zone, dayStart)),
         traits: userTraits(this.user.seed),
         forceData: edit !== undefined,
+        irregularities: this.irregularities,
       });
       if (plan && edit) applyEdit(plan.segments, edit);
     }
@@ -121,7 +128,9 @@ export class StorylineSource {
           start: seg.start,
           end: seg.end,
           ...(seg.place ? { place: seg.place } : {}),
-          activities: seg.activities.flatMap((a) => clipActivity(a, ws, we, opts.trackPoints)),
+          activities: seg.activities.flatMap((a) =>
+            clipActivity(a, ws, we, opts.trackPoints ? this.irregularities : undefined),
+          ),
           lastUpdate: seg.lastUpdate,
         });
       }
@@ -143,8 +152,16 @@ export class StorylineSource {
   }
 }
 
-/** Cuts an activity to [ws, we): the part before midnight ends at …T235959, the part after starts at …T000000. */
-function clipActivity(a: GenActivity, ws: number, we: number, withTrackPoints: boolean): DayActivity[] {
+/**
+ * Cuts an activity to [ws, we): the part before midnight ends at …T235959, the part after starts at …T000000.
+ * Track points are included when `trackPoints` says how to make them.
+ */
+function clipActivity(
+  a: GenActivity,
+  ws: number,
+  we: number,
+  trackPoints: Irregularities | undefined,
+): DayActivity[] {
   if (a.timeless) {
     if (a.start < ws || a.start >= we) return [];
     const d: DayActivity = {
@@ -155,7 +172,7 @@ function clipActivity(a: GenActivity, ws: number, we: number, withTrackPoints: b
     if (a.group !== undefined) d.group = a.group;
     if (a.steps !== undefined) d.steps = a.steps;
     if (a.calories !== undefined) d.calories = a.calories;
-    if (withTrackPoints) d.trackPoints = [];
+    if (trackPoints) d.trackPoints = [];
     return [reorder(d)];
   }
   if (a.end <= ws || a.start >= we) return [];
@@ -180,7 +197,11 @@ function clipActivity(a: GenActivity, ws: number, we: number, withTrackPoints: b
   if (distance !== undefined) d.distance = distance;
   if (steps !== undefined) d.steps = steps;
   if (calories !== undefined) d.calories = calories;
-  if (withTrackPoints) d.trackPoints = a.path ? clipTrackPoints(trackPointsFor(a), start, end) : [];
+  if (trackPoints) {
+    // An uncut end keeps a last fix that lies 1 s after it (recorded); a cut one ends at the cut.
+    const to = end < a.end ? end : Number.POSITIVE_INFINITY;
+    d.trackPoints = a.path ? clipTrackPoints(trackPointsFor(a, trackPoints), start, to) : [];
+  }
   return [reorder(d)];
 }
 
@@ -211,7 +232,7 @@ export function generateStorylineDay(
   const ordinal = parseDate(date);
   if (ordinal === null) throw new Error(`invalid date ${date}`);
   const zone = opts.timeZone ?? user.timeZone;
-  const model = new StorylineSource(user).day(ordinal, {
+  const model = new StorylineSource(user, opts.irregularities).day(ordinal, {
     zone,
     now: opts.now ?? Date.now(),
     trackPoints: opts.trackPoints ?? false,

@@ -62,7 +62,8 @@ export function resolvePeriod(q: PeriodQuery, l: PeriodLimits): PeriodResult {
 }
 
 function pathPeriod(p: string, l: PeriodLimits): PeriodResult {
-  const week = /^(\d{4})-W(\d{2})$/.exec(p);
+  // One-digit weeks (2016-W1) as the original app sent them: real Moves answered them like 2016-W01.
+  const week = /^(\d{4})-W(\d{1,2})$/.exec(p);
   if (week) {
     const monday = isoWeekMonday(Number(week[1]), Number(week[2]));
     if (monday === null) return fail('Invalid week');

@@ -3,6 +3,12 @@
 // two plans is added by the generator, so neighbouring days never need each other's full plans.
 import { isoWeekday } from './dates.ts';
 import { offsetM, distanceM, type LatLon } from './geo.ts';
+import {
+  ACTIVITY_GAP_RATE,
+  IRREGULAR_STEP_MS,
+  SEGMENT_END_OVERHANG_RATE,
+  type Irregularities,
+} from './irregularities.ts';
 import { buildLeg } from './legs.ts';
 import type { GenActivity, GenSegment } from './model.ts';
 import type { GenPlace, UserPlaces } from './places.ts';
@@ -24,6 +30,7 @@ export interface PlanInput {
   traits: UserTraits;
   /** an edited day always has data */
   forceData: boolean;
+  irregularities: Irregularities;
 }
 
 const MIN = 60_000;
@@ -47,10 +54,22 @@ class DayBuilder {
   here: GenPlace;
 
   readonly rng: Rng;
+  /** its own stream, drawn whether or not a switch is on, so switching one off changes nothing else */
+  readonly irregular: Rng;
+  readonly irregularities: Irregularities;
   readonly traits: UserTraits;
 
-  constructor(rng: Rng, traits: UserTraits, start: number, home: GenPlace) {
+  constructor(
+    rng: Rng,
+    irregular: Rng,
+    irregularities: Irregularities,
+    traits: UserTraits,
+    start: number,
+    home: GenPlace,
+  ) {
     this.rng = rng;
+    this.irregular = irregular;
+    this.irregularities = irregularities;
     this.traits = traits;
     this.t = start;
     this.here = home;
@@ -83,11 +102,17 @@ class DayBuilder {
     this.t = end;
   }
 
-  /** Consecutive legs of one move share their boundary timestamps. */
+  /**
+   * Consecutive legs of one move share their boundary timestamps, except for the recorded 1 s gaps; the move
+   * ends with its last leg, or (as recorded) 1 s after it.
+   */
   move(legs: Array<{ activity: string; path: LatLon[]; manual?: boolean }>, to: GenPlace): void {
+    const { activityGaps, segmentEndOverhang } = this.irregularities;
     const start = this.secs(this.t);
     let t = start;
-    const activities = legs.map((l) => {
+    const activities = legs.map((l, i) => {
+      const gap = i > 0 && this.irregular.chance(ACTIVITY_GAP_RATE);
+      if (gap && activityGaps) t += IRREGULAR_STEP_MS;
       const leg = buildLeg(this.rng, l.activity, l.path, t, {
         manual: l.manual,
         calories: this.traits.caloriesAvailable,
@@ -95,6 +120,7 @@ class DayBuilder {
       t = leg.end;
       return leg;
     });
+    if (this.irregular.chance(SEGMENT_END_OVERHANG_RATE) && segmentEndOverhang) t += IRREGULAR_STEP_MS;
     this.push({ type: 'move', start, end: t, activities });
     this.t = t;
     this.here = to;
@@ -206,7 +232,15 @@ export function planDay(input: PlanInput): DayPlan | null {
   const workday = weekday <= 5 && !rng.chance(0.06); // the odd day off
   const at = (h: number, spreadMin: number): number =>
     dayStart + h * HOUR + rng.int(-spreadMin, spreadMin) * MIN;
-  const b = new DayBuilder(rng, traits, workday ? at(7.6, 35) : at(10, 60), places.home);
+  const irregular = rngFor(seed, ordinal, 'irregular');
+  const b = new DayBuilder(
+    rng,
+    irregular,
+    input.irregularities,
+    traits,
+    workday ? at(7.6, 35) : at(10, 60),
+    places.home,
+  );
   const commute: CommuteMode = rng.chance(0.85)
     ? traits.commute
     : rng.pick(['walk', 'cycle', 'car', 'transit'] as const);

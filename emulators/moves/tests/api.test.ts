@@ -233,6 +233,58 @@ describe('auth and scopes', () => {
   });
 });
 
+describe('recorded 2018 traffic', () => {
+  it('one-digit ISO weeks (2016-W1) are answered like zero-padded ones (2016-W01)', async () => {
+    const { userId } = h.em.createUser({ firstDate: '20151201', timeZone: 'America/Los_Angeles', seed: 8 });
+    const { token } = await tokenFor(h.em, userId);
+    const padded = await api({ em: h.em, token }, '/api/1.1/user/storyline/daily/2016-W01?trackPoints=true');
+    const short = await api({ em: h.em, token }, '/api/1.1/user/storyline/daily/2016-W1?trackPoints=true');
+    expect(padded.status).toBe(200);
+    expect(short.status).toBe(200);
+    expect(short.text).toBe(padded.text);
+    expect(parse<StorylineDayJson[]>(short.text).map((d) => d.date)).toEqual([
+      '20160104',
+      '20160105',
+      '20160106',
+      '20160107',
+      '20160108',
+      '20160109',
+      '20160110',
+    ]);
+    const nine = await api({ em: h.em, token }, '/api/1.1/user/summary/daily/2016-W9');
+    expect(nine.text).toBe((await api({ em: h.em, token }, '/api/1.1/user/summary/daily/2016-W09')).text);
+    for (const bad of ['2016-W001', '2016-W0', '2016-W54'])
+      expect((await api({ em: h.em, token }, `/api/1.1/user/summary/daily/${bad}`)).status).toBe(400);
+  });
+
+  it('/activities answers without a token by default; the behaviour switch still requires one', async () => {
+    const withToken = await api(h, '/api/1.1/activities');
+    const without = await api({ em: h.em }, '/api/1.1/activities');
+    expect(without.status).toBe(200);
+    expect(without.text).toBe(withToken.text);
+    await post(h.em, '/_control/config', { behaviour: { activitiesRequireAuth: true } });
+    try {
+      const refused = await api({ em: h.em }, '/api/1.1/activities');
+      expect(refused.status).toBe(401);
+      expect(refused.text).toBe('missing_access_token');
+    } finally {
+      await post(h.em, '/_control/config', { behaviour: { activitiesRequireAuth: false } });
+    }
+  });
+
+  it('the day of firstDate is empty with null summary and segments, unless emptyFirstDate is off', async () => {
+    const path = '/api/1.1/user/storyline/daily/20160616?trackPoints=true';
+    expect((await api(h, path)).text).toBe('[{"date":"20160616","summary":null,"segments":null}]');
+    await post(h.em, '/_control/config', { behaviour: { emptyFirstDate: false } });
+    try {
+      const day = parse<StorylineDayJson[]>((await api(h, path)).text)[0]!;
+      expect(day.segments?.length).toBeGreaterThan(0);
+    } finally {
+      await post(h.em, '/_control/config', { behaviour: { emptyFirstDate: true } });
+    }
+  });
+});
+
 describe('control edit', () => {
   it('changes a past day, bumps lastUpdate and shows up in updatedSince', async () => {
     const before = await api(h, '/api/1.1/user/storyline/daily/20160705');
