@@ -1,14 +1,27 @@
-// Django REST framework response conventions: never-cache JSON, 405 bodies, Django's HTML error pages.
+// Django REST framework response conventions: never-cache JSON, 405 bodies, Django's HTML error pages, and the
+// headers production added to every answer (recorded 2018 traffic).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const NEVER_CACHE = 'no-store, max-age=0, must-revalidate, no-cache';
 
+/**
+ * JSON exactly as Django wrote it: `Content-Type: application/json` without a charset. Sent as bytes, because
+ * Fastify appends `; charset=utf-8` to a JSON type given with a string body.
+ */
+export function sendJsonText(reply: FastifyReply, text: string): FastifyReply {
+  return reply.header('Content-Type', 'application/json').send(Buffer.from(text));
+}
+
+/** A DRF answer: never cached, so Expires and Last-Modified are the response time (Django's never_cache). */
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply
-    .code(status)
-    .header('Cache-Control', NEVER_CACHE)
-    .header('Content-Type', 'application/json')
-    .send(JSON.stringify(body));
+  const now = new Date().toUTCString();
+  reply.code(status).header('Cache-Control', NEVER_CACHE).header('Expires', now).header('Last-Modified', now);
+  return sendJsonText(reply, JSON.stringify(body));
+}
+
+/** What Django's middleware adds to every response: LocaleMiddleware, SessionMiddleware, XFrameOptionsMiddleware. */
+function middlewareHeaders(reply: FastifyReply, vary: string): void {
+  reply.header('Vary', vary).header('Content-Language', 'en').header('X-Frame-Options', 'SAMEORIGIN');
 }
 
 export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
@@ -35,10 +48,19 @@ export function drfView(
   path: string,
   handlers: ViewHandlers,
 ): void {
-  routeView(app, knownPaths, path, handlers, (method, request, reply) => {
-    if (method === 'OPTIONS') return sendJson(reply, 200, { name: path, renders: ['application/json'] });
-    return sendJson(reply, 405, { detail: `Method "${request.method}" not allowed.` });
-  });
+  // DRF answers every request of an APIView with its Allow header and varies on Accept (content negotiation).
+  routeView(
+    app,
+    knownPaths,
+    path,
+    handlers,
+    'Accept, Accept-Language, Cookie',
+    true,
+    (method, request, reply) => {
+      if (method === 'OPTIONS') return sendJson(reply, 200, { name: path, renders: ['application/json'] });
+      return sendJson(reply, 405, { detail: `Method "${request.method}" not allowed.` });
+    },
+  );
 }
 
 /** A plain Django view (HTML pages, OAuth endpoints): other methods get an empty 405 with Allow. */
@@ -48,7 +70,7 @@ export function djangoView(
   path: string,
   handlers: ViewHandlers,
 ): void {
-  routeView(app, knownPaths, path, handlers, (method, _request, reply) =>
+  routeView(app, knownPaths, path, handlers, 'Accept-Language, Cookie', false, (method, _request, reply) =>
     reply.code(method === 'OPTIONS' ? 200 : 405).send(''),
   );
 }
@@ -57,13 +79,16 @@ type ViewHandlers = { GET?: Handler; POST?: Handler };
 
 /**
  * Routes every method of `path`: GET (and HEAD) and POST go to their handlers; any other method gets the
- * Allow header and then `unhandled`, which is where DRF and plain Django views answer differently.
+ * Allow header and then `unhandled`, which is where DRF and plain Django views answer differently. Every answer
+ * carries the middleware headers with `vary`, and the Allow header too when `alwaysAllow` (DRF).
  */
 function routeView(
   app: FastifyInstance,
   knownPaths: Set<string>,
   path: string,
   handlers: ViewHandlers,
+  vary: string,
+  alwaysAllow: boolean,
   unhandled: (method: string, request: FastifyRequest, reply: FastifyReply) => unknown,
 ): void {
   knownPaths.add(path);
@@ -74,8 +99,9 @@ function routeView(
     handler: async (request, reply) => {
       const method = request.method === 'HEAD' ? 'GET' : request.method;
       const handler = method === 'GET' ? handlers.GET : method === 'POST' ? handlers.POST : undefined;
+      middlewareHeaders(reply, vary);
+      if (alwaysAllow || !handler) reply.header('Allow', allowed.join(', '));
       if (handler) return handler(request, reply);
-      reply.header('Allow', allowed.join(', '));
       return unhandled(method, request, reply);
     },
   });

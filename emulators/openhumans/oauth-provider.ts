@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './context.ts';
-import { djangoView, sendHtml } from './drf.ts';
+import { djangoView, sendHtml, sendJsonText } from './drf.ts';
 import { consentPage, errorPage, signInPage, STRICT_CSP } from './html-pages.ts';
 import { pythonJsonDumps } from './python-json.ts';
 import { addParamsToUri } from './python-urlencode.ts';
@@ -224,12 +224,8 @@ function oauthError(reply: FastifyReply, status: number, error: string, descript
   const body: Record<string, string> = { error };
   if (description) body.error_description = description;
   if (status === 401) reply.header('WWW-Authenticate', `Bearer error="${error}"`);
-  return reply
-    .code(status)
-    .header('Content-Type', 'application/json')
-    .header('Cache-Control', 'no-store')
-    .header('Pragma', 'no-cache')
-    .send(pythonJsonDumps(body));
+  reply.code(status).header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+  return sendJsonText(reply, pythonJsonDumps(body));
 }
 
 function unquotePlus(s: string): string {
@@ -265,20 +261,17 @@ function authenticateClient(
 }
 
 function tokenResponse(ctx: EmulatorContext, reply: FastifyReply, pair: IssuedPair) {
-  return reply
-    .code(200)
-    .header('Content-Type', 'application/json')
-    .header('Cache-Control', 'no-store')
-    .header('Pragma', 'no-cache')
-    .send(
-      pythonJsonDumps({
-        access_token: pair.access.token,
-        token_type: 'Bearer',
-        expires_in: ctx.state.tokens.expiresIn(pair.access),
-        scope: pair.access.scope,
-        refresh_token: pair.refresh.token,
-      }),
-    );
+  reply.code(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+  return sendJsonText(
+    reply,
+    pythonJsonDumps({
+      access_token: pair.access.token,
+      token_type: 'Bearer',
+      expires_in: ctx.state.tokens.expiresIn(pair.access),
+      scope: pair.access.scope,
+      refresh_token: pair.refresh.token,
+    }),
+  );
 }
 
 function pkceMatches(challenge: string, method: string | undefined, verifier: string): boolean {

@@ -124,6 +124,9 @@ export async function storageRoutes(app: FastifyInstance, ctx: EmulatorContext):
   // Leave every PUT body unread so the handler can stream it straight to disk.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('Server', 'AmazonS3');
+  });
 
   app.put('/_storage/*', async (request, reply) => {
     const v = verify(ctx, request, reply, 'PUT');
@@ -149,7 +152,8 @@ export async function storageRoutes(app: FastifyInstance, ctx: EmulatorContext):
     });
     try {
       const obj = await ctx.storage.put(v.key, request.raw.pipe(counted));
-      return reply.code(200).header('ETag', `"${obj.md5}"`).send('');
+      // S3's answer has an ETag and no body, and so no Content-Type.
+      return reply.code(200).header('ETag', `"${obj.md5}"`).header('Content-Length', '0').send();
     } catch (err) {
       ctx.logger.warn({ err: (err as Error).message }, 'storage PUT aborted');
       if (request.raw.destroyed) return reply;

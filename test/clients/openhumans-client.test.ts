@@ -83,6 +83,18 @@ describe('OAuth2', () => {
     await expect(client.exchangeMember(tokens.accessToken)).rejects.toBeInstanceOf(AuthRefusedError);
   });
 
+  it('reads the token and API answers sent as production did: application/json without a charset', async () => {
+    const { memberId, tokens } = await newMemberTokens();
+    const raw = await fetch(`${oh.url}/api/direct-sharing/project/exchange-member/`, {
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    });
+    await raw.arrayBuffer();
+    expect(raw.headers.get('content-type')).toBe('application/json');
+    const next = await client.refresh(tokens.refreshToken); // the token endpoint answers without a charset too
+    expect(next.accessToken).not.toBe(tokens.accessToken);
+    expect((await client.exchangeMember(next.accessToken)).projectMemberId).toBe(memberId);
+  });
+
   it('refuses a bad code as AuthRefusedError and wrong client credentials as a plain, final error', async () => {
     await expect(client.exchangeCode('not-a-code')).rejects.toBeInstanceOf(AuthRefusedError);
     const wrong = makeClient({ clientSecret: 'wrong' });
