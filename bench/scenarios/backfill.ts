@@ -152,7 +152,7 @@ export const backfill: Scenario = {
       years: 5,
       // Time scale: one minute window (120 requests, doubled) must take longer than the app needs to fetch and
       // store 120 weeks, and the minimum must dwarf the fixed tail (the last window's weeks and the final
-      // upload of ~34 MB, about 1–2 s real): see docs/performance.md.
+      // upload of ~48 MB, about 1–2 s real): see docs/performance.md.
       timeScale: opts.quick ? 4 : 2,
       timeoutMs: opts.quick ? 150_000 : 600_000,
       log: opts.log,
