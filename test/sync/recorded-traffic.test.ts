@@ -144,7 +144,7 @@ describe('recorded 2018 traffic through the whole path', () => {
     const archive = path.join(dir, 'storyline.json');
     fs.writeFileSync(archive, published);
     const report = await importArchive(ctx, { ohMemberId: importer.ohMemberId, file: archive });
-    expect(report).toMatchObject({ skipped: 0, days: servedDays.length });
+    expect(report).toMatchObject({ skipped: 0, daysRead: servedDays.length, added: servedDays.length });
     expect((await weeksOf(importer.memberId)).map((w) => w.daysJson)).toEqual(served);
 
     const cookie = sessionCookie(app, { memberId: m.memberId });
