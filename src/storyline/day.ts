@@ -70,6 +70,11 @@ export function readDay(raw: unknown): StoredDay | undefined {
   return r.success ? r.data : undefined;
 }
 
+/** yyyyMMdd → yyyy-MM-dd. */
+export function isoDay(date: string): string {
+  return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
+}
+
 /** A day has data when Moves recorded segments for it (`summary: null, segments: null` is a valid empty day). */
 export function dayHasData(day: StoredDay): boolean {
   return (day.segments?.length ?? 0) > 0;

@@ -56,7 +56,7 @@ export function formatDuration(seconds: number): string {
 }
 
 export function formatDistance(metres: number): string {
-  return metres < 1000 ? `${Math.round(metres)} m` : `${oneDecimal.format(metres / 1000)} km`;
+  return Math.round(metres) < 1000 ? `${Math.round(metres)} m` : `${oneDecimal.format(metres / 1000)} km`;
 }
 
 /** A clock reading in the zone; the date is added when it is not the day shown (a night's stay, say). */

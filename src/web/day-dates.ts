@@ -10,10 +10,7 @@ export function storedDate(isoDay: string): string | undefined {
   return dt.isValid && /^\d{4}-\d{2}-\d{2}$/.test(isoDay) ? dt.toFormat('yyyyMMdd') : undefined;
 }
 
-/** yyyyMMdd → yyyy-MM-dd. */
-export function isoDay(date: string): string {
-  return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
-}
+export { isoDay } from '../storyline/day.ts';
 
 /** yyyyMMdd → "Saturday, 17 June 2016". */
 export function dayInWords(date: string): string {

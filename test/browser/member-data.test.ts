@@ -64,8 +64,13 @@ async function shot(page: Page, name: string) {
 }
 
 /** A signed-in browser context at a size; `requests` collects every URL it asks for. */
-async function signedIn(viewport: { width: number; height: number }) {
-  const context: BrowserContext = await browser.newContext({ viewport, acceptDownloads: true });
+async function signedIn(viewport: { width: number; height: number }, touch = false) {
+  const context: BrowserContext = await browser.newContext({
+    viewport,
+    acceptDownloads: true,
+    hasTouch: touch,
+    isMobile: touch,
+  });
   await context.addCookies([{ name: SESSION_COOKIE, value: cookieValue, url: base }]);
   const requests: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
@@ -254,7 +259,7 @@ describe.skipIf(!haveChromium)('the member’s data in a browser', () => {
   });
 
   it('on a phone: the history page does not scroll sideways, the day view fits, the choice is remembered', async () => {
-    const { context, page, problems } = await signedIn(PHONE);
+    const { context, page, problems } = await signedIn(PHONE, true);
     await page.goto(base + '/history');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(PHONE.width);
@@ -266,6 +271,18 @@ describe.skipIf(!haveChromium)('the member’s data in a browser', () => {
     await expect(page.getByRole('button', { name: 'Turn the background map off' }).isVisible()).resolves.toBe(
       true,
     );
+    // A tap on a track opens its label (tooltips are not for the mouse only).
+    const moveLabels = page.locator('.leaflet-tooltip:not(.place-label)');
+    await expect(moveLabels.count()).resolves.toBe(0);
+    // The middle of the longest track on screen (a short one can hide under a place dot).
+    // (A tap ends in a click on the shape; the click is sent to the shape itself, since hit-testing a thin SVG
+    // stroke from page coordinates is fragile.)
+    await page
+      .locator('#map path.leaflet-interactive:not([stroke-dasharray])')
+      .first()
+      .dispatchEvent('click');
+    await moveLabels.first().waitFor();
+    await expect(moveLabels.first().innerText()).resolves.toMatch(/, Tue 14 Jun$/);
     await shot(page, '35-day-phone');
 
     await page.goto(`${base}/day/2016-06-05`);
