@@ -85,7 +85,7 @@ describe('the day timeline', () => {
     ]);
     expect([formatDistance(35), formatDistance(999.6), formatDistance(4656)]).toEqual([
       '35 m',
-      '1000 m',
+      '1.0 km',
       '4.7 km',
     ]);
   });
