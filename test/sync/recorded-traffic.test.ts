@@ -1,7 +1,8 @@
 // Replays a short, realistic history with every irregularity of recorded 2018 traffic (1 s segment-end and
 // track-point overhangs, 1 s gaps between activities, the empty firstDate day, recorded density) through the
 // whole path: Moves emulator → sync → published file (days byte-identical to what Moves served) → seeding from
-// that file and importing it as an archive (the same weeks again) → the map data, the calendar and the dashboard.
+// that file and importing it as an archive (the same weeks again) → the map data, the calendar, the day view, the
+// GPX and GeoJSON downloads and the dashboard.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { seedFromOpenHumans } from '../../src/sync/seed.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import type { TestContext } from '../support/context.ts';
+import { geojsonProblems, gpxSchemaErrors } from '../support/geo-formats.ts';
 import { sessionCookie } from '../web/support.ts';
 import { addMember, createSyncContext, daysAgo, startUpstreams, type Upstreams } from './harness.ts';
 
@@ -89,7 +91,7 @@ async function weeksOf(memberId: number) {
 }
 
 describe('recorded 2018 traffic through the whole path', () => {
-  it('syncs, publishes byte-identical days, seeds and imports them again, and renders map, calendar and status', async () => {
+  it('syncs, publishes byte-identical days, seeds and imports them again; map, calendar, day view, downloads and status render them', async () => {
     const firstDate = daysAgo(16);
     const m = await addMember(ctx, up, { firstDate, timeZone: ZONE, seed: SEED });
     const run = await runSyncJob(ctx, { memberId: m.memberId, reason: 'connect' });
@@ -179,6 +181,32 @@ describe('recorded 2018 traffic through the whole path', () => {
       const steps = (d.summary ?? []).reduce((n, s) => n + (s.steps ?? 0), 0);
       expect(history.body).toContain(`${iso(d.date)}: ${fmt.format(steps)} steps`);
     }
+
+    // The day view: the empty firstDate day is a day without data; an irregular day shows its timeline.
+    const installDay = await app.inject({
+      method: 'GET',
+      url: `/day/${iso(firstDate)}`,
+      headers: { cookie },
+    });
+    expect(installDay.statusCode).toBe(200);
+    expect(installDay.body).toContain('Moves recorded nothing on this day');
+    const busy = withData.find((d) => irregularities([d]).gaps > 0)!;
+    const busyView = await app.inject({ method: 'GET', url: `/day/${iso(busy.date)}`, headers: { cookie } });
+    expect(busyView.statusCode).toBe(200);
+    expect(busyView.body).not.toContain('Moves recorded nothing on this day');
+
+    // The downloads of the whole range are valid GPX 1.1 and GeoJSON.
+    const range = `from=${iso(firstDate)}&to=${iso(servedDays.at(-1)!.date)}`;
+    const gpx = await app.inject({ method: 'GET', url: `/export?format=gpx&${range}`, headers: { cookie } });
+    expect(gpx.statusCode).toBe(200);
+    expect(await gpxSchemaErrors(gpx.body)).toEqual([]);
+    const geojson = await app.inject({
+      method: 'GET',
+      url: `/export?format=geojson&${range}`,
+      headers: { cookie },
+    });
+    expect(geojson.statusCode).toBe(200);
+    expect(geojsonProblems(geojson.json())).toEqual([]);
 
     // The status page counts every stored day, the empty one too.
     const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
