@@ -9,12 +9,13 @@ import { completeResult, readResults, renderSummary, writeResult } from './harne
 import type { Scenario } from './harness/scenario.ts';
 import { backfill } from './scenarios/backfill.ts';
 import { faults } from './scenarios/faults.ts';
+import { importScenario } from './scenarios/import.ts';
 import { memory } from './scenarios/memory.ts';
 import { manyMembers } from './scenarios/many-members.ts';
 import { steadyState } from './scenarios/steady-state.ts';
 import { web } from './scenarios/web.ts';
 
-export const SCENARIOS: Scenario[] = [backfill, memory, manyMembers, steadyState, web, faults];
+export const SCENARIOS: Scenario[] = [backfill, memory, manyMembers, steadyState, web, faults, importScenario];
 
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 

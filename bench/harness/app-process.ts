@@ -2,13 +2,15 @@
 // generator does not share its CPU. The task comes in BENCH_TASK; results go back over IPC.
 //   worker   — the sync workers on the database in the environment, until told to stop
 //   backfill — connect one member, run its first sync to the end, report times, bytes and peak RSS
+//   import   — a member without Moves uploads an export archive: its job imports and publishes it; reports the
+//              job's time, the days, the file and peak RSS
 //   web      — the web role; with `spec`, one signed-in member (reports a session cookie) and, with `syncSpec`,
 //              a second member whose backfill is queued so a sync runs during the load; `worker` also runs
 //              the sync workers in this process (the embedded store belongs to one process)
 import { appFigures } from './app-metrics.ts';
 import { createBenchContext, type BenchContext } from './context.ts';
 import type { EmulatorEndpoints } from './emulators.ts';
-import { connectMember, type MemberSpec } from './members.ts';
+import { connectMember, signInOpenHumansOnly, type MemberSpec } from './members.ts';
 import { countRows, currentFileBytes, waitForSyncs } from './progress.ts';
 import { RssSampler } from './rss.ts';
 import { requireSyncHandler, startInProcessWorker } from './workers.ts';
@@ -17,6 +19,7 @@ import { sessionCookieFor } from './session-cookie.ts';
 type Task =
   | { kind: 'worker' }
   | { kind: 'backfill'; endpoints: EmulatorEndpoints; spec: MemberSpec; timeoutMs: number }
+  | { kind: 'import'; endpoints: EmulatorEndpoints; archive: string }
   | {
       kind: 'web';
       endpoints: EmulatorEndpoints;
@@ -78,6 +81,38 @@ async function main(): Promise<void> {
         publishes: await countRows(ctx, 'published_files'),
         storedWeeks: await countRows(ctx, 'stored_weeks'),
         app: await appFigures(ctx.metrics),
+      };
+      await ctx.close();
+      const peak = rss.stop();
+      await send({ ...result, peakRssMb: peak.maxRssMb, sampledPeakRssMb: peak.sampledPeakMb });
+    } else if (task.kind === 'import') {
+      const fs = await import('node:fs');
+      const { queueUpload, uploadPath } = await import('../../src/archive/uploads.ts');
+      const { handleSyncMember } = await import('../../src/jobs/handlers.ts');
+      const { memberId } = await signInOpenHumansOnly(task.endpoints, ctx);
+      // What POST /import leaves behind: the upload under DATA_DIR and the member's job queued.
+      const upload = await uploadPath(ctx);
+      await fs.promises.copyFile(task.archive, upload);
+      const bytes = (await fs.promises.stat(upload)).size;
+      await queueUpload(ctx, memberId, { fileName: 'moves_export.zip', path: upload, bytes });
+      await send({ type: 'ready', memberId });
+      const t0 = Date.now();
+      // The job itself, without the queue's pickup delay.
+      await handleSyncMember(ctx, { id: 'bench', data: { memberId, reason: 'import' } } as never);
+      const tEnd = Date.now();
+      const { rows } = await ctx.database.sql.query<{
+        report: { daysRead: number; added: number } | null;
+        error: string | null;
+      }>('select report, error from archive_imports where member_id = $1', [memberId]);
+      const result = {
+        type: 'result',
+        t0,
+        tEnd,
+        archiveBytes: bytes,
+        days: rows[0]?.report?.added ?? 0,
+        error: rows[0]?.error ?? null,
+        finalFileBytes: await currentFileBytes(ctx),
+        publishes: await countRows(ctx, 'published_files'),
       };
       await ctx.close();
       const peak = rss.stop();

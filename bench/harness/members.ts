@@ -90,6 +90,37 @@ export async function authorizeOnEmulators(h: EmulatorEndpoints, spec: MemberSpe
   return { ohMemberId, ohTokenText, movesTokenText };
 }
 
+/** A member who signed in with Open Humans only (no Moves account): what an export import starts from. */
+export async function signInOpenHumansOnly(
+  h: EmulatorEndpoints,
+  ctx: AppContext,
+): Promise<{ memberId: number }> {
+  const ohMemberId = String((await postJson(`${h.openHumansUrl}/_control/members`, {})).project_member_id);
+  const ohAuth = await postJson(`${h.openHumansUrl}/_control/members/${ohMemberId}/authorize`, {
+    client_id: h.ohProject.id,
+  });
+  const text = await postForm(`${h.openHumansUrl}/oauth2/token/`, {
+    grant_type: 'authorization_code',
+    code: String(ohAuth.code),
+    redirect_uri: h.ohProject.redirectUri,
+    client_id: h.ohProject.id,
+    client_secret: h.ohProject.secret,
+  });
+  const now = ctx.clock.now();
+  const [row] = await ctx.db
+    .insert(members)
+    .values({
+      ohMemberId,
+      ohAccessToken: ctx.cipher.encrypt(field(text, 'access_token')),
+      ohRefreshToken: ctx.cipher.encrypt(field(text, 'refresh_token')),
+      ohTokenExpiresAt: new Date(now + Number(field(text, 'expires_in')) * 1000),
+      lastLoginAt: new Date(now),
+    })
+    .returning({ id: members.id });
+  if (!row) throw new Error('member insert returned nothing');
+  return { memberId: row.id };
+}
+
 /** The same history on the emulators for the original app's replay (bench/baselines/original-app.ts). */
 export async function originalAppMember(h: EmulatorEndpoints, spec: MemberSpec): Promise<OriginalMember> {
   const g = await authorizeOnEmulators(h, spec);
