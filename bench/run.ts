@@ -15,7 +15,15 @@ import { manyMembers } from './scenarios/many-members.ts';
 import { steadyState } from './scenarios/steady-state.ts';
 import { web } from './scenarios/web.ts';
 
-export const SCENARIOS: Scenario[] = [backfill, memory, manyMembers, steadyState, web, faults, importScenario];
+export const SCENARIOS: Scenario[] = [
+  backfill,
+  memory,
+  manyMembers,
+  steadyState,
+  web,
+  faults,
+  importScenario,
+];
 
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
