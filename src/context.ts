@@ -1,5 +1,6 @@
-// Builds the one AppContext each role receives: config, logger, database, queue, clock, crypto.
-// Later parts of the app (upstream clients, sync engine) hang their services on it here, explicitly.
+// Builds the one AppContext each role receives: config, logger, database, queue, clock, crypto, the upstream
+// clients and the domain services. Each service owns its tables (docs/architecture.md): routes, jobs, the CLI
+// and the archive import reach the data only through them.
 import path from 'node:path';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
@@ -18,7 +19,27 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { OpenHumansClient } from './openhumans/client.ts';
 import { MovesClient } from './moves/client.ts';
 
-export interface AppContext {
+import { createAccountService, type AccountService } from './accounts/service.ts';
+import { createQueueService, type QueueService } from './jobs/queue.ts';
+import { createPublishedFiles, type PublishedFiles } from './sync/published-files.ts';
+import { createSyncStateService, type SyncStateService } from './sync/sync-state.ts';
+import { createWeekStore, type WeekStore } from './sync/week-store.ts';
+
+/** The domain services: each owns its tables and their SQL. */
+export interface Services {
+  /** members, moves_accounts: sign-in, the Moves link, tokens, "needs reconnecting", removals. */
+  accounts: AccountService;
+  /** stored_weeks. */
+  weeks: WeekStore;
+  /** published_files. */
+  publishing: PublishedFiles;
+  /** sync_state, sync_events. */
+  syncState: SyncStateService;
+  /** pg-boss: every send, cancel, schedule and worker. */
+  queue: QueueService;
+}
+
+export interface AppContext extends Services {
   config: Config;
   logger: Logger;
   database: Database;
@@ -70,7 +91,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
     const clock = opts.clock ?? systemClock();
     const metrics = createMetrics();
     const userAgent = `oh-moves/${VERSION}`;
-    const ctx: AppContext = {
+    const base: Omit<AppContext, keyof Services> = {
       config,
       logger,
       database,
@@ -113,6 +134,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
         return closing;
       },
     };
+    const ctx = withServices(base);
     if (recoverJobs || rebuilt) await requeueStrandedSyncs(ctx);
     return ctx;
   } catch (err) {
@@ -120,4 +142,22 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
     await database.close().catch(() => {});
     throw err;
   }
+}
+
+/** The context with its services, each bound to the context's database handle (read when called). */
+function withServices(base: Omit<AppContext, keyof Services>): AppContext {
+  const ctx = base as AppContext;
+  const services: Services = {
+    accounts: createAccountService(ctx),
+    weeks: createWeekStore(ctx),
+    publishing: createPublishedFiles(ctx),
+    syncState: createSyncStateService(ctx),
+    queue: createQueueService(ctx),
+  };
+  return Object.assign(ctx, services);
+}
+
+/** Runs `fn` in one database transaction: the services on the context it receives write inside it. */
+export function inTransaction<T>(ctx: AppContext, fn: (tx: AppContext) => Promise<T>): Promise<T> {
+  return ctx.db.transaction((tx) => fn(withServices({ ...ctx, db: tx as unknown as Db })));
 }

@@ -60,9 +60,8 @@ async function main(): Promise<void> {
       const member = await connectMember(task.endpoints, ctx, task.spec);
       await send({ type: 'ready', memberId: member.memberId });
       await startInProcessWorker(ctx);
-      const { enqueueSync } = await import('../../src/sync/enqueue.ts');
       const t0 = Date.now();
-      await enqueueSync(ctx, member.memberId, 'connect');
+      await ctx.queue.enqueueSync(member.memberId, 'connect');
       const done = await waitForSyncs(ctx, [member.memberId], {
         since: ctx.clock.now() - 1,
         timeoutMs: task.timeoutMs,
@@ -123,8 +122,7 @@ async function main(): Promise<void> {
       if (task.worker) await startInProcessWorker(ctx);
       if (task.syncSpec) {
         const syncing = await connectMember(task.endpoints, ctx, task.syncSpec);
-        const { enqueueSync } = await import('../../src/sync/enqueue.ts');
-        await enqueueSync(ctx, syncing.memberId, 'connect');
+        await ctx.queue.enqueueSync(syncing.memberId, 'connect');
       }
       const app = await buildWebApp(ctx);
       const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -46,10 +46,9 @@ async function runOnce(p: {
     p.log(
       `many-members: ${name}: ${p.members} members, ${necessary} necessary requests, time scale ${p.timeScale}`,
     );
-    const { enqueueSync } = await import('../../src/sync/enqueue.ts');
     const t0 = Date.now();
     const since = ctx.clock.now() - 1;
-    for (const m of members) await enqueueSync(ctx, m.memberId, 'connect');
+    for (const m of members) await ctx.queue.enqueueSync(m.memberId, 'connect');
     let lastLog = 0;
     const done = await waitForSyncs(
       ctx,

@@ -7,7 +7,7 @@
 // Seeding at scale (run "scale"): storing 10,000 real 1–5-year histories would take hundreds of GB, so each
 // member's weeks up to two weeks ago are stored as empty placeholder weeks (complete, as a finished backfill
 // leaves them) and only the last two weeks are fetched from Moves with the member's own token, stored with the
-// engine's saveWeek and published with publishStoryline (a real upload). What a routine update asks Moves does not
+// engine's week store and published with publishStoryline (a real upload). What a routine update asks Moves does not
 // depend on the stored bytes, only on the history's length (the plan and the rolling deep scan); the bytes
 // published in the main round are those of these short files. Run "versus original" uses real histories.
 import type { AppContext } from '../../src/context.ts';
@@ -50,9 +50,7 @@ async function movesToken(ctx: AppContext, memberId: number): Promise<string> {
 
 /** Members as a finished backfill leaves them: old weeks as placeholders, the last two weeks real, published. */
 async function seedInSync(ctx: AppContext, members: BenchMember[], concurrency: number): Promise<void> {
-  const { saveWeek } = await import('../../src/sync/week-store.ts');
   const { publishStoryline } = await import('../../src/sync/publish.ts');
-  const { updateSyncState } = await import('../../src/sync/sync-state.ts');
   const { currentWeek, weekRange, weekOfDate, weekIsComplete } = await import('../../src/moves/weeks.ts');
   let next = 0;
   await Promise.all(
@@ -71,7 +69,7 @@ async function seedInSync(ctx: AppContext, members: BenchMember[], concurrency: 
         );
         for (const week of weeks.slice(-2)) {
           const w = await ctx.moves.storylineWeek(token, week);
-          await saveWeek(ctx, m.memberId, {
+          await ctx.weeks.save(m.memberId, {
             week,
             daysJson: w.daysJson,
             dates: w.dates,
@@ -80,7 +78,7 @@ async function seedInSync(ctx: AppContext, members: BenchMember[], concurrency: 
           });
         }
         await publishStoryline(ctx, m.memberId, async () => m.ohAccessToken);
-        await updateSyncState(ctx, m.memberId, {
+        await ctx.syncState.update(m.memberId, {
           status: 'up_to_date',
           weeksDone: weeks.length,
           weeksTotal: weeks.length,
@@ -125,8 +123,7 @@ async function routineRound(
     const { runSchedulerPass } = await import('../../src/sync/scheduler-pass.ts');
     enqueued = (await runSchedulerPass(ctx)).enqueued;
   } else {
-    const { enqueueSync } = await import('../../src/sync/enqueue.ts');
-    for (const id of ids) if (await enqueueSync(ctx, id, 'scheduler')) enqueued++;
+    for (const id of ids) if (await ctx.queue.enqueueSync(id, 'scheduler')) enqueued++;
   }
   const passS = (Date.now() - t0) / 1000;
   const done = await waitForSyncs(ctx, ids, {
@@ -278,9 +275,8 @@ async function versusOriginalRun(opts: ScenarioOptions) {
     const ids = members.map((m) => m.memberId);
     await startInProcessWorker(ctx);
     opts.log(`steady-state: backfilling ${count} real histories with oh-moves and with the original`);
-    const { enqueueSync } = await import('../../src/sync/enqueue.ts');
     const since = ctx.clock.now() - 1;
-    for (const id of ids) await enqueueSync(ctx, id, 'connect');
+    for (const id of ids) await ctx.queue.enqueueSync(id, 'connect');
     const backfilled = await waitForSyncs(ctx, ids, { since, timeoutMs: 900_000, pollMs: 250 });
     // The original's state is its file on Open Humans: its own first runs build it.
     const { members: originalMembers } = await runOriginalOn(emu, specs, { timeoutMs: 1_800_000 });

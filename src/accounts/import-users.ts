@@ -3,7 +3,6 @@
 // token dies with the refresh), check the Open Humans token belongs to that member, link the Moves account,
 // queue a sync. Every line gets its own outcome; a bad line never stops the others.
 import type { AppContext } from '../context.ts';
-import { enqueueSync } from '../sync/enqueue.ts';
 import { AuthRefusedError, UpstreamError } from '../upstream/errors.ts';
 import { findMemberByOhId, upsertMemberFromLogin } from './members.ts';
 import { connectMovesAccount } from './moves-accounts.ts';
@@ -134,7 +133,7 @@ async function importLine(
       message: `Moves account ${movesTokens.userId} is already linked to another member`,
     };
   }
-  const queued = await enqueueSync(ctx, memberId, 'import');
+  const queued = await ctx.queue.enqueueSync(memberId, 'import');
   return {
     ...base,
     memberId,

@@ -1,20 +1,9 @@
-// Public surface of accounts: members, Moves accounts, tokens (encrypted at rest, refreshed with compare-and-swap).
+// Public surface of accounts: the service on the context (members, Moves accounts, tokens, removals).
 export { AccountNotFoundError } from './errors.ts';
-export { hasMapTilesConsent, setMapTilesConsent } from './map-consent.ts';
-export { findMemberByOhId, upsertMemberFromLogin, type UpsertMemberOptions } from './members.ts';
-export {
-  connectMovesAccount,
-  getMovesAccount,
-  updateMovesProfile,
-  type ConnectResult,
-  type MovesAccountInfo,
-} from './moves-accounts.ts';
-export { endSessions, sessionIsCurrent } from './sessions.ts';
-export {
-  getMovesAccessToken,
-  getOhAccessToken,
-  REFRESH_MARGIN_MS,
-  withMovesAccess,
-  withOhAccess,
-  type TokenOptions,
-} from './tokens.ts';
+export { createAccountService, type AccountService } from './service.ts';
+export type { ConnectResult, MovesAccountInfo } from './moves-accounts.ts';
+export type { Member, MemberOverview } from './member-views.ts';
+export { RemovalError, type RemovalReport } from './removal.ts';
+export { getMovesAccessToken, getOhAccessToken, REFRESH_MARGIN_MS, type TokenOptions } from './tokens.ts';
+export { sessionIsCurrent } from './sessions.ts';
+export { hasMapTilesConsent } from './map-consent.ts';

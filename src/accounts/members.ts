@@ -60,3 +60,13 @@ export async function findMemberByOhId(ctx: AppContext, ohMemberId: string): Pro
     .where(eq(members.ohMemberId, ohMemberId));
   return row?.id;
 }
+
+/** Open Humans refused the member's tokens: they must sign in again (a new sign-in clears it). */
+export async function markOhRefused(ctx: AppContext, memberId: number): Promise<void> {
+  await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, memberId));
+}
+
+/** Deletes the member; the foreign keys cascade to every row that still refers to them. */
+export async function removeMember(ctx: AppContext, memberId: number): Promise<void> {
+  await ctx.db.delete(members).where(eq(members.id, memberId));
+}

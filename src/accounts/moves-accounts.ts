@@ -1,7 +1,7 @@
 // Connected Moves accounts: one Moves account ↔ one member, tokens encrypted, profile facts cached.
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { movesAccounts } from '../db/schema.ts';
+import { movesAccounts, type MovesAccountStatus } from '../db/schema.ts';
 import type { MovesProfile, MovesTokens } from '../moves/client.ts';
 
 export type ConnectResult =
@@ -38,7 +38,7 @@ export async function connectMovesAccount(
     refreshToken: ctx.cipher.encrypt(tokens.refreshToken),
     tokenExpiresAt: tokens.expiresAt,
     tokenIssuedAt: tokens.issuedAt,
-    status: 'connected',
+    status: 'connected' as const,
   };
   try {
     await ctx.db
@@ -73,7 +73,7 @@ export async function connectMovesAccount(
 }
 
 /** Caches the profile facts the sync needs (first day with data, current time zone). */
-export async function updateMovesProfile(
+export async function saveMovesProfile(
   ctx: AppContext,
   memberId: number,
   profile: Pick<MovesProfile, 'firstDate' | 'timeZone'>,
@@ -87,31 +87,61 @@ export async function updateMovesProfile(
 export interface MovesAccountInfo {
   memberId: number;
   movesUserId: string;
-  status: 'connected' | 'needs_reauth';
+  status: MovesAccountStatus;
   firstDate: string | null;
   timeZone: string | null;
   tokenIssuedAt: Date;
   connectedAt: Date;
 }
 
-/** The account without its tokens (for the dashboard, admin and the sync planner). */
+/** The account's columns without its tokens (for the pages, admin and the sync planner). */
+export const movesAccountInfo = {
+  memberId: movesAccounts.memberId,
+  movesUserId: movesAccounts.movesUserId,
+  status: movesAccounts.status,
+  firstDate: movesAccounts.firstDate,
+  timeZone: movesAccounts.timeZone,
+  tokenIssuedAt: movesAccounts.tokenIssuedAt,
+  connectedAt: movesAccounts.connectedAt,
+};
+
 export async function getMovesAccount(
   ctx: AppContext,
   memberId: number,
 ): Promise<MovesAccountInfo | undefined> {
   const [row] = await ctx.db
-    .select({
-      memberId: movesAccounts.memberId,
-      movesUserId: movesAccounts.movesUserId,
-      status: movesAccounts.status,
-      firstDate: movesAccounts.firstDate,
-      timeZone: movesAccounts.timeZone,
-      tokenIssuedAt: movesAccounts.tokenIssuedAt,
-      connectedAt: movesAccounts.connectedAt,
-    })
+    .select(movesAccountInfo)
     .from(movesAccounts)
     .where(eq(movesAccounts.memberId, memberId));
-  return row ? { ...row, status: row.status === 'needs_reauth' ? 'needs_reauth' : 'connected' } : undefined;
+  return row;
+}
+
+export async function movesAccountByUserId(
+  ctx: AppContext,
+  movesUserId: string,
+): Promise<MovesAccountInfo | undefined> {
+  const [row] = await ctx.db
+    .select(movesAccountInfo)
+    .from(movesAccounts)
+    .where(eq(movesAccounts.movesUserId, movesUserId));
+  return row;
+}
+
+/** Moves refused the account's tokens: the member must connect it again (a new connection clears it). */
+export async function markMovesRefused(ctx: AppContext, memberId: number): Promise<void> {
+  await ctx.db
+    .update(movesAccounts)
+    .set({ status: 'needs_reauth' })
+    .where(eq(movesAccounts.memberId, memberId));
+}
+
+/** Removes the Moves link; the Moves user id it had (null when there was none). */
+export async function removeMovesAccount(ctx: AppContext, memberId: number): Promise<string | null> {
+  const [row] = await ctx.db
+    .delete(movesAccounts)
+    .where(eq(movesAccounts.memberId, memberId))
+    .returning({ movesUserId: movesAccounts.movesUserId });
+  return row?.movesUserId ?? null;
 }
 
 export function isUniqueViolation(err: unknown): boolean {

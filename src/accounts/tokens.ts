@@ -46,7 +46,7 @@ interface TokenSlot {
   markRefused(oldRefreshEnc: string): Promise<void>;
 }
 
-interface Access {
+export interface Access {
   accessToken: string;
   issuedAt: Date;
 }
@@ -278,20 +278,8 @@ export async function withOhAccess<T>(
   );
 }
 
-/** Same as withOhAccess, for Moves. */
-export async function withMovesAccess<T>(
-  ctx: AppContext,
-  memberId: number,
-  fn: (accessToken: string, issuedAt: Date) => Promise<T>,
-): Promise<T> {
-  return withAccess(
-    (opts) => getMovesAccessToken(ctx, memberId, opts),
-    (a) => fn(a.accessToken, a.issuedAt),
-  );
-}
-
 /** Runs `fn` with a token from `get`; on a 401 from the service, gets a token again past the refused one, once. */
-async function withAccess<T>(
+export async function withAccess<T>(
   get: (opts: TokenOptions) => Promise<Access>,
   fn: (access: Access) => Promise<T>,
 ): Promise<T> {

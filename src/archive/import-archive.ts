@@ -9,16 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
-import { and, eq } from 'drizzle-orm';
-import { findMemberByOhId } from '../accounts/index.ts';
-import type { AppContext } from '../context.ts';
-import type { Db } from '../db/database.ts';
-import { movesAccounts, storedWeeks } from '../db/schema.ts';
+import { inTransaction, type AppContext } from '../context.ts';
 import { rawArrayElements } from '../sync/day-stream.ts';
 import { checkDayText } from '../sync/day-validation.ts';
-import { enqueueSync } from '../sync/enqueue.ts';
-import { recordEvent, updateSyncState } from '../sync/sync-state.ts';
-import { listStoredWeeks, saveWeek, storedRange } from '../sync/week-store.ts';
 import { weekIsComplete, weekOfDate } from '../moves/weeks.ts';
 import { openArchive, type OpenedArchive } from './archive-reader.ts';
 import { mergeWeek, newerOf, type DayCopy } from './merge.ts';
@@ -101,10 +94,7 @@ export async function importArchiveFile(
 ): Promise<ImportReport> {
   const workDir = opts.workDir ?? importWorkDir(ctx);
   await fs.promises.mkdir(workDir, { recursive: true });
-  const [account] = await ctx.db
-    .select({ timeZone: movesAccounts.timeZone })
-    .from(movesAccounts)
-    .where(eq(movesAccounts.memberId, memberId));
+  const account = await ctx.accounts.movesAccount(memberId);
   // Opening reads the zip directories: a file that is no archive at all, or a hostile one, fails here.
   const archive = await openArchive(file, {
     tmpDir: workDir,
@@ -116,13 +106,12 @@ export async function importArchiveFile(
       timeZone: account?.timeZone ?? 'UTC',
       onProgress: opts.onProgress,
     });
-    await ctx.db.transaction(async (tx) => {
-      const txCtx: AppContext = { ...ctx, db: tx as unknown as Db };
+    await inTransaction(ctx, async (txCtx) => {
       await commit(txCtx, memberId, staging);
-      const range = await storedRange(txCtx, memberId);
+      const range = await txCtx.weeks.range(memberId);
       report.covered = { firstDay: range.firstDay, lastDay: range.lastDay, days: range.dayCount };
-      if (report.weeks > 0) await updateSyncState(txCtx, memberId, { unpublishedWeeks: report.weeks });
-      await recordEvent(txCtx, memberId, 'archive_imported', describeImport(report), { ...report });
+      if (report.weeks > 0) await txCtx.syncState.update(memberId, { unpublishedWeeks: report.weeks });
+      await txCtx.syncState.recordEvent(memberId, 'archive_imported', describeImport(report), { ...report });
       await opts.onCommit?.(txCtx, report);
     });
     return report;
@@ -163,7 +152,7 @@ async function stage(
     report.skipped++;
     if (report.skippedEntries.length < MAX_LISTED) report.skippedEntries.push({ where, reason });
   };
-  const stored = new Map((await listStoredWeeks(ctx, memberId)).map((w) => [w.week, w.complete]));
+  const stored = new Map((await ctx.weeks.list(memberId)).map((w) => [w.week, w.complete]));
   const now = ctx.clock.date();
   const out = await fs.promises.open(staging, 'w');
   let week: string | null = null;
@@ -240,7 +229,7 @@ async function commit(tx: AppContext, memberId: number, staging: string): Promis
       ? mergeWeek(await loadWeekDays(tx, memberId, w.week), w.days).days
       : w.days;
     written.add(w.week);
-    await saveWeek(tx, memberId, {
+    await tx.weeks.save(memberId, {
       week: w.week,
       daysJson: `[${days.map((d) => d.text).join(',')}]`,
       dates: days.map((d) => d.date),
@@ -252,13 +241,10 @@ async function commit(tx: AppContext, memberId: number, staging: string): Promis
 
 /** A stored week's days, each with its date and lastUpdate, text unchanged. */
 async function loadWeekDays(ctx: AppContext, memberId: number, week: string): Promise<DayCopy[]> {
-  const [row] = await ctx.db
-    .select({ daysJson: storedWeeks.daysJson })
-    .from(storedWeeks)
-    .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, week)));
-  if (!row) return [];
+  const daysJson = await ctx.weeks.daysOf(memberId, week);
+  if (daysJson === undefined) return [];
   const days: DayCopy[] = [];
-  for await (const text of rawArrayElements(Readable.from([row.daysJson]))) {
+  for await (const text of rawArrayElements(Readable.from([daysJson]))) {
     const c = checkDayText(text);
     if (c.ok) days.push({ date: c.date, lastUpdate: c.lastUpdate, text });
   }
@@ -285,17 +271,14 @@ export async function importArchive(
 ): Promise<ArchiveImportReport> {
   if (!OH_MEMBER_ID.test(p.ohMemberId))
     throw new UnknownMemberError(`"${p.ohMemberId}" is not an Open Humans project member id (8 digits)`);
-  const memberId = await findMemberByOhId(ctx, p.ohMemberId);
+  const memberId = await ctx.accounts.findMemberByOhId(p.ohMemberId);
   if (memberId === undefined)
     throw new UnknownMemberError(
       `no member with Open Humans project member id ${p.ohMemberId}: they must sign in to oh-moves first`,
     );
-  const [account] = await ctx.db
-    .select({ memberId: movesAccounts.memberId })
-    .from(movesAccounts)
-    .where(eq(movesAccounts.memberId, memberId));
+  const account = await ctx.accounts.movesAccount(memberId);
   const report = await importArchiveFile(ctx, memberId, p.file, { displayName: path.basename(p.file) });
-  const syncQueued = report.weeks > 0 ? await enqueueSync(ctx, memberId, 'import') : false;
+  const syncQueued = report.weeks > 0 ? await ctx.queue.enqueueSync(memberId, 'import') : false;
   return { ...report, memberId, ohMemberId: p.ohMemberId, syncQueued, movesConnected: account !== undefined };
 }
 

@@ -6,8 +6,6 @@ import path from 'node:path';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { archiveImports } from '../db/schema.ts';
-import { enqueueSync } from '../sync/enqueue.ts';
-import { recordEvent } from '../sync/sync-state.ts';
 import { ArchiveError } from './archive-reader.ts';
 import {
   ImportInterruptedError,
@@ -62,8 +60,8 @@ export async function queueUpload(
       createdAt: ctx.clock.date(),
     })
     .returning({ id: archiveImports.id });
-  await recordEvent(ctx, memberId, 'import_queued', `Received ${p.fileName}: the import is queued`);
-  await enqueueSync(ctx, memberId, 'import');
+  await ctx.syncState.recordEvent(memberId, 'import_queued', `Received ${p.fileName}: the import is queued`);
+  await ctx.queue.enqueueSync(memberId, 'import');
   return row!.id;
 }
 
@@ -120,7 +118,7 @@ async function runOne(ctx: AppContext, row: UploadRow): Promise<ImportReport | n
       // Nothing was committed: the next run of the member's job starts this import again from the file.
       keepFile = true;
       await set({ status: 'pending' });
-      await enqueueSync(ctx, row.memberId, 'requeue');
+      await ctx.queue.enqueueSync(row.memberId, 'requeue');
       throw err;
     }
     const plain =
@@ -130,7 +128,11 @@ async function runOne(ctx: AppContext, row: UploadRow): Promise<ImportReport | n
     if (!(err instanceof ArchiveError))
       ctx.logger.error({ err, memberId: row.memberId }, 'archive import failed');
     await set({ status: 'failed', error: plain, finishedAt: ctx.clock.date() });
-    await recordEvent(ctx, row.memberId, 'import_failed', `Import of ${row.fileName} failed: ${plain}`);
+    await ctx.syncState.recordEvent(
+      row.memberId,
+      'import_failed',
+      `Import of ${row.fileName} failed: ${plain}`,
+    );
     return null;
   } finally {
     if (!keepFile && row.uploadPath) {

@@ -16,6 +16,41 @@ import {
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
+// The values the text columns below may hold: the compiler checks every write and comparison.
+export type MovesAccountStatus = 'connected' | 'needs_reauth';
+export type WeekSource = 'moves' | 'openhumans' | 'archive';
+export type SyncStatus =
+  | 'idle'
+  | 'queued'
+  | 'running'
+  | 'waiting_rate_limit'
+  | 'uploading'
+  | 'up_to_date'
+  | 'error'
+  | 'needs_reauth';
+export type SyncEventKind =
+  | 'queued'
+  | 'completed'
+  | 'rate_limited'
+  | 'http_429'
+  | 'paused'
+  | 'error'
+  | 'needs_reauth'
+  | 'edits_found'
+  | 'published'
+  | 'cleanup_failed'
+  | 'seeded'
+  | 'seed_invalid_days'
+  | 'data_reset'
+  | 'disconnected'
+  | 'archive_imported'
+  | 'day_rejected'
+  | 'edits_notified'
+  | 'import_queued'
+  | 'import_failed';
+/** current: the member's file; delete_pending: replaced, removal on Open Humans not confirmed yet; deleted. */
+export type PublishedFileStatus = 'current' | 'delete_pending' | 'deleted';
+
 /** An Open Humans member who signed in to oh-moves. Tokens are encrypted at rest (src/crypto/token-cipher.ts). */
 export const members = pgTable('members', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -50,8 +85,7 @@ export const movesAccounts = pgTable('moves_accounts', {
   /** When the current access token was issued: Moves doubles the rate limit for its first hour. */
   tokenIssuedAt: ts('token_issued_at').notNull(),
   scope: text('scope').notNull().default('activity location'),
-  /** 'connected' | 'needs_reauth' */
-  status: text('status').notNull().default('connected'),
+  status: text('status').$type<MovesAccountStatus>().notNull().default('connected'),
   firstDate: text('first_date'),
   timeZone: text('time_zone'),
   connectedAt: ts('connected_at').notNull().defaultNow(),
@@ -74,8 +108,8 @@ export const storedWeeks = pgTable(
     bytes: integer('bytes').notNull(),
     /** True when the week lay fully in the past (member's Moves time zone) when it was fetched. */
     complete: boolean('complete').notNull(),
-    /** Where the week came from: 'moves' | 'openhumans' (seeded from the published file) | 'archive'. */
-    source: text('source').notNull().default('moves'),
+    /** Where the week came from: Moves, the published file on Open Humans (seeded), or an export archive. */
+    source: text('source').$type<WeekSource>().notNull().default('moves'),
     fetchedAt: ts('fetched_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.memberId, t.week] })],
@@ -86,8 +120,7 @@ export const syncState = pgTable('sync_state', {
   memberId: bigint('member_id', { mode: 'number' })
     .primaryKey()
     .references(() => members.id, { onDelete: 'cascade' }),
-  /** idle | queued | running | waiting_rate_limit | uploading | up_to_date | error | needs_reauth */
-  status: text('status').notNull().default('idle'),
+  status: text('status').$type<SyncStatus>().notNull().default('idle'),
   weeksDone: integer('weeks_done').notNull().default(0),
   weeksTotal: integer('weeks_total').notNull().default(0),
   nextRunAt: ts('next_run_at'),
@@ -117,8 +150,7 @@ export const syncEvents = pgTable(
       .notNull()
       .references(() => members.id, { onDelete: 'cascade' }),
     at: ts('at').notNull().defaultNow(),
-    /** e.g. queued, started, fetched, rate_limited, published, error, needs_reauth, http_429 */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<SyncEventKind>().notNull(),
     message: text('message').notNull(),
     details: jsonb('details'),
   },
@@ -141,8 +173,7 @@ export const publishedFiles = pgTable(
     lastDay: text('last_day'),
     dayCount: integer('day_count').notNull().default(0),
     publishedAt: ts('published_at').notNull().defaultNow(),
-    /** 'current' | 'deleted' */
-    status: text('status').notNull().default('current'),
+    status: text('status').$type<PublishedFileStatus>().notNull().default('current'),
   },
   (t) => [
     uniqueIndex('published_files_oh_file_id').on(t.ohFileId),

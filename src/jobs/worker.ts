@@ -39,11 +39,10 @@ export async function startWorker(ctx: AppContext, handlers: HandlerMap): Promis
     const pollingIntervalSeconds = POLLING_SECONDS[queue] ?? DEFAULT_POLLING_SECONDS;
     // localConcurrency: pg-boss runs that many fetch loops, each one job at a time (batchSize 1), and renews
     // the heartbeat of each running job.
-    await ctx.boss.work(
+    await ctx.queue.work(
       queue,
-      { batchSize: 1, pollingIntervalSeconds, localConcurrency: ctx.config.workerConcurrency },
-      async ([job]) => {
-        if (!job) return;
+      { pollingIntervalSeconds, concurrency: ctx.config.workerConcurrency },
+      async (job) => {
         log.debug({ queue, jobId: job.id }, 'job started');
         return runJob(ctx, queue, handler, job);
       },

@@ -23,7 +23,6 @@ import { boundaryGuardMs } from './rate-window.ts';
 export const MAX_INLINE_WAIT_MS = 1_000;
 /** Inline waits in a row before the job gives its slot back anyway (another process may be taking the budget). */
 export const MAX_INLINE_WAITS = 2;
-import { recordEvent } from './sync-state.ts';
 
 export class BudgetSpentError extends Error {
   override name = 'BudgetSpentError';
@@ -136,8 +135,7 @@ export class BudgetedMoves {
             { memberId: this.memberId, rate: err.rate },
             'Moves answered 429 despite the budget',
           );
-          await recordEvent(
-            ctx,
+          await ctx.syncState.recordEvent(
             this.memberId,
             'http_429',
             'Moves refused a request as over its rate limit',

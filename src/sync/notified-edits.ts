@@ -4,8 +4,6 @@
 import { DateTime } from 'luxon';
 import type { AppContext } from '../context.ts';
 import { todayIn, weekOfDate, weekRange } from '../moves/weeks.ts';
-import { recordEvent } from './sync-state.ts';
-import { markWeeksStale } from './week-store.ts';
 
 export interface StorylineUpdate {
   startTime?: unknown;
@@ -44,10 +42,9 @@ export async function markNotifiedEdits(
   updates: StorylineUpdate[],
 ): Promise<number> {
   const weeks = weeksOfUpdates(updates, zone);
-  await markWeeksStale(ctx, memberId, weeks);
+  await ctx.weeks.markStale(memberId, weeks);
   if (weeks.length)
-    await recordEvent(
-      ctx,
+    await ctx.syncState.recordEvent(
       memberId,
       'edits_notified',
       `Moves reported changes in ${weeks.length === 1 ? '1 week' : `${weeks.length} weeks`}`,

@@ -3,14 +3,10 @@
 // the failed upload's own unfinished file is removed too (upload-cleanup.ts).
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { and, eq } from 'drizzle-orm';
-import type { AppContext } from '../context.ts';
-import { publishedFiles } from '../db/schema.ts';
+import { inTransaction, type AppContext } from '../context.ts';
 import { AuthRefusedError } from '../upstream/errors.ts';
 import { assembleDaysArray } from './file-assembly.ts';
-import { storedRange, streamWeekArrays } from './week-store.ts';
 import { isoDate } from '../moves/weeks.ts';
-import { recordEvent, updateSyncState } from './sync-state.ts';
 import { discardUnfinishedUploads, forgetStartedUpload, recordStartedUpload } from './upload-cleanup.ts';
 
 export const STORYLINE_FILENAME = 'moves-storyline-data.json';
@@ -22,26 +18,18 @@ export type PublishResult =
   | { published: true; ohFileId: number; size: number; md5: string };
 
 function fileStream(ctx: AppContext, memberId: number): Readable {
-  return Readable.from(assembleDaysArray(streamWeekArrays(ctx, memberId)), { objectMode: false });
+  return Readable.from(assembleDaysArray(ctx.weeks.stream(memberId)), { objectMode: false });
 }
 
 /** First streaming pass: the file's md5 and size, without holding it. */
 async function measure(ctx: AppContext, memberId: number): Promise<{ md5: string; size: number }> {
   const hash = crypto.createHash('md5');
   let size = 0;
-  for await (const chunk of assembleDaysArray(streamWeekArrays(ctx, memberId))) {
+  for await (const chunk of assembleDaysArray(ctx.weeks.stream(memberId))) {
     hash.update(chunk);
     size += chunk.length;
   }
   return { md5: hash.digest('hex'), size };
-}
-
-export async function currentPublishedFile(ctx: AppContext, memberId: number) {
-  const [row] = await ctx.db
-    .select()
-    .from(publishedFiles)
-    .where(and(eq(publishedFiles.memberId, memberId), eq(publishedFiles.status, 'current')));
-  return row;
 }
 
 /** Uploads the member's file when it differs from the one on Open Humans; then removes the previous file. */
@@ -53,17 +41,17 @@ export async function publishStoryline(
 ): Promise<PublishResult> {
   // Leftovers of an upload that failed or was cut short by a crash go first (usually there are none).
   await discardUnfinishedUploads(ctx, memberId, () => ohAccessToken());
-  const range = await storedRange(ctx, memberId);
+  const range = await ctx.weeks.range(memberId);
   if (range.dayCount === 0 || !range.firstDay || !range.lastDay)
     return { published: false, reason: 'empty', size: 0, md5: '' };
   const { md5, size } = await measure(ctx, memberId);
-  const current = await currentPublishedFile(ctx, memberId);
+  const current = await ctx.publishing.current(memberId);
   if (current && current.md5 === md5 && current.size === size) {
-    await updateSyncState(ctx, memberId, { unpublishedWeeks: 0 });
+    await ctx.syncState.update(memberId, { unpublishedWeeks: 0 });
     return { published: false, reason: 'unchanged', size, md5 };
   }
 
-  await updateSyncState(ctx, memberId, { status: 'uploading' });
+  await ctx.syncState.update(memberId, { status: 'uploading' });
   let token = await ohAccessToken();
   const metadata = {
     description: STORYLINE_DESCRIPTION,
@@ -101,14 +89,9 @@ export async function publishStoryline(
   ctx.metrics.bytesPublished.inc(size);
 
   // The new file is confirmed: it becomes current, the previous one is queued for removal.
-  await ctx.db.transaction(async (tx) => {
-    await forgetStartedUpload(tx, uploaded.id);
-    await tx
-      .update(publishedFiles)
-      .set({ status: 'delete_pending' })
-      .where(and(eq(publishedFiles.memberId, memberId), eq(publishedFiles.status, 'current')));
-    await tx.insert(publishedFiles).values({
-      memberId,
+  await inTransaction(ctx, async (tx) => {
+    await forgetStartedUpload(tx.db, uploaded.id);
+    await tx.publishing.recordUpload(memberId, {
       ohFileId: uploaded.id,
       basename: STORYLINE_FILENAME,
       size,
@@ -117,11 +100,10 @@ export async function publishStoryline(
       lastDay: range.lastDay,
       dayCount: range.dayCount,
       publishedAt: ctx.clock.date(),
-      status: 'current',
     });
   });
-  await updateSyncState(ctx, memberId, { unpublishedWeeks: 0 });
-  await recordEvent(ctx, memberId, 'published', `Uploaded ${range.dayCount} days to Open Humans`, {
+  await ctx.syncState.update(memberId, { unpublishedWeeks: 0 });
+  await ctx.syncState.recordEvent(memberId, 'published', `Uploaded ${range.dayCount} days to Open Humans`, {
     ohFileId: uploaded.id,
     size,
     md5,
@@ -137,18 +119,14 @@ export async function publishStoryline(
  * next upload; the new file stays current either way.
  */
 export async function removeReplacedFiles(ctx: AppContext, memberId: number, token: string): Promise<void> {
-  const pending = await ctx.db
-    .select({ id: publishedFiles.id, ohFileId: publishedFiles.ohFileId })
-    .from(publishedFiles)
-    .where(and(eq(publishedFiles.memberId, memberId), eq(publishedFiles.status, 'delete_pending')));
+  const pending = await ctx.publishing.pendingRemoval(memberId);
   for (const p of pending) {
     try {
       await ctx.openHumans.deleteFile(token, { fileId: p.ohFileId });
-      await ctx.db.update(publishedFiles).set({ status: 'deleted' }).where(eq(publishedFiles.id, p.id));
+      await ctx.publishing.markDeleted(p.id);
     } catch (err) {
       ctx.logger.warn({ err, memberId, ohFileId: p.ohFileId }, 'could not delete the replaced file');
-      await recordEvent(
-        ctx,
+      await ctx.syncState.recordEvent(
         memberId,
         'cleanup_failed',
         'The previous file could not be removed from Open Humans yet; it will be retried after the next upload',

@@ -4,15 +4,12 @@
 // the first publish replaces it (by id) after the new upload.
 import crypto from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { publishedFiles, storedWeeks } from '../db/schema.ts';
 import type { OhFile } from '../openhumans/client.ts';
 import { checkDayText } from './day-validation.ts';
 import { rawArrayElements } from './day-stream.ts';
 import { STORYLINE_FILENAME } from './publish.ts';
-import { recordEvent } from './sync-state.ts';
-import { saveWeek, type WeekSource } from './week-store.ts';
+import type { WeekSource } from './week-store.ts';
 import { weekIsComplete, weekOfDate } from '../moves/weeks.ts';
 
 export interface SplitResult {
@@ -53,12 +50,9 @@ export async function storeDaysAsWeeks(
     }
     if (seen.has(week)) {
       // Out-of-order input: merge with the copy stored earlier in this run.
-      const [row] = await ctx.db
-        .select({ daysJson: storedWeeks.daysJson })
-        .from(storedWeeks)
-        .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, week)));
-      if (row) {
-        for await (const text of rawArrayElements(Readable.from([row.daysJson]))) {
+      const stored = await ctx.weeks.daysOf(memberId, week);
+      if (stored !== undefined) {
+        for await (const text of rawArrayElements(Readable.from([stored]))) {
           const c = checkDayText(text);
           if (c.ok && !pending.has(c.date)) pending.set(c.date, text);
         }
@@ -68,7 +62,7 @@ export async function storeDaysAsWeeks(
     const daysJson = `[${dates.map((d) => pending.get(d)!).join(',')}]`;
     // Complete only if fully past and all its days are there (the first week may start at firstDate).
     const full = dates.length === 7 || week === firstWeek;
-    await saveWeek(ctx, memberId, {
+    await ctx.weeks.save(memberId, {
       week,
       daysJson,
       dates,
@@ -101,10 +95,7 @@ export async function storeDaysAsWeeks(
   if (p.skipWeeks) result.skipped = skipped.size;
   // The newest week may have been fetched before it ended: always fetch it again.
   if (lastWeek && !p.skipWeeks?.has(lastWeek)) {
-    await ctx.db
-      .update(storedWeeks)
-      .set({ complete: false })
-      .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, lastWeek)));
+    await ctx.weeks.markStale(memberId, [lastWeek]);
   }
   return result;
 }
@@ -160,30 +151,22 @@ export async function seedFromOpenHumans(
     );
   } catch (err) {
     // A broken download must not leave half a history that would later replace the full file.
-    await ctx.db
-      .delete(storedWeeks)
-      .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.source, 'openhumans')));
+    await ctx.weeks.remove(memberId, 'openhumans');
     // Nothing was registered: the next sync looks the file up again.
     throw err;
   }
 
-  await ctx.db
-    .insert(publishedFiles)
-    .values({
-      memberId,
-      ohFileId: file.id,
-      basename: file.basename,
-      size,
-      md5: hash.digest('hex'),
-      dayCount: split.days,
-      publishedAt: new Date(file.created),
-      status: 'current',
-    })
-    .onConflictDoNothing();
+  await ctx.publishing.adoptSeeded(memberId, {
+    ohFileId: file.id,
+    basename: file.basename,
+    size,
+    md5: hash.digest('hex'),
+    dayCount: split.days,
+    publishedAt: new Date(file.created),
+  });
 
   if (split.invalid > 0 || unreadable) {
-    await recordEvent(
-      ctx,
+    await ctx.syncState.recordEvent(
       memberId,
       'seed_invalid_days',
       unreadable
@@ -192,8 +175,7 @@ export async function seedFromOpenHumans(
       { invalid: split.invalid, problems: split.problems, unreadable },
     );
   }
-  await recordEvent(
-    ctx,
+  await ctx.syncState.recordEvent(
     memberId,
     'seeded',
     split.skipped

@@ -1,10 +1,7 @@
 // The sync job for one member (pg-boss stately + singletonKey = member id, so never two at once):
 // seed from the existing Open Humans file if nothing is stored, find edited days, fetch the planned weeks under
 // the shared rate budget, publish, and keep the sync state current for the dashboard throughout.
-import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { members, movesAccounts, syncState } from '../db/schema.ts';
-import { getMovesAccessToken, getOhAccessToken } from '../accounts/index.ts';
 import { AuthRefusedError, SERVICE_NAMES, UpstreamError } from '../upstream/errors.ts';
 import { errorReason, newErrorRef } from '../safe-error.ts';
 import { isValidZone, todayIn, weekOfDate, weekSunday } from '../moves/weeks.ts';
@@ -12,9 +9,9 @@ import { failedRunsAfter, MAX_FAILED_RUNS, requeueDelayMs } from './backoff.ts';
 import { BudgetSpentError, BudgetedMoves, ShutdownError } from './budgeted-moves.ts';
 import { deepScanStateOf, nextDeepScanStep } from './deep-scan.ts';
 import { findEditedWeeks } from './edits.ts';
-import { enqueueSync, ROUTINE_REASONS, type SyncJobData } from './enqueue.ts';
+import { ROUTINE_REASONS, type SyncJobData } from '../jobs/queue.ts';
 import { planSync } from './plan.ts';
-import { currentPublishedFile, publishStoryline } from './publish.ts';
+import { publishStoryline } from './publish.ts';
 import {
   ACCUMULATED_CHECK_WEEKS,
   estimateFinalBytes,
@@ -23,8 +20,6 @@ import {
 } from './publish-policy.ts';
 import { pruneBudget } from './rate-budget.ts';
 import { seedFromOpenHumans } from './seed.ts';
-import { recordEvent, updateSyncState } from './sync-state.ts';
-import { listStoredWeeks, markWeeksStale, saveWeek, storedRange } from './week-store.ts';
 
 /**
  * A continuation is queued this long before the reset it waits for: pg-boss polls every 0.5 s, so the job is
@@ -57,17 +52,12 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     return result;
   };
 
-  const [row] = await ctx.db
-    .select({ member: members, account: movesAccounts, state: syncState })
-    .from(members)
-    .leftJoin(movesAccounts, eq(movesAccounts.memberId, members.id))
-    .leftJoin(syncState, eq(syncState.memberId, members.id))
-    .where(eq(members.id, memberId));
+  const row = await ctx.accounts.syncStart(memberId);
   if (!row?.account) {
     if (row && (row.state?.unpublishedWeeks ?? 0) > 0 && !row.member.ohNeedsReauth)
       return done(await publishWithoutMoves(ctx, data, result));
     log.info('no connected Moves account: nothing to sync');
-    if (row) await updateSyncState(ctx, memberId, { status: 'idle', nextRunAt: null });
+    if (row) await ctx.syncState.update(memberId, { status: 'idle', nextRunAt: null });
     return done('skipped');
   }
   if (row.account.status === 'needs_reauth' || row.member.ohNeedsReauth) {
@@ -76,7 +66,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
   }
   const previousStart = row.state?.lastSyncStartedAt ?? null;
   let moves: BudgetedMoves | undefined;
-  const ohToken = (rejected?: string) => getOhAccessToken(ctx, memberId, rejected ? { rejected } : {});
+  const ohToken = (rejected?: string) => ctx.accounts.ohAccessToken(memberId, rejected ? { rejected } : {});
   const publish = async () => {
     const r = await publishStoryline(ctx, memberId, ohToken);
     if (r.published) result.published = true;
@@ -86,8 +76,8 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
   const progress: Progress = { done: 0, total: 0, unpublished: row.state?.unpublishedWeeks ?? 0 };
   /** Publishes mid-sync when the checkpoint policy allows it; true when it uploaded. */
   const checkpoint = async (trigger: CheckpointTrigger): Promise<boolean> => {
-    const range = await storedRange(ctx, memberId);
-    const current = await currentPublishedFile(ctx, memberId);
+    const range = await ctx.weeks.range(memberId);
+    const current = await ctx.publishing.current(memberId);
     const publishedBytes = current ? current.size : null;
     const allowed = shouldPublishCheckpoint({
       trigger,
@@ -104,9 +94,9 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
   };
 
   try {
-    await updateSyncState(ctx, memberId, { status: 'running', nextRunAt: null });
+    await ctx.syncState.update(memberId, { status: 'running', nextRunAt: null });
     await pruneBudget(ctx);
-    const token = await getMovesAccessToken(ctx, memberId);
+    const token = await ctx.accounts.movesAccess(memberId);
     moves = new BudgetedMoves(
       ctx,
       memberId,
@@ -116,7 +106,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
         routine: isRoutine(data),
       },
       token.accessToken,
-      (rejected) => getMovesAccessToken(ctx, memberId, { rejected }),
+      (rejected) => ctx.accounts.movesAccess(memberId, { rejected }),
     );
 
     // The profile is read on a member's first sync and when they ask for an update. Continuations and routine
@@ -129,10 +119,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
         : null;
     const saveProfile = async (p: { firstDate: string; timeZone: string }) => {
       const timeZone = isValidZone(p.timeZone) ? p.timeZone : 'UTC';
-      await ctx.db
-        .update(movesAccounts)
-        .set({ firstDate: p.firstDate, timeZone })
-        .where(eq(movesAccounts.memberId, memberId));
+      await ctx.accounts.saveMovesProfile(memberId, { firstDate: p.firstDate, timeZone });
       return { firstDate: p.firstDate, timeZone };
     };
     let profile =
@@ -140,11 +127,11 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
         ? cached
         : await saveProfile(await moves.profile());
 
-    let stored = await listStoredWeeks(ctx, memberId);
+    let stored = await ctx.weeks.list(memberId);
     let historySince = previousStart;
     // Continuations (requeue) of a chain skip the look-up and the deep scan: the chain's first run did them, and
     // under a tight budget every request (and every moment) goes to weeks.
-    if (!continuation && !(await currentPublishedFile(ctx, memberId))) {
+    if (!continuation && !(await ctx.publishing.current(memberId))) {
       // No file of ours is recorded as current: a member of the original app (or one whose first sync never
       // got to publish) may have one on Open Humans. It becomes current, so the next publish replaces it, and
       // its days fill the weeks not stored yet (an archive import or an earlier run may have stored some).
@@ -153,11 +140,11 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
         skipWeeks: new Set(stored.map((w) => w.week)),
       });
       if (seed.seeded && seed.fileCreated && seed.weeks > 0) {
-        stored = await listStoredWeeks(ctx, memberId);
+        stored = await ctx.weeks.list(memberId);
         // Days edited after the original app wrote its file must be looked for: the deep scan's first cycle
         // starts from the file's creation.
         historySince = historySince && historySince < seed.fileCreated ? historySince : seed.fileCreated;
-        await updateSyncState(ctx, memberId, {
+        await ctx.syncState.update(memberId, {
           lastSyncStartedAt: historySince,
           deepScanCursor: null,
           deepScanSince: null,
@@ -175,7 +162,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
       let edited: string[] = [];
       const today = todayIn(profile.timeZone, now);
       if (ROUTINE_REASONS.has(data.reason)) {
-        const step = nextDeepScanStep(deepScanStateOf(row.state), {
+        const step = nextDeepScanStep(deepScanStateOf(row.state ?? null), {
           firstDate: profile.firstDate,
           today,
           now,
@@ -191,7 +178,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
           });
           edited = [...new Set(dates.map(weekOfDate))].filter((w) => complete.has(w)).sort();
         }
-        await updateSyncState(ctx, memberId, {
+        await ctx.syncState.update(memberId, {
           deepScanCursor: step.next.cursor,
           deepScanSince: step.next.since,
           deepScanCycleStartedAt: step.next.cycleStartedAt,
@@ -203,22 +190,27 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
           firstDate: profile.firstDate,
           today,
         });
-      await markWeeksStale(ctx, memberId, edited);
+      await ctx.weeks.markStale(memberId, edited);
       if (edited.length) {
-        await recordEvent(ctx, memberId, 'edits_found', `${edited.length} past weeks changed in Moves`, {
-          weeks: edited,
-        });
-        stored = await listStoredWeeks(ctx, memberId);
+        await ctx.syncState.recordEvent(
+          memberId,
+          'edits_found',
+          `${edited.length} past weeks changed in Moves`,
+          {
+            weeks: edited,
+          },
+        );
+        stored = await ctx.weeks.list(memberId);
       }
     }
-    if (!continuation) await updateSyncState(ctx, memberId, { lastSyncStartedAt: startedAt });
+    if (!continuation) await ctx.syncState.update(memberId, { lastSyncStartedAt: startedAt });
     const zone = profile.timeZone;
 
     const plan = planSync({ firstDate: profile.firstDate, timeZone: zone, now, stored });
     progress.total = plan.allWeeks.length;
     progress.done = plan.allWeeks.length - plan.weeks.length;
     progress.unpublished = row.state?.unpublishedWeeks ?? 0;
-    await updateSyncState(ctx, memberId, { weeksDone: progress.done, weeksTotal: progress.total });
+    await ctx.syncState.update(memberId, { weeksDone: progress.done, weeksTotal: progress.total });
     let lastFlush = ctx.clock.now();
     let sinceCheck = 0;
 
@@ -227,14 +219,13 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
       if (ctx.shutdownSignal.aborted) throw new ShutdownError();
       const res = await moves.week(week);
       if (res.rejected.length)
-        await recordEvent(
-          ctx,
+        await ctx.syncState.recordEvent(
           memberId,
           'day_rejected',
           `Moves sent ${res.rejected.length === 1 ? 'a day' : `${res.rejected.length} days`} too large to keep (${res.rejected.map((r) => r.date).join(', ')}): ${res.rejected[0]!.reason}.`,
           { week, rejected: res.rejected },
         );
-      const changed = await saveWeek(ctx, memberId, {
+      const changed = await ctx.weeks.save(memberId, {
         week,
         daysJson: res.daysJson,
         dates: res.dates,
@@ -253,13 +244,13 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
       }
       if (sinceCheck >= ACCUMULATED_CHECK_WEEKS) {
         sinceCheck = 0;
-        if (await checkpoint('accumulated')) await updateSyncState(ctx, memberId, { status: 'running' });
+        if (await checkpoint('accumulated')) await ctx.syncState.update(memberId, { status: 'running' });
       }
     }
 
     await publish();
     const finishedAt = ctx.clock.date();
-    await updateSyncState(ctx, memberId, {
+    await ctx.syncState.update(memberId, {
       status: 'up_to_date',
       lastSuccessAt: finishedAt,
       lastError: null,
@@ -267,7 +258,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
       weeksDone: plan.allWeeks.length,
       unpublishedWeeks: 0,
     });
-    await recordEvent(ctx, memberId, 'completed', describeCompletion(result), {
+    await ctx.syncState.recordEvent(memberId, 'completed', describeCompletion(result), {
       weeksFetched: result.weeksFetched,
       movesRequests: moves.requests,
       inlineWaits: moves.inlineWaits,
@@ -290,10 +281,10 @@ async function publishWithoutMoves(
   const { memberId } = data;
   try {
     const r = await publishStoryline(ctx, memberId, (rejected) =>
-      getOhAccessToken(ctx, memberId, rejected ? { rejected } : {}),
+      ctx.accounts.ohAccessToken(memberId, rejected ? { rejected } : {}),
     );
     result.published = r.published;
-    await updateSyncState(ctx, memberId, {
+    await ctx.syncState.update(memberId, {
       status: 'idle',
       lastSuccessAt: ctx.clock.date(),
       lastError: null,
@@ -323,13 +314,13 @@ async function handleFailure(
     const trigger = err.window === 'hour' ? 'long_wait' : 'short_wait';
     const uploaded = await safely(ctx, memberId, () => checkpoint(trigger));
     if (uploaded === 'needs_reauth') return 'needs_reauth';
-    await updateSyncState(ctx, memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
+    await ctx.syncState.update(memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     // A routine update on the shared per-app budget stops at its share: say so, it is not the member's doing.
     const shared = isRoutine(data) && ctx.config.moves.rateScope === 'app';
     const why = shared
       ? `${err.message} Routine updates use at most half of the Moves rate limit that all members share, so that first imports and requested updates go first.`
       : err.message;
-    await recordEvent(ctx, memberId, 'rate_limited', why, {
+    await ctx.syncState.recordEvent(memberId, 'rate_limited', why, {
       resetAt: err.resetAt.toISOString(),
       window: err.window,
       after429: err.after429,
@@ -337,16 +328,16 @@ async function handleFailure(
     });
     // Queued a moment before the reset (pickup latency); the budget itself never sends before the window edge.
     const startAfter = new Date(Math.max(ctx.clock.now(), err.resetAt.getTime() - REQUEUE_LEAD_MS));
-    await enqueueSync(ctx, memberId, 'requeue', { startAfter, routine: isRoutine(data) });
-    await updateSyncState(ctx, memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
+    await ctx.queue.enqueueSync(memberId, 'requeue', { startAfter, routine: isRoutine(data) });
+    await ctx.syncState.update(memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     result.nextRunAt = err.resetAt;
     return 'rate_limited';
   }
 
   if (err instanceof ShutdownError) {
     // Stored weeks are the checkpoint; the next worker publishes. Leave quickly.
-    await recordEvent(ctx, memberId, 'paused', err.message);
-    await enqueueSync(ctx, memberId, 'requeue', { routine: isRoutine(data) });
+    await ctx.syncState.recordEvent(memberId, 'paused', err.message);
+    await ctx.queue.enqueueSync(memberId, 'requeue', { routine: isRoutine(data) });
     return 'shutdown';
   }
 
@@ -362,25 +353,28 @@ async function handleFailure(
     // failed: the upload itself is what must wait.
     if (err.service === 'moves') await safely(ctx, memberId, () => checkpoint('long_wait'));
     if (failedRuns > MAX_FAILED_RUNS) {
-      await updateSyncState(ctx, memberId, {
+      await ctx.syncState.update(memberId, {
         status: 'error',
         lastError: `${words} Stopped retrying after ${MAX_FAILED_RUNS} attempts in a row that got nothing done; the next scheduled update tries again.`,
         lastErrorAt: ctx.clock.date(),
         nextRunAt: null,
       });
-      await recordEvent(ctx, memberId, 'error', words, { failedRuns, gaveUp: true });
+      await ctx.syncState.recordEvent(memberId, 'error', words, { failedRuns, gaveUp: true });
       return 'failed';
     }
     // Scaled like the rate windows, so benchmarks and tests on a fast clock back off proportionally.
     const startAfter = new Date(ctx.clock.now() + requeueDelayMs(failedRuns) / ctx.config.moves.timeScale);
-    await updateSyncState(ctx, memberId, {
+    await ctx.syncState.update(memberId, {
       status: 'error',
       lastError: `${words} Trying again at ${startAfter.toISOString()}.`,
       lastErrorAt: ctx.clock.date(),
     });
-    await recordEvent(ctx, memberId, 'error', words, { failedRuns, retryAt: startAfter.toISOString() });
-    await enqueueSync(ctx, memberId, 'requeue', { startAfter, failedRuns, routine: isRoutine(data) });
-    await updateSyncState(ctx, memberId, { status: 'error', nextRunAt: startAfter });
+    await ctx.syncState.recordEvent(memberId, 'error', words, {
+      failedRuns,
+      retryAt: startAfter.toISOString(),
+    });
+    await ctx.queue.enqueueSync(memberId, 'requeue', { startAfter, failedRuns, routine: isRoutine(data) });
+    await ctx.syncState.update(memberId, { status: 'error', nextRunAt: startAfter });
     result.nextRunAt = startAfter;
     return 'retry_later';
   }
@@ -391,12 +385,12 @@ async function handleFailure(
   log.error({ err, ref, operation: 'sync' }, 'sync failed');
   const message = `The update failed unexpectedly (reference ${ref}): ${words}`;
   try {
-    await updateSyncState(ctx, memberId, {
+    await ctx.syncState.update(memberId, {
       status: 'error',
       lastError: message,
       lastErrorAt: ctx.clock.date(),
     });
-    await recordEvent(ctx, memberId, 'error', message);
+    await ctx.syncState.recordEvent(memberId, 'error', message);
   } catch (recordErr) {
     log.warn({ err: recordErr, ref }, 'could not record the failure (member gone?)');
   }
@@ -419,30 +413,25 @@ async function safely(
       return 'needs_reauth';
     }
     ctx.logger.warn({ err, memberId, operation: 'checkpoint upload' }, 'checkpoint upload failed');
-    await recordEvent(ctx, memberId, 'error', `Uploading to Open Humans failed: ${plainWords(err)}`);
+    await ctx.syncState.recordEvent(memberId, 'error', `Uploading to Open Humans failed: ${plainWords(err)}`);
     return 'failed';
   }
 }
 
 async function markNeedsReauth(ctx: AppContext, memberId: number, service: 'moves' | 'openhumans') {
   const name = SERVICE_NAMES[service];
-  if (service === 'moves')
-    await ctx.db
-      .update(movesAccounts)
-      .set({ status: 'needs_reauth' })
-      .where(eq(movesAccounts.memberId, memberId));
-  else await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, memberId));
+  await ctx.accounts.markNeedsReconnect(memberId, service);
   const message =
     service === 'moves'
       ? `${name} no longer accepts our access: connect your Moves account again to resume updates.`
       : `${name} no longer accepts our access: sign in again to resume updates.`;
-  await updateSyncState(ctx, memberId, {
+  await ctx.syncState.update(memberId, {
     status: 'needs_reauth',
     lastError: message,
     lastErrorAt: ctx.clock.date(),
     nextRunAt: null,
   });
-  await recordEvent(ctx, memberId, 'needs_reauth', message, { service });
+  await ctx.syncState.recordEvent(memberId, 'needs_reauth', message, { service });
 }
 
 /** A routine update, or a continuation of one. */
@@ -456,7 +445,7 @@ interface Progress {
 
 async function flushProgress(ctx: AppContext, memberId: number, p: Progress): Promise<void> {
   if (p.total === 0) return;
-  await updateSyncState(ctx, memberId, { weeksDone: p.done, unpublishedWeeks: p.unpublished });
+  await ctx.syncState.update(memberId, { weeksDone: p.done, unpublishedWeeks: p.unpublished });
 }
 
 function plainWords(err: unknown): string {

@@ -1,39 +1,139 @@
-// The member's sync state row and event trail, as the dashboard and admin read them.
+// The sync state service: owns `sync_state` (one row per member: status, progress, cursors, last error) and
+// `sync_events` (the audit trail the dashboard and admin show). Nothing else writes these tables.
+import { desc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { syncEvents, syncState } from '../db/schema.ts';
+import { syncEvents, syncState, type SyncEventKind, type SyncStatus } from '../db/schema.ts';
 
-export type SyncStatus =
-  | 'idle'
-  | 'queued'
-  | 'running'
-  | 'waiting_rate_limit'
-  | 'uploading'
-  | 'up_to_date'
-  | 'error'
-  | 'needs_reauth';
+export type { SyncEventKind, SyncStatus };
 
+/** The kinds the admin page lists as recent failures. */
+export const FAILURE_KINDS: SyncEventKind[] = ['error', 'needs_reauth', 'http_429', 'cleanup_failed'];
+
+export type SyncStateRow = typeof syncState.$inferSelect;
 export type SyncStatePatch = Partial<Omit<typeof syncState.$inferInsert, 'memberId' | 'updatedAt'>>;
 
-export async function updateSyncState(
-  ctx: AppContext,
-  memberId: number,
-  patch: SyncStatePatch,
-): Promise<void> {
-  const now = ctx.clock.date();
-  await ctx.db
-    .insert(syncState)
-    .values({ memberId, ...patch, updatedAt: now })
-    .onConflictDoUpdate({ target: syncState.memberId, set: { ...patch, updatedAt: now } });
+export interface SyncStateService {
+  get(memberId: number): Promise<SyncStateRow | undefined>;
+  /** Creates the row if needed and applies the patch. */
+  update(memberId: number, patch: SyncStatePatch): Promise<void>;
+  /** A job was queued: shows it as the next run; a running job keeps its status. */
+  markQueued(memberId: number, nextRunAt: Date): Promise<void>;
+  /** Forgets progress, cursors and errors (another Moves account was connected). */
+  resetProgress(memberId: number): Promise<void>;
+  /** Claims the member's manual-update slot (one conditional UPDATE, so two clicks cannot both pass). */
+  claimManualUpdate(
+    memberId: number,
+  ): Promise<{ ok: true; claimedAt: Date } | { ok: false; availableAt: Date }>;
+  /** Gives the slot back: the request queued nothing (a sync was already waiting), so it must not cost a wait. */
+  releaseManualUpdate(memberId: number, claimedAt: Date): Promise<void>;
+  /** The member's row goes (Moves disconnected); their events stay until the member row goes. */
+  remove(memberId: number): Promise<void>;
+  recordEvent(
+    memberId: number,
+    kind: SyncEventKind,
+    message: string,
+    details?: Record<string, unknown>,
+  ): Promise<void>;
+  recentFailures(limit: number): Promise<{ at: Date; memberId: number; kind: string; message: string }[]>;
 }
 
-export async function recordEvent(
-  ctx: AppContext,
-  memberId: number,
-  kind: string,
-  message: string,
-  details?: Record<string, unknown>,
-): Promise<void> {
-  await ctx.db
-    .insert(syncEvents)
-    .values({ memberId, at: ctx.clock.date(), kind, message, details: details ?? null });
+export function createSyncStateService(ctx: AppContext): SyncStateService {
+  return {
+    async get(memberId) {
+      const [row] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId)).limit(1);
+      return row;
+    },
+
+    async update(memberId, patch) {
+      const now = ctx.clock.date();
+      await ctx.db
+        .insert(syncState)
+        .values({ memberId, ...patch, updatedAt: now })
+        .onConflictDoUpdate({ target: syncState.memberId, set: { ...patch, updatedAt: now } });
+    },
+
+    async markQueued(memberId, nextRunAt) {
+      const now = ctx.clock.date();
+      await ctx.db
+        .insert(syncState)
+        .values({ memberId, status: 'queued', nextRunAt, updatedAt: now })
+        .onConflictDoUpdate({
+          target: syncState.memberId,
+          // A running job keeps its status; the queued follow-up shows as the next run.
+          set: {
+            status: sql`case when ${syncState.status} in ('running', 'uploading') then ${syncState.status} else 'queued' end`,
+            nextRunAt,
+            updatedAt: now,
+          },
+        });
+    },
+
+    async resetProgress(memberId) {
+      // Only the cursors and progress: a queued job's status row is rewritten when it is queued anyway.
+      await ctx.db
+        .update(syncState)
+        .set({
+          weeksDone: 0,
+          weeksTotal: 0,
+          lastSyncStartedAt: null,
+          lastSuccessAt: null,
+          lastError: null,
+          lastErrorAt: null,
+          unpublishedWeeks: 0,
+          updatedAt: ctx.clock.date(),
+        })
+        .where(eq(syncState.memberId, memberId));
+    },
+
+    async claimManualUpdate(memberId) {
+      const now = ctx.clock.date();
+      const cooldownMs = ctx.config.manualUpdateCooldownMinutes * 60_000;
+      const threshold = new Date(now.getTime() - cooldownMs);
+      await ctx.db.insert(syncState).values({ memberId, updatedAt: now }).onConflictDoNothing();
+      const claimed = await ctx.db
+        .update(syncState)
+        .set({ lastManualRequestAt: now })
+        .where(
+          sql`${syncState.memberId} = ${memberId} and (${syncState.lastManualRequestAt} is null or ${syncState.lastManualRequestAt} <= ${threshold})`,
+        )
+        .returning({ memberId: syncState.memberId });
+      if (claimed.length) return { ok: true, claimedAt: now };
+      const [row] = await ctx.db
+        .select({ last: syncState.lastManualRequestAt })
+        .from(syncState)
+        .where(eq(syncState.memberId, memberId));
+      return { ok: false, availableAt: new Date((row?.last?.getTime() ?? now.getTime()) + cooldownMs) };
+    },
+
+    async releaseManualUpdate(memberId, claimedAt) {
+      await ctx.db
+        .update(syncState)
+        .set({ lastManualRequestAt: null })
+        .where(sql`${syncState.memberId} = ${memberId} and ${syncState.lastManualRequestAt} = ${claimedAt}`);
+    },
+
+    async remove(memberId) {
+      await ctx.db.delete(syncState).where(eq(syncState.memberId, memberId));
+    },
+
+    async recordEvent(memberId, kind, message, details) {
+      await ctx.db
+        .insert(syncEvents)
+        .values({ memberId, at: ctx.clock.date(), kind, message, details: details ?? null });
+    },
+
+    async recentFailures(limit) {
+      return ctx.db
+        .select({
+          at: syncEvents.at,
+          memberId: syncEvents.memberId,
+          kind: syncEvents.kind,
+          message: syncEvents.message,
+        })
+        .from(syncEvents)
+        .where(inArray(syncEvents.kind, FAILURE_KINDS))
+        .orderBy(desc(syncEvents.at))
+        .limit(limit);
+    },
+  };
 }

@@ -55,3 +55,14 @@ export class RateLimitedError extends UpstreamError {
 export function isRetryable(err: unknown): boolean {
   return err instanceof UpstreamError && err.retryable;
 }
+
+/** An upstream refused our tokens (revoked, member left): the member must authorize again. */
+export function isAuthRefused(err: unknown): boolean {
+  return err instanceof AuthRefusedError;
+}
+
+/** A plain-words message from an UpstreamError, or a generic one; never a stack or a secret. */
+export function upstreamMessage(err: unknown): string {
+  if (err instanceof UpstreamError) return err.message.replace(/[.\s]+$/, '');
+  return 'the service did not answer as expected';
+}

@@ -24,8 +24,6 @@ import { registerUpdate } from './routes/update.ts';
 import { registerWebhooks } from './routes/webhooks.ts';
 import { registerSecurity } from './security.ts';
 import { registerSessions } from './session.ts';
-import { defaultUpstreams } from './default-upstreams.ts';
-import type { WebUpstreams } from './upstreams.ts';
 import { registerViews } from './views.ts';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
@@ -34,12 +32,7 @@ const LEAFLET_DIR = path.join(
   'dist',
 );
 
-export interface WebAppOptions {
-  /** The upstream clients; defaults to the ones on the context. */
-  upstreams?: WebUpstreams;
-}
-
-export async function buildWebApp(ctx: AppContext, opts: WebAppOptions = {}): Promise<FastifyInstance> {
+export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger.child({ role: 'web' }) as FastifyBaseLogger,
     trustProxy: true,
@@ -47,7 +40,6 @@ export async function buildWebApp(ctx: AppContext, opts: WebAppOptions = {}): Pr
     logController: new LogController({ disableRequestLogging: false }),
     routerOptions: { ignoreTrailingSlash: true },
   });
-  const up = opts.upstreams ?? defaultUpstreams(ctx);
   registerHealthRoute(app, ctx);
   registerMetrics(app, ctx);
   await registerWebhooks(app, ctx);
@@ -64,12 +56,12 @@ export async function buildWebApp(ctx: AppContext, opts: WebAppOptions = {}): Pr
   });
   registerErrorPages(app);
   registerHome(app, ctx);
-  registerOpenHumansLogin(app, ctx, up);
-  registerMovesConnect(app, ctx, up);
+  registerOpenHumansLogin(app, ctx);
+  registerMovesConnect(app, ctx);
   registerDashboard(app, ctx);
   registerUpdate(app, ctx);
   await registerImport(app, ctx);
-  registerAccountRoutes(app, ctx, up);
+  registerAccountRoutes(app, ctx);
   registerPictures(app, ctx);
   registerDay(app, ctx);
   registerExports(app, ctx);

@@ -9,7 +9,6 @@ function wantsJson(request: FastifyRequest): boolean {
     url.startsWith('/webhooks/') ||
     url.endsWith('.json') ||
     url.startsWith('/dashboard/status') ||
-    url.startsWith('/admin/api') ||
     !/text\/html|\*\/\*/.test(request.headers.accept ?? '*/*')
   );
 }

@@ -1,7 +1,6 @@
 // /healthz: is the database reachable, is the job queue running, which version is this.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { QUEUES } from '../jobs/queues.ts';
 
 async function check(what: () => Promise<unknown>, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -23,8 +22,7 @@ async function check(what: () => Promise<unknown>, timeoutMs = 2000): Promise<bo
 export function registerHealthRoute(app: FastifyInstance, ctx: AppContext): void {
   app.get('/healthz', async (_req, reply) => {
     const database = await check(() => ctx.database.sql.query('select 1'));
-    const queue =
-      !ctx.shutdownSignal.aborted && database && (await check(() => ctx.boss.getQueue(QUEUES.syncMember)));
+    const queue = !ctx.shutdownSignal.aborted && database && (await check(() => ctx.queue.check()));
     const ok = database && queue;
     return reply
       .code(ok ? 200 : 503)

@@ -4,11 +4,10 @@
 // raises it: src/accounts/sessions.ts) ends the session on the server, copied cookies included.
 import csrf from '@fastify/csrf-protection';
 import secureSession, { type SecureSessionPluginOptions } from '@fastify/secure-session';
-import { eq } from 'drizzle-orm';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sessionIsCurrent } from '../accounts/index.ts';
 import type { AppContext } from '../context.ts';
-import { members } from '../db/schema.ts';
+import type { Member } from '../accounts/index.ts';
 
 export interface PendingOhLogin {
   state: string;
@@ -35,7 +34,7 @@ declare module '@fastify/secure-session' {
   }
 }
 
-export type MemberRow = typeof members.$inferSelect;
+export type MemberRow = Member;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -80,7 +79,7 @@ export async function registerSessions(app: FastifyInstance, ctx: AppContext): P
     if (request.routeOptions.config.loadsOwnMember) return;
     const id = request.session.get('memberId');
     if (typeof id !== 'number') return;
-    const [row] = await ctx.db.select().from(members).where(eq(members.id, id)).limit(1);
+    const row = await ctx.accounts.member(id);
     if (row && sessionIsCurrent(row, request.session.get('sessionVersion'))) request.member = row;
     else signOut(request); // the account was deleted meanwhile, or the session was ended by a logout
   });

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningMovesEmulator } from '../../emulators/moves/index.ts';
 import type { RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
-import { getMovesAccessToken, getMovesAccount, getOhAccessToken } from '../../src/accounts/index.ts';
+import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
 import { formatImportReport, importUsers, splitLines } from '../../src/accounts/import-users.ts';
 import { main } from '../../src/cli.ts';
 import { members, syncState } from '../../src/db/schema.ts';
@@ -99,7 +99,7 @@ describe('import-users', () => {
     ] as const) {
       const memberId = r[i]!.memberId!;
       expect(r[i]!.movesUserId).toBe(who.movesUserId);
-      expect((await getMovesAccount(ctx, memberId))?.movesUserId).toBe(who.movesUserId);
+      expect((await ctx.accounts.movesAccount(memberId))?.movesUserId).toBe(who.movesUserId);
       const [state] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId));
       expect(state?.status).toBe('queued');
       const token = await getOhAccessToken(ctx, memberId);
@@ -110,7 +110,7 @@ describe('import-users', () => {
     // A member whose Moves token failed is kept (its OH tokens were rotated and must not be lost), unlinked.
     const [kept] = await ctx.db.select().from(members).where(eq(members.ohMemberId, refusedMoves.ohId));
     expect(kept).toBeDefined();
-    expect(await getMovesAccount(ctx, kept!.id)).toBeUndefined();
+    expect(await ctx.accounts.movesAccount(kept!.id)).toBeUndefined();
     // Nothing was stored for the refused Open Humans token.
     expect(await ctx.db.select().from(members).where(eq(members.ohMemberId, refusedOh.ohId))).toEqual([]);
 

@@ -4,14 +4,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningMovesEmulator } from '../../emulators/moves/index.ts';
 import type { RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
-import {
-  connectMovesAccount,
-  getMovesAccessToken,
-  getMovesAccount,
-  getOhAccessToken,
-  upsertMemberFromLogin,
-  withOhAccess,
-} from '../../src/accounts/index.ts';
+import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
+import { upsertMemberFromLogin } from '../../src/accounts/members.ts';
+import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
 import { REFUSAL_GRACE } from '../../src/accounts/tokens.ts';
 import { buildContext, type AppContext } from '../../src/context.ts';
 import { openPostgres } from '../../src/db/database.ts';
@@ -207,7 +202,7 @@ describe.each(storeKinds())('accounts on %s', (store) => {
       const { profile } = await ctx.moves.profile(a.accessToken);
       expect(profile.userId).toBe(movesUserId);
     }
-    const account = await getMovesAccount(ctx, memberId);
+    const account = await ctx.accounts.movesAccount(memberId);
     expect(account?.status).toBe('connected');
   });
 
@@ -226,11 +221,11 @@ describe.each(storeKinds())('accounts on %s', (store) => {
     await connectMovesAccount(ctx, memberId, { ...tokens, expiresAt: soon() });
     await control(moves.url, `/_control/users/${movesUserId}/revoke`, {});
     await expect(getMovesAccessToken(ctx, memberId)).rejects.toBeInstanceOf(AuthRefusedError);
-    expect((await getMovesAccount(ctx, memberId))?.status).toBe('needs_reauth');
+    expect((await ctx.accounts.movesAccount(memberId))?.status).toBe('needs_reauth');
     // Connecting again clears it.
     const again = await ctx.moves.exchangeCode(await movesCode(moves.url, movesUserId));
     expect(await connectMovesAccount(ctx, memberId, again)).toEqual({ ok: true, changedAccount: false });
-    expect((await getMovesAccount(ctx, memberId))?.status).toBe('connected');
+    expect((await ctx.accounts.movesAccount(memberId))?.status).toBe('connected');
     expect((await getMovesAccessToken(ctx, memberId)).accessToken).toBe(again.accessToken);
   });
 
@@ -245,7 +240,7 @@ describe.each(storeKinds())('accounts on %s', (store) => {
       })
       .where(eq(members.id, memberId));
     const seen: string[] = [];
-    const member = await withOhAccess(ctx, memberId, (t) => {
+    const member = await ctx.accounts.withOhAccess(memberId, (t) => {
       seen.push(t);
       return ctx.openHumans.exchangeMember(t);
     });
@@ -274,22 +269,22 @@ describe.each(storeKinds())('accounts on %s', (store) => {
       ok: false,
       reason: 'linked_to_other_member',
     });
-    expect(await getMovesAccount(ctx, b.memberId)).toBeUndefined();
+    expect(await ctx.accounts.movesAccount(b.memberId)).toBeUndefined();
     // A's link is untouched by B's attempt.
-    const accountA = await getMovesAccount(ctx, a.memberId);
+    const accountA = await ctx.accounts.movesAccount(a.memberId);
     expect(accountA).toMatchObject({ movesUserId, firstDate: '20160101', timeZone: 'Europe/Berlin' });
     expect((await getMovesAccessToken(ctx, a.memberId)).accessToken).toBe(tokens.accessToken);
     // Re-connecting the same account updates its tokens and keeps the profile facts.
     expect(await connectMovesAccount(ctx, a.memberId, forB)).toEqual({ ok: true, changedAccount: false });
     expect((await getMovesAccessToken(ctx, a.memberId)).accessToken).toBe(forB.accessToken);
-    expect((await getMovesAccount(ctx, a.memberId))?.firstDate).toBe('20160101');
+    expect((await ctx.accounts.movesAccount(a.memberId))?.firstDate).toBe('20160101');
     // Switching A to another Moves account is reported and drops the old account's profile facts.
     const other = await movesLogin();
     expect(await connectMovesAccount(ctx, a.memberId, other.tokens)).toEqual({
       ok: true,
       changedAccount: true,
     });
-    expect(await getMovesAccount(ctx, a.memberId)).toMatchObject({
+    expect(await ctx.accounts.movesAccount(a.memberId)).toMatchObject({
       movesUserId: other.movesUserId,
       firstDate: null,
     });

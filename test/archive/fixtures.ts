@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import yazl from 'yazl';
 import type { AppContext } from '../../src/context.ts';
-import { upsertMemberFromLogin } from '../../src/accounts/index.ts';
+import { upsertMemberFromLogin } from '../../src/accounts/members.ts';
 import { movesAccounts } from '../../src/db/schema.ts';
 
 /** A storyline day as the export holds it: a place, a move with track points, an empty trackPoints on the place. */

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError, importArchive, openArchive } from '../../src/archive/index.ts';
 import { DEFAULT_LIMITS } from '../../src/archive/limits.ts';
 import { publishedFiles, storedWeeks, syncState } from '../../src/db/schema.ts';
-import { saveWeek } from '../../src/sync/week-store.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { createMember, dates, jackson, storylineDay, tempDir, writeFile, zipBuffer } from './fixtures.ts';
 
@@ -20,7 +19,7 @@ beforeAll(async () => {
   ctx = await createTestContext({});
   dir = tempDir();
   ({ memberId, ohMemberId } = await createMember(ctx));
-  await saveWeek(ctx, memberId, {
+  await ctx.weeks.save(memberId, {
     week: '2015-W23',
     daysJson: JSON.stringify([storylineDay('20150601')]),
     dates: ['20150601'],

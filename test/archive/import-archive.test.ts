@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError, importArchive, UnknownMemberError } from '../../src/archive/index.ts';
 import { importWorkDir } from '../../src/archive/import-archive.ts';
 import { storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
-import { saveWeek } from '../../src/sync/week-store.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
 import {
@@ -330,7 +329,7 @@ describe.each(storeKinds())('archive import on %s', (store) => {
     const storedDay = (lastUpdate: string) => ({ ...storylineDay('20160104', 77), lastUpdate });
     async function storeMovesDay(memberId: number, lastUpdate: string) {
       const daysJson = JSON.stringify([storedDay(lastUpdate)]);
-      await saveWeek(ctx, memberId, {
+      await ctx.weeks.save(memberId, {
         week: '2016-W01',
         daysJson,
         dates: ['20160104'],
@@ -366,7 +365,7 @@ describe.each(storeKinds())('archive import on %s', (store) => {
     it('keeps disjoint stored days, and a second import of the same archive changes nothing', async () => {
       const { memberId, ohMemberId } = await createMember(ctx);
       const other = JSON.stringify([storylineDay('20150601')]);
-      await saveWeek(ctx, memberId, {
+      await ctx.weeks.save(memberId, {
         week: '2015-W23',
         daysJson: other,
         dates: ['20150601'],

@@ -13,8 +13,6 @@ import { buildContext, type AppContext } from '../../src/context.ts';
 import { createLogger } from '../../src/logger.ts';
 import { datesOfWeek } from '../../src/moves/weeks.ts';
 import { runService, type RunningService } from '../../src/service.ts';
-import { recordEvent, updateSyncState } from '../../src/sync/sync-state.ts';
-import { saveWeek } from '../../src/sync/week-store.ts';
 import { sealSessionCookie, SESSION_COOKIE } from '../../src/web/session.ts';
 import { testConfig } from '../support/context.ts';
 import { createTestDatabase } from '../support/database.ts';
@@ -99,7 +97,7 @@ describe.skipIf(!haveChromium)('hostile names from Moves', () => {
             },
           ),
         );
-      await saveWeek(ctx, member.id, {
+      await ctx.weeks.save(member.id, {
         week,
         daysJson: JSON.stringify(days),
         dates: days.map((d) => d.date),
@@ -108,8 +106,8 @@ describe.skipIf(!haveChromium)('hostile names from Moves', () => {
       });
     }
     // Upstream text that reaches the status line, the activity trail and the admin page.
-    await updateSyncState(ctx, member.id, { status: 'error', lastError: ERROR, lastErrorAt: new Date() });
-    await recordEvent(ctx, member.id, 'error', ERROR);
+    await ctx.syncState.update(member.id, { status: 'error', lastError: ERROR, lastErrorAt: new Date() });
+    await ctx.syncState.recordEvent(member.id, 'error', ERROR);
     cookieValue = (await sealSessionCookie(ctx, member.id)).slice(SESSION_COOKIE.length + 1);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -18,7 +18,6 @@ import { movesAccounts } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { datesOfWeek } from '../../src/moves/weeks.ts';
 import { runService, type RunningService } from '../../src/service.ts';
-import { saveWeek } from '../../src/sync/week-store.ts';
 import { sealSessionCookie, SESSION_COOKIE } from '../../src/web/session.ts';
 import { testConfig } from '../support/context.ts';
 import { createTestDatabase } from '../support/database.ts';
@@ -115,7 +114,7 @@ describe.skipIf(!haveChromium)('the member’s data in a browser', () => {
       const days = datesOfWeek(week)
         .filter((d) => d >= user.firstDate)
         .map((d) => generateStorylineDay(user, d, { trackPoints: true, now: Date.UTC(2017, 0, 1) }));
-      await saveWeek(ctx, member.id, {
+      await ctx.weeks.save(member.id, {
         week,
         daysJson: JSON.stringify(days),
         dates: days.map((d) => d.date),

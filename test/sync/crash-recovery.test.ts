@@ -12,7 +12,6 @@ import { jobHandlers } from '../../src/jobs/handlers.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { createLogger } from '../../src/logger.ts';
-import { enqueueSync } from '../../src/sync/enqueue.ts';
 import { createTestContext, testConfig, type TestContext } from '../support/context.ts';
 import { postgresAvailable } from '../support/database.ts';
 import {
@@ -148,7 +147,7 @@ describe('crash recovery', () => {
     let ctx = await open();
     const firstDate = daysAgo(400);
     const crashed = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 61 });
-    await enqueueSync(ctx, crashed.memberId, 'connect');
+    await ctx.queue.enqueueSync(crashed.memberId, 'connect');
     await ctx.close();
 
     slowWeeks(up);
@@ -161,9 +160,9 @@ describe('crash recovery', () => {
       const state = await syncStateOf(ctx, crashed.memberId);
       expect(state.status).toBe('queued'); // no "Fetching week …" for a fetch that is not happening
       expect(state.weeksDone).toBeGreaterThan(0);
-      expect(await enqueueSync(ctx, crashed.memberId, 'manual')).toBe(true); // a second job for that member
+      expect(await ctx.queue.enqueueSync(crashed.memberId, 'manual')).toBe(true); // a second job for that member
       const newcomer = await addMember(ctx, up, { firstDate: daysAgo(60), timeZone: 'UTC', seed: 62 });
-      await enqueueSync(ctx, newcomer.memberId, 'connect');
+      await ctx.queue.enqueueSync(newcomer.memberId, 'connect');
       await startWorker(ctx, jobHandlers);
       await expectRecovery(
         ctx,
@@ -186,7 +185,7 @@ describe('crash recovery', () => {
       try {
         const firstDate = daysAgo(400);
         const crashed = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 63 });
-        await enqueueSync(ctx, crashed.memberId, 'connect');
+        await ctx.queue.enqueueSync(crashed.memberId, 'connect');
         slowWeeks(up);
         await killMidBackfill(
           up,
@@ -195,9 +194,9 @@ describe('crash recovery', () => {
         );
         const since = Date.now();
         const state = await syncStateOf(ctx, crashed.memberId);
-        expect(await enqueueSync(ctx, crashed.memberId, 'manual')).toBe(true);
+        expect(await ctx.queue.enqueueSync(crashed.memberId, 'manual')).toBe(true);
         const newcomer = await addMember(ctx, up, { firstDate: daysAgo(60), timeZone: 'UTC', seed: 64 });
-        await enqueueSync(ctx, newcomer.memberId, 'connect');
+        await ctx.queue.enqueueSync(newcomer.memberId, 'connect');
         await startWorker(ctx, jobHandlers);
         await expectRecovery(
           ctx,

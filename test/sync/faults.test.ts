@@ -14,7 +14,6 @@ import { MAX_STRING_CHARS } from '../../src/moves/day-limits.ts';
 import { STORYLINE_FILENAME, STORYLINE_TAGS } from '../../src/sync/publish.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
 import { recordStartedUpload } from '../../src/sync/upload-cleanup.ts';
-import { forgetMember } from '../../src/web/removal.ts';
 import type { TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
 import {
@@ -165,7 +164,7 @@ describe.each(storeKinds())('fault series on %s', (store) => {
         await new Promise((r) => setTimeout(r, 25));
       }
       await postJson(`${up.oh.url}/_control/members/${m.ohMemberId}/leave`, {});
-      await forgetMember(ctx, m.memberId);
+      await ctx.accounts.forgetMember(m.memberId);
       const outcome = await job;
       if (!outcome.ok) {
         // What pg-boss stores for the failed job: the reason without the statement or its parameters.

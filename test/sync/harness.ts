@@ -12,7 +12,7 @@ import { createTestContext, type TestContext } from '../support/context.ts';
 import type { StoreKind } from '../support/database.ts';
 import { systemClock, type Clock } from '../../src/util/clock.ts';
 import { runSyncJob, type SyncResult } from '../../src/sync/sync-job.ts';
-import { syncEvents, syncState } from '../../src/db/schema.ts';
+import { syncEvents, syncState, type SyncEventKind } from '../../src/db/schema.ts';
 import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 
@@ -250,7 +250,7 @@ export async function syncStateOf(ctx: TestContext, memberId: number) {
 }
 
 /** The member's sync events of one kind. */
-export async function eventsOf(ctx: TestContext, memberId: number, kind: string) {
+export async function eventsOf(ctx: TestContext, memberId: number, kind: SyncEventKind) {
   return ctx.db
     .select()
     .from(syncEvents)

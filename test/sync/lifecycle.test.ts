@@ -12,7 +12,6 @@ import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
 import { jobHandlers } from '../../src/jobs/handlers.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
-import { enqueueSync } from '../../src/sync/enqueue.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import { resetMemberData } from '../../src/sync/reset.ts';
 import { runSchedulerPass } from '../../src/sync/scheduler-pass.ts';
@@ -114,9 +113,9 @@ describe.each(storeKinds())('sync lifecycle on %s', (store) => {
     const profileBefore = (await movesStats(up)).byRoute['GET /api/1.1/user/profile']?.['200'] ?? 0;
     const fired = await Promise.all([
       runSchedulerPass(ctx),
-      enqueueSync(ctx, m.memberId, 'manual'),
-      enqueueSync(ctx, m.memberId, 'requeue'),
-      enqueueSync(ctx, m.memberId, 'manual'),
+      ctx.queue.enqueueSync(m.memberId, 'manual'),
+      ctx.queue.enqueueSync(m.memberId, 'requeue'),
+      ctx.queue.enqueueSync(m.memberId, 'manual'),
     ]);
     expect(await queuedJobs(ctx, m.memberId)).toHaveLength(1);
     expect(
@@ -249,7 +248,7 @@ describe('a rate-limited sync through a live worker (PGlite)', () => {
     const m = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 46 });
     const since = ctx.clock.now();
     await startWorker(ctx, jobHandlers);
-    await enqueueSync(ctx, m.memberId, 'connect');
+    await ctx.queue.enqueueSync(m.memberId, 'connect');
     await until(
       async () => {
         const s = await syncStateOf(ctx, m.memberId);

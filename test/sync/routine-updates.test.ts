@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp } from '../../src/web/app.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
 import { deepScanCycleUpdates } from '../../src/sync/deep-scan.ts';
-import { enqueueSync } from '../../src/sync/enqueue.ts';
+
 import { takeRequest } from '../../src/sync/rate-budget.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import type { TestContext } from '../support/context.ts';
@@ -152,8 +152,8 @@ describe('backfills first on the shared per-app budget', () => {
         await addMember(ctx, up, { firstDate: daysAgo(30), timeZone: 'UTC', seed: 40 + i }),
       );
     const newcomer = await addMember(ctx, up, { firstDate: daysAgo(30), timeZone: 'UTC', seed: 50 });
-    for (const r of routineMembers) expect(await enqueueSync(ctx, r.memberId, 'scheduler')).toBe(true);
-    expect(await enqueueSync(ctx, newcomer.memberId, 'connect')).toBe(true);
+    for (const r of routineMembers) expect(await ctx.queue.enqueueSync(r.memberId, 'scheduler')).toBe(true);
+    expect(await ctx.queue.enqueueSync(newcomer.memberId, 'connect')).toBe(true);
     const [first] = await ctx.boss.fetch<{ memberId: number; reason: string }>(QUEUES.syncMember);
     expect(first?.data).toMatchObject({ memberId: newcomer.memberId, reason: 'connect' });
   });

@@ -3,7 +3,13 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
-import { members, movesAccounts, syncState } from '../../src/db/schema.ts';
+import {
+  members,
+  movesAccounts,
+  syncState,
+  type MovesAccountStatus,
+  type SyncStatus,
+} from '../../src/db/schema.ts';
 import { runSchedulerPass } from '../../src/sync/scheduler-pass.ts';
 import { jobHandlers } from '../../src/jobs/handlers.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
@@ -17,10 +23,10 @@ describe.each(storeKinds())('scheduler pass on %s', (store) => {
 
   let n = 0;
   async function member(p: {
-    status?: string;
+    status?: MovesAccountStatus;
     ohNeedsReauth?: boolean;
     lastSuccessHoursAgo?: number | null;
-    syncStatus?: string;
+    syncStatus?: SyncStatus;
     connected?: boolean;
   }): Promise<number> {
     n++;

@@ -214,12 +214,11 @@ describe.each(storeKinds())('sync job on %s', (store) => {
 
   it('the scheduler, the button and a requeue firing together make one job', async () => {
     const m = await addMember(ctx, up, { firstDate: daysAgo(5), timeZone: 'UTC', seed: 9 });
-    const { enqueueSync } = await import('../../src/sync/enqueue.ts');
     const { runSchedulerPass } = await import('../../src/sync/scheduler-pass.ts');
     const results = await Promise.all([
       runSchedulerPass(ctx),
-      enqueueSync(ctx, m.memberId, 'manual'),
-      enqueueSync(ctx, m.memberId, 'requeue'),
+      ctx.queue.enqueueSync(m.memberId, 'manual'),
+      ctx.queue.enqueueSync(m.memberId, 'requeue'),
     ]);
     void results;
     const jobs = await ctx.database.sql.query<{ n: number }>(

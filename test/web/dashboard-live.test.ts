@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, publishedFiles, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { eq } from 'drizzle-orm';
-import { memberOverview } from '../../src/web/member-data.ts';
 import type { TestContext } from '../support/context.ts';
 import { insertMember, sessionCookie, startTestWebApp, type TestWebApp } from './support.ts';
 
@@ -57,11 +56,11 @@ describe('dashboard overview', () => {
       Array.from({ length: 12 }, (_, i) => ({
         memberId: m.id,
         at: new Date(t0 + i * 1000),
-        kind: i === 11 ? 'rate_limited' : 'fetched',
+        kind: i === 11 ? ('rate_limited' as const) : ('queued' as const),
         message: `event ${i}`,
       })),
     );
-    const o = await memberOverview(ctx, m.id, 10);
+    const o = await ctx.accounts.overview(m.id, 10);
     expect(o?.member.id).toBe(m.id);
     expect(o?.account?.movesUserId).toBeDefined();
     expect(o?.stored).toEqual({ weeks: 2, days: 9, firstDay: '20240101', lastDay: '20240109' });

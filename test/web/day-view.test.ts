@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStorylineDay } from '../../emulators/moves/generator.ts';
 import { movesAccounts } from '../../src/db/schema.ts';
 import { datesOfWeek } from '../../src/moves/weeks.ts';
-import { saveWeek } from '../../src/sync/week-store.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { geojsonProblems, gpxSchemaErrors } from '../support/geo-formats.ts';
@@ -69,7 +68,7 @@ beforeAll(async () => {
     ['2016-W24', w24],
     ['2016-W25', w25],
   ] as const)
-    await saveWeek(ctx, m.id, {
+    await ctx.weeks.save(m.id, {
       week,
       daysJson: JSON.stringify(days),
       dates: days.map((d) => d.date),

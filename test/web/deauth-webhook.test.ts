@@ -19,7 +19,6 @@ import {
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { Sandbox } from '../../src/sandbox.ts';
-import { enqueueSync } from '../../src/sync/enqueue.ts';
 import { postJson, signIn, startWebSandbox, type WebSandbox } from './support.ts';
 
 let web: WebSandbox;
@@ -91,7 +90,7 @@ async function memberWithData(): Promise<{ memberId: number; ohMemberId: string 
     size: body.length,
     md5: 'unused',
   });
-  await enqueueSync(ctx, memberId, 'manual', { startAfter: new Date(Date.now() + 3600_000) });
+  await ctx.queue.enqueueSync(memberId, 'manual', { startAfter: new Date(Date.now() + 3600_000) });
   return { memberId, ohMemberId };
 }
 

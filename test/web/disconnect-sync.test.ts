@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { movesAccounts, storedWeeks, syncEvents } from '../../src/db/schema.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
-import { enqueueSync } from '../../src/sync/enqueue.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
 import type { TestContext } from '../support/context.ts';
 import { insertMember, pageToken, sessionCookie, startTestWebApp, type TestWebApp } from './support.ts';
@@ -33,7 +32,7 @@ async function queuedJobId(memberId: number): Promise<string> {
 describe('disconnect Moves with a sync waiting', () => {
   it('cancels the queued job and leaves nothing for a later run to do', async () => {
     const m = await insertMember(ctx, { withMoves: true });
-    expect(await enqueueSync(ctx, m.id, 'manual', { startAfter: new Date(Date.now() + 3600_000) })).toBe(
+    expect(await ctx.queue.enqueueSync(m.id, 'manual', { startAfter: new Date(Date.now() + 3600_000) })).toBe(
       true,
     );
     const jobId = await queuedJobId(m.id);
@@ -67,12 +66,11 @@ describe('disconnect Moves with a sync waiting', () => {
     const a = await insertMember(ctx, { withMoves: true });
     const b = await insertMember(ctx, { withMoves: true });
     const later = new Date(Date.now() + 3600_000);
-    await enqueueSync(ctx, a.id, 'manual', { startAfter: later });
-    await enqueueSync(ctx, b.id, 'manual', { startAfter: later });
-    const { cancelQueuedSyncs } = await import('../../src/web/removal.ts');
-    expect(await cancelQueuedSyncs(ctx, a.id)).toBe(1);
+    await ctx.queue.enqueueSync(a.id, 'manual', { startAfter: later });
+    await ctx.queue.enqueueSync(b.id, 'manual', { startAfter: later });
+    expect(await ctx.queue.cancelQueuedSyncs(a.id)).toBe(1);
     expect((await ctx.boss.getJobById(QUEUES.syncMember, await queuedJobId(a.id)))?.state).toBe('cancelled');
     expect((await ctx.boss.getJobById(QUEUES.syncMember, await queuedJobId(b.id)))?.state).toBe('created');
-    expect(await cancelQueuedSyncs(ctx, a.id)).toBe(0);
+    expect(await ctx.queue.cancelQueuedSyncs(a.id)).toBe(0);
   });
 });

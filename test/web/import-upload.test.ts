@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive } from '../../src/archive/index.ts';
 import { importWorkDir } from '../../src/archive/import-archive.ts';
 import { handleSyncMember } from '../../src/jobs/handlers.ts';
-import { findMemberByOhId } from '../../src/accounts/index.ts';
-import { getOhAccessToken } from '../../src/accounts/index.ts';
+
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import type { TestContext } from '../support/context.ts';
 import { csrfFrom, setCookie, signIn, startWebSandbox, type WebSandbox } from './support.ts';
@@ -52,7 +51,7 @@ async function runMemberJob(memberId: number) {
 
 async function publishedDays(memberId: number): Promise<{ count: number; days: string[] }> {
   const ctx = web.ctx as TestContext;
-  const m = await ctx.openHumans.exchangeMember(await getOhAccessToken(ctx, memberId));
+  const m = await ctx.openHumans.exchangeMember(await ctx.accounts.ohAccessToken(memberId));
   const files = m.files.filter((f) => f.basename === STORYLINE_FILENAME);
   if (files.length === 0) return { count: 0, days: [] };
   const chunks: Buffer[] = [];
@@ -73,7 +72,7 @@ async function archiveDays(file: string): Promise<string[]> {
 describe('importing an export on the website', () => {
   it('uploads the sample export, imports and publishes it; the same archive again publishes nothing', async () => {
     const { cookie, ohMemberId } = await signIn(web);
-    const memberId = (await findMemberByOhId(web.ctx, ohMemberId))!;
+    const memberId = (await web.ctx.accounts.findMemberByOhId(ohMemberId))!;
 
     const page = await web.app.inject({ method: 'GET', url: '/import', headers: { cookie } });
     expect(page.statusCode).toBe(200);
@@ -129,7 +128,7 @@ describe('importing an export on the website', () => {
 
   it('refuses an upload without the CSRF token, one that is not an archive, and one over the limit', async () => {
     const { cookie, ohMemberId } = await signIn(web);
-    const memberId = (await findMemberByOhId(web.ctx, ohMemberId))!;
+    const memberId = (await web.ctx.accounts.findMemberByOhId(ohMemberId))!;
     const noToken = await upload(
       cookie,
       { name: 'x.zip', data: Buffer.from('PK\u0003\u0004') },
@@ -152,7 +151,7 @@ describe('importing an export on the website', () => {
 
   it('reports a hostile archive as a failed import that stored and published nothing', async () => {
     const { cookie, ohMemberId } = await signIn(web);
-    const memberId = (await findMemberByOhId(web.ctx, ohMemberId))!;
+    const memberId = (await web.ctx.accounts.findMemberByOhId(ohMemberId))!;
     // A JSON array whose first day nests 10,000 levels deep.
     const deep = `[{"date":"20160104","x":${'['.repeat(10_000)}${']'.repeat(10_000)}}]`;
     const res = await upload(cookie, { name: 'deep.json', data: Buffer.from(deep) });

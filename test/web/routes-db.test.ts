@@ -5,7 +5,6 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, movesAccounts, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
-import { enqueueSync } from '../../src/sync/enqueue.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { insertMember, pageToken, sessionCookie } from './support.ts';
@@ -170,7 +169,7 @@ describe('update now', () => {
 
   it('does not spend the cooldown on a press that queued nothing (a sync was already waiting)', async () => {
     const m = await insertMember(ctx, { withMoves: true });
-    expect(await enqueueSync(ctx, m.id, 'scheduler')).toBe(true);
+    expect(await ctx.queue.enqueueSync(m.id, 'scheduler')).toBe(true);
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
     const res = await app.inject({
       method: 'POST',

@@ -3,11 +3,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage } from '../errors.ts';
-import { currentFiles, movesAccountOf, storedSummary } from '../member-data.ts';
-import { deleteAccount, disconnectMoves, RemovalError, type RemovalReport } from '../removal.ts';
+import { RemovalError, type RemovalReport } from '../../accounts/index.ts';
+import { isAuthRefused, upstreamMessage } from '../../upstream/errors.ts';
 import { requireMember } from '../session.ts';
-import { endSessions } from '../../accounts/index.ts';
-import { isAuthRefused, upstreamMessage, type WebUpstreams } from '../upstreams.ts';
 import { renderPage } from '../views.ts';
 
 export const PUBLISHED_BASENAME = 'moves-storyline-data.json';
@@ -25,22 +23,23 @@ function removalFailed(request: FastifyRequest, reply: FastifyReply, err: unknow
 
 /** What the confirmation pages list before anything is removed: the files, the stored weeks, the Moves account. */
 async function heldForMember(ctx: AppContext, memberId: number) {
-  const [files, stored, account] = await Promise.all([
-    currentFiles(ctx, memberId),
-    storedSummary(ctx, memberId),
-    movesAccountOf(ctx, memberId),
+  const [files, range, account] = await Promise.all([
+    ctx.publishing.currentFiles(memberId),
+    ctx.weeks.range(memberId),
+    ctx.accounts.movesAccount(memberId),
   ]);
+  const stored = { ...range, days: range.dayCount };
   return { files, stored, account };
 }
 
-export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up: WebUpstreams): void {
+export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/download', { preHandler: requireMember }, async (request, reply) => {
     const member = request.member!;
     let url: string | undefined;
     try {
-      const token = await up.getOhAccessToken(ctx, member.id);
-      const oh = await up.openHumans.exchangeMember(token);
-      const ours = new Set((await currentFiles(ctx, member.id)).map((f) => f.ohFileId));
+      const token = await ctx.accounts.ohAccessToken(member.id);
+      const oh = await ctx.openHumans.exchangeMember(token);
+      const ours = new Set((await ctx.publishing.currentFiles(member.id)).map((f) => f.ohFileId));
       const file =
         oh.files.find((f) => ours.has(f.id)) ?? oh.files.find((f) => f.basename === PUBLISHED_BASENAME);
       url = file?.downloadUrl;
@@ -76,10 +75,10 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up:
 
   app.post('/remove_moves', { preHandler: [app.csrfProtection, requireMember] }, async (request, reply) => {
     const member = request.member!;
-    if (!(await movesAccountOf(ctx, member.id))) return reply.redirect('/dashboard', 303);
+    if (!(await ctx.accounts.movesAccount(member.id))) return reply.redirect('/dashboard', 303);
     let report: RemovalReport;
     try {
-      report = await disconnectMoves(ctx, up, member.id);
+      report = await ctx.accounts.disconnectMoves(member.id);
     } catch (err) {
       return removalFailed(request, reply, err);
     }
@@ -98,7 +97,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up:
     const member = request.member!;
     let report: RemovalReport;
     try {
-      report = await deleteAccount(ctx, up, member.id);
+      report = await ctx.accounts.deleteAccount(member.id);
     } catch (err) {
       return removalFailed(request, reply, err);
     }
@@ -109,7 +108,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, up:
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
     // On the server too: a copy of this cookie (another browser, a stolen one) no longer signs anyone in.
-    if (request.member) await endSessions(ctx, request.member.id);
+    if (request.member) await ctx.accounts.endSessions(request.member.id);
     request.session.delete();
     request.member = undefined;
     return sendMessagePage(request, reply, {

@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { mapTilesFor } from '../map-tiles.ts';
 import { latestUpload } from '../../archive/uploads.ts';
 import { describeImport } from '../import-status.ts';
-import { memberOverview, type MemberOverview } from '../member-data.ts';
+import type { MemberOverview } from '../../accounts/index.ts';
 import { addFlash, sessionMember } from '../session.ts';
 import { describeStatus, formatBytes, formatWhen, type DashboardStatus } from '../status-words.ts';
 import { renderPage } from '../views.ts';
@@ -73,7 +73,7 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
   // These routes load the member themselves (in their one query) instead of in the session preHandler.
   app.get('/dashboard', { config: { loadsOwnMember: true } }, async (request, reply) => {
     const id = request.session.get('memberId');
-    const found = typeof id === 'number' ? await memberOverview(ctx, id, RECENT_EVENTS) : undefined;
+    const found = typeof id === 'number' ? await ctx.accounts.overview(id, RECENT_EVENTS) : undefined;
     // Deleted meanwhile, or the session was ended by a logout: signed out.
     const overview = sessionMember(request, found?.member) ? found : undefined;
     if (!overview) {
@@ -103,7 +103,7 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const id = request.session.get('memberId');
-      const found = typeof id === 'number' ? await memberOverview(ctx, id, RECENT_EVENTS) : undefined;
+      const found = typeof id === 'number' ? await ctx.accounts.overview(id, RECENT_EVENTS) : undefined;
       const overview = sessionMember(request, found?.member) ? found : undefined;
       if (!overview) return reply.code(401).send({ error: 'not signed in' });
       const { status, ...rest } = dashboardView(ctx, overview);

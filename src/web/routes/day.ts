@@ -1,11 +1,9 @@
 // The day view: one calendar day's timeline in the member's Moves time zone, its map, the downloads of the day,
 // and links to the days before and after. Opened from the history calendar.
 import type { FastifyInstance } from 'fastify';
-import { getMovesAccount } from '../../accounts/index.ts';
 import type { AppContext } from '../../context.ts';
 import { dayHasData, readDay } from '../../storyline/day.ts';
 import { buildTimeline } from '../../storyline/timeline.ts';
-import { storedRange, streamStoredDays } from '../../sync/week-store.ts';
 import { dayInWords, isoDay, ISO_DAY_PATTERN, shiftDay, storedDate } from '../day-dates.ts';
 import { sendMessagePage } from '../errors.ts';
 import { buildMapData } from '../map-data.ts';
@@ -24,7 +22,7 @@ const dayParams = {
 
 /** The stored day object for a date (yyyyMMdd), as stored (undefined when no week holds it). */
 async function storedDay(ctx: AppContext, memberId: number, date: string): Promise<unknown> {
-  for await (const day of streamStoredDays(ctx, memberId, date, date)) return day;
+  for await (const day of ctx.weeks.streamDays(memberId, date, date)) return day;
   return undefined;
 }
 
@@ -44,8 +42,8 @@ export function registerDay(app: FastifyInstance, ctx: AppContext): void {
         });
       const [raw, range, account] = await Promise.all([
         storedDay(ctx, member.id, date),
-        storedRange(ctx, member.id),
-        getMovesAccount(ctx, member.id),
+        ctx.weeks.range(member.id),
+        ctx.accounts.movesAccount(member.id),
       ]);
       const day = raw === undefined ? undefined : readDay(raw);
       const hasData = !!day && dayHasData(day);

@@ -6,7 +6,6 @@ import type { AppContext } from '../../context.ts';
 import { readDay, type StoredDay } from '../../storyline/day.ts';
 import { GEOJSON_CONTENT_TYPE, geojsonChunks } from '../../storyline/geojson.ts';
 import { GPX_CONTENT_TYPE, gpxChunks } from '../../storyline/gpx.ts';
-import { streamStoredDays } from '../../sync/week-store.ts';
 import { isoDay, ISO_DAY_PATTERN, storedDate } from '../day-dates.ts';
 import { sendMessagePage } from '../errors.ts';
 import { requireMember } from '../session.ts';
@@ -35,7 +34,7 @@ export function exportHref(format: ExportFormat, from: string, to: string): stri
 }
 
 async function* validDays(ctx: AppContext, memberId: number, from: string, to: string) {
-  for await (const raw of streamStoredDays(ctx, memberId, from, to)) {
+  for await (const raw of ctx.weeks.streamDays(memberId, from, to)) {
     const day = readDay(raw);
     if (day) yield day;
   }

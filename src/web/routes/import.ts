@@ -10,7 +10,6 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { latestUpload, queueUpload, unfinishedUpload, uploadPath } from '../../archive/uploads.ts';
 import type { AppContext } from '../../context.ts';
-import { currentPublishedFile } from '../../sync/publish.ts';
 import { sendMessagePage, type MessagePage } from '../errors.ts';
 import { describeImport } from '../import-status.ts';
 import { requireMember } from '../session.ts';
@@ -45,7 +44,7 @@ export function displayName(name: string | undefined): string {
 }
 
 async function importStatus(ctx: AppContext, memberId: number) {
-  const [row, file] = await Promise.all([latestUpload(ctx, memberId), currentPublishedFile(ctx, memberId)]);
+  const [row, file] = await Promise.all([latestUpload(ctx, memberId), ctx.publishing.current(memberId)]);
   return describeImport(row, file?.publishedAt ?? null);
 }
 

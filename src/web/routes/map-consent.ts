@@ -1,7 +1,6 @@
 // The member's answer to "Show a background map?": stored with the member (accounts), then back to the page the
 // question was asked on.
 import type { FastifyInstance } from 'fastify';
-import { setMapTilesConsent } from '../../accounts/index.ts';
 import type { AppContext } from '../../context.ts';
 import { addFlash, requireMember } from '../session.ts';
 
@@ -30,7 +29,7 @@ export function registerMapConsent(app: FastifyInstance, ctx: AppContext): void 
     { schema: { body: consentBody }, preHandler: [app.csrfProtection, requireMember] },
     async (request, reply) => {
       const on = request.body.show === 'yes';
-      await setMapTilesConsent(ctx, request.member!.id, on);
+      await ctx.accounts.setMapTilesConsent(request.member!.id, on);
       addFlash(
         request,
         'info',

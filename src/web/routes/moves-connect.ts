@@ -3,12 +3,12 @@
 // the first sync. A Moves account already linked to another member is refused with an explanation.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { enqueueSync } from '../../sync/enqueue.ts';
 import { resetMemberData } from '../../sync/reset.ts';
 import { sendMessagePage, type MessagePage } from '../errors.ts';
 import { checkCallback, newState, type CallbackProblem } from '../oauth-state.ts';
 import { addFlash, PENDING_LOGIN_MAX_AGE_MS, requireMember } from '../session.ts';
-import { upstreamMessage, type WebUpstreams } from '../upstreams.ts';
+import { upstreamMessage } from '../../upstream/errors.ts';
+import type { ConnectResult } from '../../accounts/index.ts';
 import { callbackQuery } from './openhumans-login.ts';
 
 const connectAgain = { href: '/connect/moves', label: 'Connect Moves again' };
@@ -49,11 +49,11 @@ const callbackProblemPages: Record<CallbackProblem, Omit<MessagePage, 'actions'>
   missing_code: invalidLink,
 };
 
-export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: WebUpstreams): void {
+export function registerMovesConnect(app: FastifyInstance, ctx: AppContext): void {
   app.get('/connect/moves', { preHandler: requireMember }, async (request, reply) => {
     const state = newState();
     request.session.set('movesConnect', { state, startedAt: ctx.clock.now() });
-    return reply.redirect(up.moves.authorizeUrl({ state }), 303);
+    return reply.redirect(ctx.moves.authorizeUrl({ state }), 303);
   });
 
   app.get('/moves_complete', async (request, reply) => {
@@ -74,10 +74,10 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: 
       request.session.set('movesConnect', undefined);
     if (!checked.ok) return connectFailedPage(request, reply, callbackProblemPages[checked.problem]);
 
-    let result: Awaited<ReturnType<WebUpstreams['connectMovesAccount']>>;
+    let result: ConnectResult;
     try {
-      const tokens = await up.moves.exchangeCode(checked.code);
-      result = await up.connectMovesAccount(ctx, member.id, tokens);
+      const tokens = await ctx.moves.exchangeCode(checked.code);
+      result = await ctx.accounts.connectMoves(member.id, tokens);
     } catch (err) {
       request.log.warn(
         { err: { name: (err as Error).name, message: upstreamMessage(err) } },
@@ -100,7 +100,7 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext, up: 
       });
     // Another Moves account than before: its history must not be mixed with the old account's weeks.
     if (result.changedAccount) await resetMemberData(ctx, member.id);
-    await enqueueSync(ctx, member.id, 'connect');
+    await ctx.queue.enqueueSync(member.id, 'connect');
     addFlash(
       request,
       'info',

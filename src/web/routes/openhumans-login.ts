@@ -6,10 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { sendMessagePage } from '../errors.ts';
 import { checkCallback, newPkceLogin, type CallbackProblem } from '../oauth-state.ts';
 import { PENDING_LOGIN_MAX_AGE_MS, signIn } from '../session.ts';
-import type { WebUpstreams } from '../upstreams.ts';
-import { upstreamMessage } from '../upstreams.ts';
-import { movesAccountOf, syncStateOf } from '../member-data.ts';
-import { enqueueSync } from '../../sync/enqueue.ts';
+import { upstreamMessage } from '../../upstream/errors.ts';
 
 export const callbackQuery = z.object({
   code: z.string().max(2000).optional(),
@@ -57,7 +54,7 @@ export function loginProblemPage(request: FastifyRequest, reply: FastifyReply, p
   }
 }
 
-export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext, up: WebUpstreams): void {
+export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext): void {
   app.get('/login', async (request, reply) => {
     const login = await newPkceLogin();
     request.session.set('ohLogin', {
@@ -66,7 +63,7 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext, u
       startedAt: ctx.clock.now(),
     });
     return reply.redirect(
-      up.openHumans.authorizeUrl({ state: login.state, codeChallenge: login.challenge }),
+      ctx.openHumans.authorizeUrl({ state: login.state, codeChallenge: login.challenge }),
       303,
     );
   });
@@ -87,9 +84,9 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext, u
     let memberId: number;
     let sessionVersion: number | undefined;
     try {
-      const tokens = await up.openHumans.exchangeCode(checked.code, pending?.verifier);
-      const member = await up.openHumans.exchangeMember(tokens.accessToken);
-      ({ memberId, sessionVersion } = await up.upsertMemberFromLogin(ctx, { member, tokens }));
+      const tokens = await ctx.openHumans.exchangeCode(checked.code, pending?.verifier);
+      const member = await ctx.openHumans.exchangeMember(tokens.accessToken);
+      ({ memberId, sessionVersion } = await ctx.accounts.upsertMemberFromLogin({ member, tokens }));
     } catch (err) {
       request.log.warn(
         { err: { name: (err as Error).name, message: upstreamMessage(err) } },
@@ -105,10 +102,13 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext, u
       });
     }
     signIn(request, memberId, sessionVersion);
-    const [account, state] = await Promise.all([movesAccountOf(ctx, memberId), syncStateOf(ctx, memberId)]);
+    const [account, state] = await Promise.all([
+      ctx.accounts.movesAccount(memberId),
+      ctx.syncState.get(memberId),
+    ]);
     // Updates stopped because Open Humans refused our tokens: this sign-in gave new ones, so resume.
     if (account?.status === 'connected' && state?.status === 'needs_reauth')
-      await enqueueSync(ctx, memberId, 'requeue');
+      await ctx.queue.enqueueSync(memberId, 'requeue');
     return reply.redirect(account ? '/dashboard' : '/dashboard?welcome=1', 303);
   });
 }

@@ -1,16 +1,12 @@
 // Incoming webhooks. Both need the raw body for their signatures, skip CSRF (they are machine-to-machine and
 // authenticated by the signature), and answer garbage with a 4xx, never a 500.
-import { eq } from 'drizzle-orm';
 import { parse as parseLossless } from 'lossless-json';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { members, movesAccounts } from '../../db/schema.ts';
 import { admitNotification } from '../../moves/notification-replays.ts';
 import { isValidZone } from '../../moves/weeks.ts';
-import { enqueueSync } from '../../sync/enqueue.ts';
 import { markNotifiedEdits } from '../../sync/notified-edits.ts';
-import { forgetMember } from '../removal.ts';
 import { validMovesSignature, validOpenHumansSignature } from '../webhook-signatures.ts';
 
 const deauthBody = z.object({
@@ -57,17 +53,14 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
         return reply.code(401).send({ error: 'bad signature' });
       const parsed = deauthBody.safeParse(parseJson(raw));
       if (!parsed.success) return reply.code(400).send({ error: 'unexpected body' });
-      const [member] = await ctx.db
-        .select({ id: members.id })
-        .from(members)
-        .where(eq(members.ohMemberId, parsed.data.project_member_id));
-      if (!member) return reply.send({ status: 'unknown member' });
+      const memberId = await ctx.accounts.findMemberByOhId(parsed.data.project_member_id);
+      if (memberId === undefined) return reply.send({ status: 'unknown member' });
       const erasure = parsed.data.erasure_requested;
-      const report = await forgetMember(ctx, member.id);
+      const report = await ctx.accounts.forgetMember(memberId);
       // Our record of the member is gone; this line (internal id only) is what remains of the event.
       request.log.info(
         {
-          memberId: member.id,
+          memberId,
           erasure,
           weeksDeleted: report.weeksDeleted,
           openHumansFilesNotDeleted: report.filesLeft.length,
@@ -108,20 +101,13 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
           ? reply.code(401).send({ error: 'timestamp outside the accepted window' })
           : reply.code(409).send({ error: 'already received' });
       }
-      const [account] = await ctx.db
-        .select({
-          memberId: movesAccounts.memberId,
-          status: movesAccounts.status,
-          timeZone: movesAccounts.timeZone,
-        })
-        .from(movesAccounts)
-        .where(eq(movesAccounts.movesUserId, parsed.data.userId));
+      const account = await ctx.accounts.movesAccountByUserId(parsed.data.userId);
       // Moves wants a 200 within 3 s; an unknown user is not an error on its side.
       if (!account || account.status !== 'connected') return reply.send({ status: 'ignored' });
       // The weeks it names are fetched again by the sync it queues, however old.
       if (account.timeZone && isValidZone(account.timeZone))
         await markNotifiedEdits(ctx, account.memberId, account.timeZone, parsed.data.storylineUpdates ?? []);
-      await enqueueSync(ctx, account.memberId, 'notification');
+      await ctx.queue.enqueueSync(account.memberId, 'notification');
       return reply.send({ status: 'queued' });
     });
   });

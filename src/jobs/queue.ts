@@ -1,0 +1,142 @@
+// The queue service: every pg-boss call the app makes goes through here (send, cancel, sizes, schedules,
+// workers). Asking for a member's sync is one call, enqueueSync: the connect callback, the dashboard button,
+// the scheduler, requeues and imports all come through it, so pg-boss's stately policy + singletonKey keeps one
+// job per member.
+import type { Job } from 'pg-boss';
+import type { AppContext } from '../context.ts';
+import { QUEUES } from './queues.ts';
+
+export type SyncReason = 'connect' | 'manual' | 'scheduler' | 'requeue' | 'import' | 'notification' | 'admin';
+
+/** Updates nobody waits for: they use the stored profile, and backfills and "Update now" go ahead of them. */
+export const ROUTINE_REASONS: ReadonlySet<SyncReason> = new Set(['scheduler', 'notification']);
+
+export interface SyncJobData {
+  memberId: number;
+  reason: SyncReason;
+  /** Failed runs in a row (upstream failures that may pass): drives the requeue backoff. */
+  failedRuns?: number;
+  /** A routine update or its continuation: queued behind backfills and "Update now", on a capped budget share. */
+  routine?: boolean;
+}
+
+/** pg-boss fetches higher priorities first: backfills and requested updates go ahead of routine ones. */
+export const PRIORITY = { requested: 10, routine: 0 } as const;
+
+export interface EnqueueOptions {
+  /** Run no earlier than this (a rate-limit reset, a backoff). */
+  startAfter?: Date;
+  /** Carried by requeues after a failure. */
+  failedRuns?: number;
+  /** Carried by requeues: the chain stays routine (or not) as it began. */
+  routine?: boolean;
+}
+
+export interface QueueService {
+  /** Returns true when a job was queued, false when one is already waiting for this member. */
+  enqueueSync(memberId: number, reason: SyncReason, opts?: EnqueueOptions): Promise<boolean>;
+  /** Cancels the member's sync jobs that have not started; how many. */
+  cancelQueuedSyncs(memberId: number): Promise<number>;
+  /** The member's sync jobs that are queued, waiting for a retry or running, with their states. */
+  liveSyncJobs(memberId: number): Promise<{ id: string; state: string }[]>;
+  /** Jobs waiting in the sync queue (pg-boss's counts, refreshed by its maintenance every few seconds). */
+  syncQueueSize(): Promise<number>;
+  /** Throws when the queue cannot be reached (health check). */
+  check(): Promise<void>;
+  /** Runs the scheduler pass on this cron (UTC), once per cluster. */
+  scheduleSchedulerPass(cron: string): Promise<void>;
+  /** Runs jobs of `queue`, `concurrency` at a time (pg-boss renews each running job's heartbeat). */
+  work(
+    queue: string,
+    opts: { pollingIntervalSeconds: number; concurrency: number },
+    handler: (job: Job<unknown>) => Promise<unknown>,
+  ): Promise<void>;
+}
+
+export function createQueueService(ctx: AppContext): QueueService {
+  return {
+    async enqueueSync(memberId, reason, opts = {}) {
+      const routine = opts.routine ?? ROUTINE_REASONS.has(reason);
+      const data: SyncJobData = {
+        memberId,
+        reason,
+        ...(opts.failedRuns ? { failedRuns: opts.failedRuns } : {}),
+        ...(routine ? { routine } : {}),
+      };
+      const id = await ctx.boss.send(QUEUES.syncMember, data, {
+        singletonKey: String(memberId),
+        priority: routine ? PRIORITY.routine : PRIORITY.requested,
+        ...(opts.startAfter ? { startAfter: queueTime(ctx, opts.startAfter) } : {}),
+      });
+      if (id) {
+        await ctx.syncState.markQueued(memberId, opts.startAfter ?? ctx.clock.date());
+        await ctx.syncState.recordEvent(memberId, 'queued', describeReason(reason, opts.startAfter), {
+          reason,
+          jobId: id,
+        });
+      }
+      return id !== null;
+    },
+
+    /**
+     * A job that already runs finds no Moves account at its next token refresh or run and ends as "skipped"
+     * (src/sync/sync-job.ts).
+     */
+    async cancelQueuedSyncs(memberId) {
+      const jobs = await ctx.boss.findJobs(QUEUES.syncMember, { key: String(memberId), queued: true });
+      const ids = jobs.map((j) => j.id);
+      if (ids.length) await ctx.boss.cancel(QUEUES.syncMember, ids);
+      return ids.length;
+    },
+
+    async liveSyncJobs(memberId) {
+      const jobs = await ctx.boss.findJobs(QUEUES.syncMember, { key: String(memberId) });
+      return jobs
+        .filter((j) => j.state === 'created' || j.state === 'retry' || j.state === 'active')
+        .map((j) => ({ id: j.id, state: j.state }));
+    },
+
+    async syncQueueSize() {
+      return (await ctx.boss.getQueue(QUEUES.syncMember))?.queuedCount ?? 0;
+    },
+
+    async check() {
+      await ctx.boss.getQueue(QUEUES.syncMember);
+    },
+
+    async scheduleSchedulerPass(cron) {
+      await ctx.boss.schedule(QUEUES.schedulerPass, cron, {}, { tz: 'UTC' });
+    },
+
+    async work(queue, { pollingIntervalSeconds, concurrency }, handler) {
+      await ctx.boss.work(
+        queue,
+        { batchSize: 1, pollingIntervalSeconds, localConcurrency: concurrency },
+        async ([job]) => {
+          if (job) return handler(job);
+        },
+      );
+    },
+  };
+}
+
+/**
+ * pg-boss compares startAfter with the database's clock (real time), while `startAfter` is on the app clock
+ * (which tests and benchmarks may run ahead): keep the delay, not the instant.
+ */
+function queueTime(ctx: AppContext, startAfter: Date): Date {
+  return new Date(Date.now() + (startAfter.getTime() - ctx.clock.now()));
+}
+
+function describeReason(reason: SyncReason, startAfter?: Date): string {
+  const why: Record<SyncReason, string> = {
+    connect: 'Moves account connected: first sync queued',
+    manual: 'Update requested by the member',
+    scheduler: 'Scheduled update: data older than the staleness window',
+    requeue: 'Continuing after a pause',
+    import: 'Queued after an import',
+    notification: 'Moves reported changed data',
+    admin: 'Requeued by an administrator',
+  };
+  return startAfter ? `${why[reason]} (runs at ${startAfter.toISOString()})` : why[reason];
+}
