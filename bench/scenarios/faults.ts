@@ -18,10 +18,8 @@ import { jobHandlers } from '../../src/jobs/handlers.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { createLogger } from '../../src/logger.ts';
 import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
-import { enqueueSync } from '../../src/sync/enqueue.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import { runSyncJob, type SyncResult } from '../../src/sync/sync-job.ts';
-import { forgetMember } from '../../src/web/removal.ts';
 import { createBenchDatabase } from '../harness/context.ts';
 import { startBenchEmulators, type BenchEmulators } from '../harness/emulators.ts';
 import { connectMember, type BenchMember } from '../harness/members.ts';
@@ -110,7 +108,7 @@ function faultSeries(): Fault[] {
       async during(e, ctx, m) {
         await waitFor(async () => ((await stateOf(ctx, m.memberId))?.weeksDone ?? 0) >= 2, 30_000);
         await postJson(`${e.openHumansUrl}/_control/members/${m.ohMemberId}/leave`, {});
-        await forgetMember(ctx, m.memberId);
+        await ctx.accounts.forgetMember(m.memberId);
       },
     },
     {
@@ -249,7 +247,7 @@ async function killAndRecover(
     let ctx = await open();
     const firstDate = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
     const m = await connectMember(emu.endpoints(), ctx, { firstDate, timeZone: 'UTC', seed: 99 });
-    await enqueueSync(ctx, m.memberId, 'connect');
+    await ctx.queue.enqueueSync(m.memberId, 'connect');
     await ctx.close();
 
     emu.moves.configure({ faults: [{ kind: 'latency', latencyMs: 150, pathPrefix: STORYLINE }] });
