@@ -2,13 +2,12 @@
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createLogger } from './logger.ts';
-import { buildContext } from './context.ts';
-import { runService, stopOnSignals, type Roles } from './service.ts';
-import { openDatabase } from './db/database.ts';
-import { runMigrations } from './db/migrate.ts';
-import { LockHeldError } from './db/lock-file.ts';
-import { startSandbox, type SandboxOptions } from './sandbox.ts';
+import path from 'node:path';
+import { chooseLogFormat, createLogger } from './logger.ts';
+import type { Roles } from './service.ts';
+import { describeStart, stopOnSignals } from './process-lifecycle.ts';
+import { acquireDirectoryLock, LockHeldError } from './db/lock-file.ts';
+import type { SandboxOptions } from './sandbox.ts';
 import type { Logger } from 'pino';
 
 export class UsageError extends Error {
@@ -34,20 +33,47 @@ function serviceCommand(summary: string, roles: Roles, withSandbox = false): Com
     options: { ...help },
     async run() {
       let config = readConfig();
-      const logger = createLogger(config.logLevel);
-      // The sandbox's emulators start before the context: its clients are built from their URLs and credentials.
-      const sandbox =
-        withSandbox && config.sandbox ? await startSandbox(config, sandboxOptions(logger)) : undefined;
-      if (sandbox) config = sandbox.config;
-      else if (config.sandbox)
+      const logger = loggerFor(config);
+      const sandboxed = withSandbox && config.sandbox;
+      // The embedded database's lock comes first: a second start in the same folder stops before anything runs.
+      const lock = config.databaseUrl ? undefined : acquireDirectoryLock(path.resolve(config.dataDir));
+      logger.info(describeStart(config, roles, sandboxed));
+      if (config.sandbox && !sandboxed)
         logger.warn(
           'no Open Humans or Moves credentials configured: run `start` for the sandbox with emulators',
         );
+      const signals = stopOnSignals(logger, config.shutdownTimeoutMs, (code) => process.exit(code));
+      const [{ openDatabase }, { buildContext }, { runService }] = await Promise.all([
+        import('./db/database.ts'),
+        import('./context.ts'),
+        import('./service.ts'),
+      ]);
+      // The emulators and the database start side by side; the context's clients need the emulators' URLs.
+      const [opened, started] = await Promise.allSettled([
+        openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(lock ? { lock } : {}) }),
+        sandboxed
+          ? import('./sandbox.ts').then((m) => m.startSandbox(config, sandboxOptions(logger)))
+          : undefined,
+      ]);
+      const sandbox = started.status === 'fulfilled' ? started.value : undefined;
+      const database = opened.status === 'fulfilled' ? opened.value : undefined;
+      const closeOpened = async () => {
+        await database?.close();
+        lock?.release();
+        await sandbox?.close();
+      };
+      if (!database || started.status === 'rejected') {
+        await closeOpened();
+        throw opened.status === 'rejected' ? opened.reason : (started as PromiseRejectedResult).reason;
+      }
+      if (signals.stopIfRequested(closeOpened)) return 'running';
+      if (sandbox) config = sandbox.config;
       let ctx;
       try {
         ctx = await buildContext({
           config,
           logger,
+          database,
           boss: { schedule: roles.scheduler, supervise: roles.worker },
         });
       } catch (err) {
@@ -55,8 +81,19 @@ function serviceCommand(summary: string, roles: Roles, withSandbox = false): Com
         throw err;
       }
       const service = await runService(ctx, roles, sandbox ? { afterStop: () => sandbox.close() } : {});
-      if (service.url) logger.info({ url: config.appBaseUrl }, `oh-moves is running at ${config.appBaseUrl}`);
-      stopOnSignals(service, (code) => process.exit(code));
+      if (service.url)
+        logger.info(
+          { url: service.url, appBaseUrl: config.appBaseUrl },
+          roles.worker
+            ? `oh-moves is running at ${service.url}`
+            : `oh-moves web is listening at ${service.url} (public URL ${config.appBaseUrl})`,
+        );
+      else
+        logger.info(
+          { pid: process.pid },
+          `oh-moves ${roles.web ? 'web' : 'worker'} is running (pid ${process.pid})`,
+        );
+      signals.running(service.stop);
       return 'running';
     },
   };
@@ -90,7 +127,10 @@ export const COMMANDS: Record<string, Command> = {
     ownArgs: true,
     async run({ positionals }) {
       const [which, ...args] = positionals;
-      const logger = createLogger((process.env.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'info');
+      const logger = loggerFor({
+        logLevel: (process.env.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'info',
+        logFormat: (process.env.LOG_FORMAT as Config['logFormat'] | undefined) ?? 'auto',
+      });
       let running: { url: string; close(): Promise<void> };
       if (which === 'moves') {
         const { parseMovesEmulatorArgs, startMovesEmulator } = await import('../emulators/moves/index.ts');
@@ -115,14 +155,66 @@ export const COMMANDS: Record<string, Command> = {
       return 'running';
     },
   },
+  emulators: {
+    summary:
+      'Run both emulators for trying served mode: registers the app and writes the variables web and worker need to .env.served',
+    usage:
+      '[--app-url URL] [--database-url URL] [--moves-port P] [--openhumans-port P] [--out FILE] (see docs/operating.md)',
+    options: {
+      ...help,
+      'app-url': { type: 'string', default: 'http://127.0.0.1:5000' },
+      'database-url': { type: 'string' },
+      'moves-port': { type: 'string', default: '5010' },
+      'openhumans-port': { type: 'string', default: '5020' },
+      out: { type: 'string', default: '.env.served' },
+    },
+    async run({ values }) {
+      const { startServedEmulators } = await import('./served-emulators.ts');
+      const running = await startServedEmulators({
+        env: process.env,
+        appUrl: values['app-url'] as string,
+        databaseUrl: (values['database-url'] as string | undefined) ?? process.env.DATABASE_URL,
+        movesPort: parseArgsOrUsage(() => portOption('--moves-port', values['moves-port'] as string)),
+        openHumansPort: parseArgsOrUsage(() =>
+          portOption('--openhumans-port', values['openhumans-port'] as string),
+        ),
+        outFile: values.out as string,
+      });
+      console.log(running.summary);
+      const stop = () => void running.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return 'running';
+    },
+  },
+  'db-template': {
+    summary:
+      'Build the migrated database a fresh embedded data folder starts from (npm install runs this; optional)',
+    usage: '',
+    options: { ...help },
+    async run() {
+      const { buildTemplate } = await import('./db/pglite-template.ts');
+      const { prepareDatabase } = await import('./db/prepare.ts');
+      try {
+        console.log(`oh-moves: database template ready in ${await buildTemplate(prepareDatabase)}`);
+      } catch (err) {
+        // Never fails an install: without a template the first start builds its database itself.
+        console.warn(
+          `oh-moves: no database template (${(err as Error).message}); the first start builds one`,
+        );
+      }
+      return 0;
+    },
+  },
   'update-data': {
     summary: 'Run one scheduler pass now: enqueue every member whose data is stale, print how many',
     usage: '',
     options: { ...help },
     async run() {
       const config = readConfig();
-      const logger = createLogger(config.logLevel);
+      const logger = loggerFor(config);
       const { runSchedulerPass } = await import('./sync/scheduler-pass.ts');
+      const { buildContext } = await import('./context.ts');
       const ctx = await buildContext({ config, logger, boss: { schedule: false, supervise: false } });
       try {
         const { enqueued, memberIds } = await runSchedulerPass(ctx);
@@ -154,7 +246,9 @@ export const COMMANDS: Record<string, Command> = {
     options: { ...help },
     async run() {
       const config = readConfig();
-      const logger = createLogger(config.logLevel);
+      const logger = loggerFor(config);
+      const { openDatabase } = await import('./db/database.ts');
+      const { runMigrations } = await import('./db/migrate.ts');
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         await runMigrations(database);
@@ -182,8 +276,9 @@ export const COMMANDS: Record<string, Command> = {
         throw new UsageError(`cannot read ${infile}: ${(err as Error).message}`);
       }
       const config = readConfig();
-      const logger = createLogger(config.logLevel);
+      const logger = loggerFor(config);
       // A context without workers or cron: this command only queues the syncs.
+      const { buildContext } = await import('./context.ts');
       const ctx = await buildContext({ config, logger, boss: { schedule: false, supervise: false } });
       try {
         const { importUsers, formatImportReport } = await import('./accounts/import-users.ts');
@@ -209,8 +304,9 @@ export const COMMANDS: Record<string, Command> = {
       const file = positionals[0]!;
       if (!fs.existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
       const config = readConfig();
-      const logger = createLogger(config.logLevel);
+      const logger = loggerFor(config);
       // A context without workers or cron: this command stores weeks and only queues the sync.
+      const { buildContext } = await import('./context.ts');
       const ctx = await buildContext({ config, logger, boss: { schedule: false, supervise: false } });
       try {
         const { importArchive, formatArchiveReport, ArchiveError, UnknownMemberError } =
@@ -238,18 +334,28 @@ function parseArgsOrUsage<T>(parse: () => T): T {
   }
 }
 
+function portOption(name: string, raw: string): number {
+  if (!/^\d{1,5}$/.test(raw.trim()) || Number(raw) > 65535)
+    throw new Error(`${name}: must be a port number from 0 to 65535 (0 = any free port), got "${raw}"`);
+  return Number(raw);
+}
+
 /** SANDBOX_MOVES_PORT / SANDBOX_OPENHUMANS_PORT fix the emulators' ports (default: free ones). */
 function sandboxOptions(logger: Logger): SandboxOptions {
   const port = (name: string): number => {
     const raw = process.env[name];
     if (raw === undefined || raw.trim() === '') return 0;
-    if (!/^\d{1,5}$/.test(raw.trim()) || Number(raw) > 65535)
-      throw new ConfigError([
-        `${name}: must be a port number from 0 to 65535 (0 = any free port), got "${raw}"`,
-      ]);
-    return Number(raw);
+    try {
+      return portOption(name, raw);
+    } catch (err) {
+      throw new ConfigError([(err as Error).message]);
+    }
   };
   return { logger, movesPort: port('SANDBOX_MOVES_PORT'), openHumansPort: port('SANDBOX_OPENHUMANS_PORT') };
+}
+
+function loggerFor(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
+  return createLogger(config.logLevel, undefined, chooseLogFormat(config.logFormat));
 }
 
 function readConfig(): Config {

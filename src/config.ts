@@ -74,6 +74,9 @@ const envSchema = z.object({
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  LOG_FORMAT: z
+    .enum(['auto', 'pretty', 'json'], { message: 'LOG_FORMAT must be "pretty", "json" or "auto"' })
+    .default('auto'),
   ADMIN_MEMBER_IDS: z
     .string()
     .default('')
@@ -142,6 +145,8 @@ export interface Config {
   schedulerCron: string;
   shutdownTimeoutMs: number;
   logLevel: Env['LOG_LEVEL'];
+  /** auto: pretty on a terminal, JSON lines otherwise. */
+  logFormat: Env['LOG_FORMAT'];
   adminMemberIds: string[];
   /** Tile template of the opt-in background map: undefined = OpenStreetMap's, 'none' = no background offered. */
   mapTileUrl: string | undefined;
@@ -232,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerCron: e.SCHEDULER_CRON,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     adminMemberIds: e.ADMIN_MEMBER_IDS,
     mapTileUrl: e.MAP_TILE_URL,
     mapTileAttribution: e.MAP_TILE_ATTRIBUTION,

@@ -1,4 +1,4 @@
-// Runs the chosen roles in one process and stops them cleanly on SIGINT/SIGTERM within a bounded time.
+// Runs the chosen roles in one process; `stop` closes them in order (web, then the queue and the database).
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.ts';
 import { buildWebApp } from './web/app.ts';
@@ -48,37 +48,4 @@ export async function runService(
       await opts.afterStop?.();
     })());
   return { ctx, web, url, stop };
-}
-
-/** Wires SIGINT/SIGTERM to a bounded shutdown; a second signal or the deadline exits at once. */
-export function stopOnSignals(service: RunningService, onStopped: (code: number) => void): void {
-  const { logger, config } = service.ctx;
-  let signalled = false;
-  const handle = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      onStopped(1);
-      return;
-    }
-    signalled = true;
-    logger.info({ signal }, 'shutting down: finishing running jobs');
-    const deadline = setTimeout(() => {
-      logger.error('shutdown took too long: exiting');
-      onStopped(1);
-    }, config.shutdownTimeoutMs + 5000);
-    deadline.unref();
-    service.stop().then(
-      () => {
-        clearTimeout(deadline);
-        logger.info('stopped cleanly');
-        onStopped(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        onStopped(1);
-      },
-    );
-  };
-  process.on('SIGINT', handle);
-  process.on('SIGTERM', handle);
 }

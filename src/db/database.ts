@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.ts';
 import { acquireDirectoryLock, type DirectoryLock } from './lock-file.ts';
+import { EMBEDDED_START_PARAMS, seedFromTemplate } from './pglite-template.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -34,6 +35,8 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** Pool size for the server; pg-boss opens its own pool. */
   poolSize?: number;
+  /** The data directory's lock, when the caller took it before starting anything else. */
+  lock?: DirectoryLock;
 }
 
 /** Opens the database the configuration asks for. Embedded mode takes the directory lock first. */
@@ -41,9 +44,11 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize);
   const dir = path.resolve(opts.dataDir);
   fs.mkdirSync(dir, { recursive: true });
-  const lock = acquireDirectoryLock(dir);
+  const lock = opts.lock ?? acquireDirectoryLock(dir);
   try {
-    const pglite = await PGlite.create({ dataDir: path.join(dir, 'pg') });
+    const pgDir = path.join(dir, 'pg');
+    await seedFromTemplate(pgDir);
+    const pglite = await PGlite.create({ dataDir: pgDir, startParams: EMBEDDED_START_PARAMS });
     return wrapPglite(pglite, lock);
   } catch (err) {
     lock.release();

@@ -1,4 +1,5 @@
-// Which function handles which queue.
+// Which function handles which queue. Every handler logs its job's start and end (member, outcome, duration) so
+// a worker's log tells which member it worked on and how that ended; no member data beyond the id.
 import type { Job } from 'pg-boss';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
@@ -7,7 +8,7 @@ import { runPendingImports } from '../archive/uploads.ts';
 import { runSchedulerPass } from '../sync/scheduler-pass.ts';
 import { runSyncJob } from '../sync/sync-job.ts';
 import { QUEUES } from './queues.ts';
-import type { HandlerMap } from './worker.ts';
+import type { HandlerMap, JobHandler } from './worker.ts';
 
 const syncJobData = z.object({
   memberId: z.number().int().positive(),
@@ -34,7 +35,32 @@ export async function handleSyncMember(ctx: AppContext, job: Job<unknown>) {
   return runSyncJob(ctx, data.data);
 }
 
+/** Wraps a handler with a "job started" and a "job finished" line (runJob logs a failure's reason). */
+export function logged(queue: string, handler: JobHandler): JobHandler {
+  return async (ctx, job) => {
+    const memberId = (job.data as { memberId?: unknown } | null)?.memberId;
+    const log = ctx.logger.child({
+      role: 'worker',
+      queue,
+      jobId: job.id,
+      ...(typeof memberId === 'number' ? { memberId } : {}),
+    });
+    const member = typeof memberId === 'number' ? ` for member ${memberId}` : '';
+    const started = Date.now();
+    log.info(`job started: ${queue}${member}`);
+    let outcome = 'error';
+    try {
+      const result = await handler(ctx, job);
+      const reported = (result as { outcome?: unknown } | undefined)?.outcome;
+      outcome = typeof reported === 'string' ? reported : 'done';
+      return result;
+    } finally {
+      log.info({ outcome, ms: Date.now() - started }, `job finished: ${queue}${member}: ${outcome}`);
+    }
+  };
+}
+
 export const jobHandlers: HandlerMap = {
-  [QUEUES.syncMember]: handleSyncMember,
-  [QUEUES.schedulerPass]: (ctx) => runSchedulerPass(ctx),
+  [QUEUES.syncMember]: logged(QUEUES.syncMember, handleSyncMember),
+  [QUEUES.schedulerPass]: logged(QUEUES.schedulerPass, (ctx) => runSchedulerPass(ctx)),
 };

@@ -6,24 +6,14 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { openPostgres, wrapPglite, type Database } from '../../src/db/database.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
-import { startBoss } from '../../src/jobs/boss.ts';
-import { createQueues } from '../../src/jobs/queues.ts';
-import { createLogger } from '../../src/logger.ts';
+import { openPostgres, wrapPglite } from '../../src/db/database.ts';
+import { prepareDatabase as prepare } from '../../src/db/prepare.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplatePath: string;
     postgresTemplate: { adminUrl: string; database: string } | null;
   }
-}
-
-async function prepare(database: Database): Promise<void> {
-  await runMigrations(database);
-  const { boss } = await startBoss(database, createLogger('silent'), { schedule: false, supervise: false });
-  await createQueues(boss);
-  await boss.stop({ graceful: false, close: false });
 }
 
 function withDatabase(url: string, database: string): string {
