@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { storedWeeks } from '../../src/db/schema.ts';
-import { createLogger, redactUrl } from '../../src/logger.ts';
+import { chooseLogFormat, createLogger, redactUrl } from '../../src/logger.ts';
 import { errorReason, sanitizedError } from '../../src/safe-error.ts';
 import { createTestDatabase } from '../support/database.ts';
 
-function capture() {
+function capture(format: 'json' | 'pretty' = 'json') {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -13,7 +13,7 @@ function capture() {
       cb();
     },
   });
-  return { logger: createLogger('info', stream), lines };
+  return { logger: createLogger('info', stream, format), lines };
 }
 
 describe('logging', () => {
@@ -55,6 +55,29 @@ describe('logging', () => {
     const { logger, lines } = capture();
     logger.info({ req: { method: 'GET', url: '/x?access_token=tok-999' } }, 'request');
     expect(lines.join('')).not.toContain('tok-999');
+  });
+
+  it('writes JSON lines unless on a terminal or told otherwise (LOG_FORMAT)', () => {
+    expect(chooseLogFormat('auto', { isTTY: true })).toBe('pretty');
+    expect(chooseLogFormat('auto', { isTTY: false })).toBe('json');
+    expect(chooseLogFormat(undefined, {})).toBe('json');
+    expect(chooseLogFormat('json', { isTTY: true })).toBe('json');
+    expect(chooseLogFormat('pretty', { isTTY: false })).toBe('pretty');
+  });
+
+  it('formats lines for people: role, message, fields, one line per request, secrets still redacted', () => {
+    const { logger, lines } = capture('pretty');
+    const web = logger.child({ role: 'web' });
+    web.info({ url: 'http://127.0.0.1:5000' }, 'listening');
+    web.info({ reqId: 'r1', req: { method: 'GET', url: '/complete?code=c-secret-7' } }, 'incoming request');
+    web.info({ reqId: 'r1', res: { statusCode: 303 }, responseTime: 12.4 }, 'request completed');
+    logger.info({ access_token: 'AT-secret-8' }, 'token refreshed');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/INFO.*web: listening.*"url":"http:\/\/127\.0\.0\.1:5000"/);
+    expect(lines[0]).not.toMatch(/"level"|"pid"|"hostname"/);
+    expect(lines[1]).toMatch(/web: GET \/complete\?code=\[REDACTED\] → 303 in 12 ms/);
+    expect(lines.join('')).not.toMatch(/c-secret-7|AT-secret-8/);
+    expect(lines[2]).toContain('token refreshed');
   });
 });
 
