@@ -12,6 +12,7 @@ import { faults } from './scenarios/faults.ts';
 import { importScenario } from './scenarios/import.ts';
 import { memory } from './scenarios/memory.ts';
 import { manyMembers } from './scenarios/many-members.ts';
+import { startup } from './scenarios/startup.ts';
 import { steadyState } from './scenarios/steady-state.ts';
 import { web } from './scenarios/web.ts';
 
@@ -23,6 +24,7 @@ export const SCENARIOS: Scenario[] = [
   web,
   faults,
   importScenario,
+  startup,
 ];
 
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
