@@ -241,17 +241,19 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   migrate: {
-    summary: 'Apply database migrations and exit',
+    summary: 'Apply database migrations (ours and the job queue schema) and exit',
     usage: '',
     options: { ...help },
     async run() {
       const config = readConfig();
       const logger = loggerFor(config);
       const { openDatabase } = await import('./db/database.ts');
-      const { runMigrations } = await import('./db/migrate.ts');
+      const { prepareDatabase } = await import('./db/prepare.ts');
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        await runMigrations(database);
+        // The job queue's schema too: web and worker processes that start together then find it in place
+        // instead of racing to create it.
+        await prepareDatabase(database);
         logger.info({ store: database.kind }, 'migrations applied');
       } finally {
         await database.close();
