@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { inTransaction, type AppContext } from '../context.ts';
 import { AuthRefusedError } from '../upstream/errors.ts';
+import { errorReason } from '../safe-error.ts';
 import { assembleDaysArray } from './file-assembly.ts';
 import { isoDate } from '../moves/weeks.ts';
 import { discardUnfinishedUploads, forgetStartedUpload, recordStartedUpload } from './upload-cleanup.ts';
@@ -130,7 +131,7 @@ export async function removeReplacedFiles(ctx: AppContext, memberId: number, tok
         memberId,
         'cleanup_failed',
         'The previous file could not be removed from Open Humans yet; it will be retried after the next upload',
-        { ohFileId: p.ohFileId, error: (err as Error).message },
+        { ohFileId: p.ohFileId, error: errorReason(err) },
       );
     }
   }
