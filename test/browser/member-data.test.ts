@@ -245,6 +245,12 @@ describe.skipIf(!haveChromium)('the member’s data in a browser', () => {
     expect(tileHits.length).toBeGreaterThan(0);
     expect(requests.filter((u) => !u.startsWith(base) && !u.startsWith(tileOrigin))).toEqual([]);
     await expect(page.getByRole('link', { name: 'Test tiles (local)' }).isVisible()).resolves.toBe(true);
+    await expect(page.locator('#map .map-credit').innerText()).resolves.toBe('Test tiles (local)');
+    // Still one Tab stop with the background on: the credit in the map is text, its link is under the map.
+    const tabbableAfter = await page
+      .locator('#map a[href], #map button, #map [tabindex]')
+      .evaluateAll((els) => els.filter((e) => (e as HTMLElement).tabIndex >= 0).length);
+    expect(tabbableAfter).toBe(0);
     await mapReady(page);
     await shot(page, '32-day-background-desktop');
 

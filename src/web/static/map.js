@@ -39,11 +39,9 @@
     var Credit = L.Control.extend({
       options: { position: 'bottomright' },
       onAdd: function () {
+        // Plain text here (the map stays one Tab stop); the same credit is a link under the map.
         var box = L.DomUtil.create('div', 'leaflet-control-attribution map-credit');
-        var a = document.createElement('a');
-        a.href = el.getAttribute('data-attribution-href');
-        a.textContent = el.getAttribute('data-attribution');
-        box.appendChild(a);
+        box.textContent = el.getAttribute('data-attribution');
         return box;
       },
     });
