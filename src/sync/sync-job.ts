@@ -11,6 +11,7 @@ import { deepScanStateOf, nextDeepScanStep } from './deep-scan.ts';
 import { findEditedWeeks } from './edits.ts';
 import { ROUTINE_REASONS, type SyncJobData } from '../jobs/queue.ts';
 import { planSync } from './plan.ts';
+import { prefetchInOrder } from './prefetch.ts';
 import { publishStoryline } from './publish.ts';
 import {
   ACCUMULATED_CHECK_WEEKS,
@@ -214,10 +215,9 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     let lastFlush = ctx.clock.now();
     let sinceCheck = 0;
 
-    // The hot path: fetch, store, and only occasionally anything else.
-    for (const week of plan.weeks) {
-      if (ctx.shutdownSignal.aborted) throw new ShutdownError();
-      const res = await moves.week(week);
+    // The hot path: fetch (a few weeks ahead), store, and only occasionally anything else. A shutdown or a spent
+    // budget stops new requests (BudgetedMoves checks both before each); weeks already fetched are still stored.
+    for await (const { key: week, value: res } of prefetchInOrder(plan.weeks, (w) => moves!.week(w))) {
       if (res.rejected.length)
         await ctx.syncState.recordEvent(
           memberId,
