@@ -33,25 +33,31 @@ function longestString(value: unknown, depth = 0): number {
   return max;
 }
 
+/** Cheap test on JSON text: false means no day in it can break the limits (the common case). */
+export function mayBreakLimits(json: string): boolean {
+  return Buffer.byteLength(json) > MAX_DAY_BYTES || LONG_STRING.test(json);
+}
+
+/** Why a day (parsed, `bytes` long when serialized) breaks the limits, or undefined when it does not. */
+export function dayLimitProblem(day: unknown, bytes: number): string | undefined {
+  const longest = longestString(day);
+  if (longest > MAX_STRING_CHARS)
+    return `a name or value is ${longest} characters long (at most ${MAX_STRING_CHARS} are accepted)`;
+  if (bytes > MAX_DAY_BYTES) return `the day holds ${bytes} bytes (at most ${MAX_DAY_BYTES} are accepted)`;
+  return undefined;
+}
+
 /** Refuses the days of a day-list response that break the limits. The text must be a valid JSON array. */
 export function screenDays(daysJson: string): ScreenedWeek {
-  if (Buffer.byteLength(daysJson) <= MAX_DAY_BYTES && !LONG_STRING.test(daysJson))
-    return { daysJson, rejected: [] };
+  if (!mayBreakLimits(daysJson)) return { daysJson, rejected: [] };
   const days = parseLossless(daysJson) as unknown[];
   const kept: string[] = [];
   const rejected: RejectedDay[] = [];
   for (const day of days) {
     const text = stringifyLossless(day) ?? 'null';
-    const date = String((day as { date?: unknown })?.date ?? 'unknown');
-    const bytes = Buffer.byteLength(text);
-    const longest = longestString(day);
-    if (longest > MAX_STRING_CHARS)
-      rejected.push({
-        date,
-        reason: `a name or value is ${longest} characters long (at most ${MAX_STRING_CHARS} are accepted)`,
-      });
-    else if (bytes > MAX_DAY_BYTES)
-      rejected.push({ date, reason: `the day holds ${bytes} bytes (at most ${MAX_DAY_BYTES} are accepted)` });
+    const problem = dayLimitProblem(day, Buffer.byteLength(text));
+    if (problem)
+      rejected.push({ date: String((day as { date?: unknown })?.date ?? 'unknown'), reason: problem });
     else kept.push(text);
   }
   return { daysJson: rejected.length ? `[${kept.join(',')}]` : daysJson, rejected };

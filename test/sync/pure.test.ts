@@ -147,6 +147,11 @@ describe('day validation', () => {
     expect(checkDayText('"error"').ok).toBe(false);
     expect(checkDayText('{"date":"20161332"}').ok).toBe(false);
     expect(checkDayText('{"date":"20160616","segments":"x"}').ok).toBe(false);
+    // Archives and seeded files meet the same size limits as Moves' answers.
+    const long = checkDayText(
+      `{"date":"20160616","segments":[{"place":{"name":"${'x'.repeat(MAX_STRING_CHARS + 1)}"}}]}`,
+    );
+    expect(long).toEqual({ ok: false, reason: expect.stringMatching(/characters long/) });
   });
 });
 
