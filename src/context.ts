@@ -37,6 +37,8 @@ export interface Services {
   syncState: SyncStateService;
   /** pg-boss: every send, cancel, schedule and worker. */
   queue: QueueService;
+  /** Runs `fn` in one database transaction: the services on the context it receives write inside it. */
+  transaction<T>(fn: (tx: AppContext) => Promise<T>): Promise<T>;
 }
 
 export interface AppContext extends Services {
@@ -153,11 +155,7 @@ function withServices(base: Omit<AppContext, keyof Services>): AppContext {
     publishing: createPublishedFiles(ctx),
     syncState: createSyncStateService(ctx),
     queue: createQueueService(ctx),
+    transaction: (fn) => ctx.db.transaction((tx) => fn(withServices({ ...ctx, db: tx as unknown as Db }))),
   };
   return Object.assign(ctx, services);
-}
-
-/** Runs `fn` in one database transaction: the services on the context it receives write inside it. */
-export function inTransaction<T>(ctx: AppContext, fn: (tx: AppContext) => Promise<T>): Promise<T> {
-  return ctx.db.transaction((tx) => fn(withServices({ ...ctx, db: tx as unknown as Db })));
 }

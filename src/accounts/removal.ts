@@ -1,6 +1,6 @@
 // Removing a member's data: the files we published on Open Humans (deleted by the ids we recorded, never by
 // a guessed name), our copy of the Moves data, and — for account deletion — the membership itself.
-import { inTransaction, type AppContext } from '../context.ts';
+import type { AppContext } from '../context.ts';
 import { isAuthRefused, upstreamMessage } from '../upstream/errors.ts';
 
 export interface RemovalReport {
@@ -69,7 +69,7 @@ async function deleteLocalMovesData(ctx: AppContext, memberId: number, report: R
   const stored = await ctx.weeks.range(memberId);
   report.weeksDeleted = stored.weeks;
   report.daysDeleted = stored.dayCount;
-  report.movesUserId = await inTransaction(ctx, async (tx) => {
+  report.movesUserId = await ctx.transaction(async (tx) => {
     await tx.weeks.remove(memberId);
     await tx.syncState.remove(memberId);
     return tx.accounts.removeMovesAccount(memberId);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
-import { inTransaction, type AppContext } from '../context.ts';
+import type { AppContext } from '../context.ts';
 import { rawArrayElements } from '../sync/day-stream.ts';
 import { checkDayText } from '../sync/day-validation.ts';
 import { weekIsComplete, weekOfDate } from '../moves/weeks.ts';
@@ -106,7 +106,7 @@ export async function importArchiveFile(
       timeZone: account?.timeZone ?? 'UTC',
       onProgress: opts.onProgress,
     });
-    await inTransaction(ctx, async (txCtx) => {
+    await ctx.transaction(async (txCtx) => {
       await commit(txCtx, memberId, staging);
       const range = await txCtx.weeks.range(memberId);
       report.covered = { firstDay: range.firstDay, lastDay: range.lastDay, days: range.dayCount };

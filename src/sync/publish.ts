@@ -3,7 +3,7 @@
 // the failed upload's own unfinished file is removed too (upload-cleanup.ts).
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { inTransaction, type AppContext } from '../context.ts';
+import type { AppContext } from '../context.ts';
 import { AuthRefusedError } from '../upstream/errors.ts';
 import { errorReason } from '../safe-error.ts';
 import { assembleDaysArray } from './file-assembly.ts';
@@ -90,7 +90,7 @@ export async function publishStoryline(
   ctx.metrics.bytesPublished.inc(size);
 
   // The new file is confirmed: it becomes current, the previous one is queued for removal.
-  await inTransaction(ctx, async (tx) => {
+  await ctx.transaction(async (tx) => {
     await forgetStartedUpload(tx.db, uploaded.id);
     await tx.publishing.recordUpload(memberId, {
       ohFileId: uploaded.id,

@@ -2,14 +2,14 @@
 // came from the old account and must not be mixed with the new one's history. The stored weeks and the sync
 // state (progress, edit cursor, error, backoff) go; the next sync fetches the new account's whole history. The
 // published file stays on Open Humans, still recorded as current, until the next publish replaces it.
-import { inTransaction, type AppContext } from '../context.ts';
+import type { AppContext } from '../context.ts';
 
 export interface ResetResult {
   weeksDeleted: number;
 }
 
 export async function resetMemberData(ctx: AppContext, memberId: number): Promise<ResetResult> {
-  const deleted = await inTransaction(ctx, async (tx) => {
+  const deleted = await ctx.transaction(async (tx) => {
     const weeks = await tx.weeks.remove(memberId);
     await tx.syncState.resetProgress(memberId);
     return weeks;
