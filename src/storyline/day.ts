@@ -89,6 +89,40 @@ export function parseMovesTime(s: string | undefined): DateTime | undefined {
   return utc.isValid ? utc : undefined;
 }
 
+const MOVES_TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{4})$/;
+
+function movesTimeParts(s: string | undefined) {
+  const m = s ? MOVES_TIME.exec(s) : null;
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) return undefined;
+  return { m, y, mo, d, h, mi, se, zone: m[7]! };
+}
+
+/**
+ * A Moves timestamp as ISO 8601 with its own offset (20160617T093531-0700 → 2016-06-17T09:35:31-07:00). Plain
+ * string work: the downloads convert every track point, and a date library's parser is the slow part there.
+ */
+export function movesTimeIso(s: string | undefined): string | undefined {
+  const t = movesTimeParts(s);
+  if (!t) return undefined;
+  const [, y, mo, d, h, mi, se] = t.m;
+  const zone = t.zone === 'Z' ? 'Z' : `${t.zone.slice(0, 3)}:${t.zone.slice(3)}`;
+  return `${y}-${mo}-${d}T${h}:${mi}:${se}${zone}`;
+}
+
+/** A Moves timestamp as an ISO 8601 UTC instant (20160617T093531-0700 → 2016-06-17T16:35:31Z). */
+export function movesTimeUtc(s: string | undefined): string | undefined {
+  const t = movesTimeParts(s);
+  if (!t) return undefined;
+  const offsetMinutes =
+    t.zone === 'Z'
+      ? 0
+      : (t.zone[0] === '-' ? -1 : 1) * (Number(t.zone.slice(1, 3)) * 60 + Number(t.zone.slice(3)));
+  const ms = Date.UTC(t.y, t.mo - 1, t.d, t.h, t.mi, t.se) - offsetMinutes * 60_000;
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
 /** A latitude/longitude pair GPX and GeoJSON accept (longitude 180 is written as -180, the same meridian). */
 export function usablePosition(p: { lat: number; lon: number }): { lat: number; lon: number } | undefined {
   if (!Number.isFinite(p.lat) || !Number.isFinite(p.lon) || Math.abs(p.lat) > 90 || Math.abs(p.lon) > 180)

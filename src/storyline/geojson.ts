@@ -1,12 +1,12 @@
 // GeoJSON (RFC 7946) from stored days, as a stream of text chunks: one Point per place visit and one LineString
 // per activity with a track, each with its Moves facts as properties (times keep the member's local offset;
 // `coordTimes` gives each position's time, the convention GPX converters use).
-import { activityGroup, isoDay, parseMovesTime, placeName, usablePosition, type StoredDay } from './day.ts';
+import { activityGroup, isoDay, movesTimeIso, placeName, usablePosition, type StoredDay } from './day.ts';
 
 export const GEOJSON_CONTENT_TYPE = 'application/geo+json; charset=utf-8';
 
 function iso(t: string | undefined): string | null {
-  return parseMovesTime(t)?.toISO({ suppressMilliseconds: true }) ?? null;
+  return movesTimeIso(t) ?? null;
 }
 
 /** The day's features, in the order Moves lists them. */

@@ -2,7 +2,7 @@
 // type), then each activity with a track as a track of time-stamped points. GPX wants every waypoint before the
 // first track, so the days are read twice (the caller hands a function that starts a fresh pass each time).
 import { DateTime } from 'luxon';
-import { activityLabel, parseMovesTime, placeName, usablePosition, type StoredDay } from './day.ts';
+import { activityLabel, movesTimeUtc, placeName, usablePosition, type StoredDay } from './day.ts';
 
 export const GPX_CONTENT_TYPE = 'application/gpx+xml; charset=utf-8';
 
@@ -25,12 +25,8 @@ export function decimal(x: number): string {
   return s === '-0' ? '0' : s;
 }
 
-function utc(t: string | undefined): string | undefined {
-  return parseMovesTime(t)?.toUTC().toISO({ suppressMilliseconds: true }) ?? undefined;
-}
-
 function timeTag(t: string | undefined): string {
-  const u = utc(t);
+  const u = movesTimeUtc(t);
   return u ? `<time>${u}</time>` : '';
 }
 
@@ -40,7 +36,7 @@ function dayWaypoints(day: StoredDay): string {
     const at = seg.type === 'place' && seg.place?.location ? usablePosition(seg.place.location) : undefined;
     if (!at) continue;
     const name = placeName(seg.place) ?? 'Place';
-    const left = utc(seg.endTime);
+    const left = movesTimeUtc(seg.endTime);
     out +=
       `<wpt lat="${decimal(at.lat)}" lon="${decimal(at.lon)}">${timeTag(seg.startTime)}` +
       `<name>${xmlText(name)}</name>` +

@@ -2,7 +2,7 @@
 // sound, and both carry exactly the places and tracks of the days (names as text, whatever they contain).
 import { describe, expect, it } from 'vitest';
 import { generateStorylineDay } from '../../emulators/moves/generator.ts';
-import { readDay, type StoredDay } from '../../src/storyline/day.ts';
+import { movesTimeIso, movesTimeUtc, readDay, type StoredDay } from '../../src/storyline/day.ts';
 import { geojsonChunks } from '../../src/storyline/geojson.ts';
 import { decimal, gpxChunks } from '../../src/storyline/gpx.ts';
 import { geojsonProblems, gpxSchemaErrors } from '../support/geo-formats.ts';
@@ -139,5 +139,26 @@ describe('GeoJSON download', () => {
       type: 'FeatureCollection',
       features: [],
     });
+  });
+});
+
+describe('Moves timestamps in the downloads', () => {
+  it('keep their offset (GeoJSON) or become UTC (GPX), across midnight and with Z', () => {
+    expect(movesTimeIso('20160617T093531-0700')).toBe('2016-06-17T09:35:31-07:00');
+    expect(movesTimeUtc('20160617T203531-0700')).toBe('2016-06-18T03:35:31Z');
+    expect(movesTimeUtc('20160101T003000+0530')).toBe('2015-12-31T19:00:00Z');
+    expect(movesTimeIso('20140316T094438Z')).toBe('2014-03-16T09:44:38Z');
+    expect(movesTimeUtc('20140316T094438Z')).toBe('2014-03-16T09:44:38Z');
+  });
+
+  it('are left out when they are not timestamps', () => {
+    for (const bad of [
+      'x',
+      '20161317T093531-0700',
+      '20160617T253531-0700',
+      '2016-06-17T09:35:31Z',
+      undefined,
+    ])
+      expect([movesTimeIso(bad), movesTimeUtc(bad)]).toEqual([undefined, undefined]);
   });
 });
