@@ -24,6 +24,7 @@ import { createQueueService, type QueueService } from './jobs/queue.ts';
 import { createPublishedFiles, type PublishedFiles } from './sync/published-files.ts';
 import { createSyncStateService, type SyncStateService } from './sync/sync-state.ts';
 import { createWeekStore, type WeekStore } from './sync/week-store.ts';
+import { createArchiveImports, type ArchiveImports } from './imports/archive-imports.ts';
 
 /** The domain services: each owns its tables and their SQL. */
 export interface Services {
@@ -37,6 +38,8 @@ export interface Services {
   syncState: SyncStateService;
   /** pg-boss: every send, cancel, schedule and worker. */
   queue: QueueService;
+  /** archive_imports: the records of uploaded export archives. */
+  imports: ArchiveImports;
   /** Runs `fn` in one database transaction: the services on the context it receives write inside it. */
   transaction<T>(fn: (tx: AppContext) => Promise<T>): Promise<T>;
 }
@@ -155,6 +158,7 @@ function withServices(base: Omit<AppContext, keyof Services>): AppContext {
     publishing: createPublishedFiles(ctx),
     syncState: createSyncStateService(ctx),
     queue: createQueueService(ctx),
+    imports: createArchiveImports(ctx),
     transaction: (fn) => ctx.db.transaction((tx) => fn(withServices({ ...ctx, db: tx as unknown as Db }))),
   };
   return Object.assign(ctx, services);

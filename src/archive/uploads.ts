@@ -1,11 +1,10 @@
-// Uploaded archives (the archive_imports table): what the web process records after storing an upload, and what
+// Uploaded archives (their records: ctx.imports, src/imports/archive-imports.ts): what the web process records after storing an upload, and what
 // the member's job does with it. The web process never opens the archive; the job imports it in one transaction
 // and deletes the upload whatever the outcome.
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { archiveImports } from '../db/schema.ts';
+import type { UploadPatch, UploadRow } from '../imports/archive-imports.ts';
 import { ArchiveError } from './archive-reader.ts';
 import {
   ImportInterruptedError,
@@ -14,7 +13,7 @@ import {
   type ImportReport,
 } from './import-archive.ts';
 
-export type UploadRow = typeof archiveImports.$inferSelect;
+export type { UploadRow };
 
 /** A fresh path for an upload under DATA_DIR/imports. */
 export async function uploadPath(ctx: AppContext): Promise<string> {
@@ -25,23 +24,12 @@ export async function uploadPath(ctx: AppContext): Promise<string> {
 
 /** The member's import that has not finished yet, if any (one at a time per member). */
 export async function unfinishedUpload(ctx: AppContext, memberId: number): Promise<UploadRow | undefined> {
-  const [row] = await ctx.db
-    .select()
-    .from(archiveImports)
-    .where(and(eq(archiveImports.memberId, memberId), inArray(archiveImports.status, ['pending', 'running'])))
-    .limit(1);
-  return row;
+  return ctx.imports.unfinished(memberId);
 }
 
 /** The member's newest upload. */
 export async function latestUpload(ctx: AppContext, memberId: number): Promise<UploadRow | undefined> {
-  const [row] = await ctx.db
-    .select()
-    .from(archiveImports)
-    .where(eq(archiveImports.memberId, memberId))
-    .orderBy(desc(archiveImports.id))
-    .limit(1);
-  return row;
+  return ctx.imports.latest(memberId);
 }
 
 /** Records a stored upload and queues the member's job (the same one syncs run in: never two at once). */
@@ -50,19 +38,10 @@ export async function queueUpload(
   memberId: number,
   p: { fileName: string; path: string; bytes: number },
 ): Promise<number> {
-  const [row] = await ctx.db
-    .insert(archiveImports)
-    .values({
-      memberId,
-      fileName: p.fileName,
-      uploadPath: p.path,
-      bytes: p.bytes,
-      createdAt: ctx.clock.date(),
-    })
-    .returning({ id: archiveImports.id });
+  const id = await ctx.imports.record(memberId, p);
   await ctx.syncState.recordEvent(memberId, 'import_queued', `Received ${p.fileName}: the import is queued`);
   await ctx.queue.enqueueSync(memberId, 'import');
-  return row!.id;
+  return id;
 }
 
 export interface PendingImportsResult {
@@ -73,11 +52,7 @@ export interface PendingImportsResult {
 
 /** Runs the member's waiting uploads, oldest first. Called at the start of the member's job. */
 export async function runPendingImports(ctx: AppContext, memberId: number): Promise<PendingImportsResult> {
-  const rows = await ctx.db
-    .select()
-    .from(archiveImports)
-    .where(and(eq(archiveImports.memberId, memberId), inArray(archiveImports.status, ['pending', 'running'])))
-    .orderBy(archiveImports.id);
+  const rows = await ctx.imports.allUnfinished(memberId);
   const result: PendingImportsResult = { imported: 0, weeks: 0 };
   for (const row of rows) {
     const report = await runOne(ctx, row);
@@ -90,8 +65,7 @@ export async function runPendingImports(ctx: AppContext, memberId: number): Prom
 }
 
 async function runOne(ctx: AppContext, row: UploadRow): Promise<ImportReport | null> {
-  const set = (patch: Partial<typeof archiveImports.$inferInsert>, db = ctx.db) =>
-    db.update(archiveImports).set(patch).where(eq(archiveImports.id, row.id));
+  const set = (patch: UploadPatch, on: AppContext = ctx) => on.imports.update(row.id, patch);
   await set({ status: 'running', startedAt: ctx.clock.date(), progressDone: 0 });
   let keepFile = false;
   try {
@@ -109,7 +83,7 @@ async function runOne(ctx: AppContext, row: UploadRow): Promise<ImportReport | n
             report,
             finishedAt: tx.clock.date(),
           },
-          tx.db,
+          tx,
         );
       },
     });
