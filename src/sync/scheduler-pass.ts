@@ -1,8 +1,12 @@
 // The scheduler pass (hourly cron, and `oh-moves update-data`): enqueue every connected member whose last
 // successful update is older than the staleness window, or who never had one and is not queued or running.
 import type { AppContext } from '../context.ts';
+import { requeueStrandedSyncs } from './stranded.ts';
 
 export async function runSchedulerPass(ctx: AppContext): Promise<{ enqueued: number; memberIds: number[] }> {
+  // A member whose job ended without a word (its process died on every retry) would otherwise wait forever: the
+  // states that count as in flight below keep the pass away from them.
+  await requeueStrandedSyncs(ctx);
   const staleBefore = new Date(ctx.clock.now() - ctx.config.staleAfterHours * 3_600_000);
   const candidates = await ctx.accounts.dueForSync(staleBefore);
   const memberIds: number[] = [];

@@ -1,5 +1,6 @@
 // Members whose sync state says work is going on or waiting, with no job left to do it: after a crash on the
-// embedded store, or after the job queue's schema was rebuilt. The dashboard must not claim work that is not
+// embedded store, after the job queue's schema was rebuilt, or (checked by every scheduler pass) when pg-boss
+// gave up on a job whose process died on every retry. The dashboard must not claim work that is not
 // happening, and the member's sync must go on.
 import type { AppContext } from '../context.ts';
 import type { SyncStatus } from './sync-state.ts';

@@ -80,6 +80,28 @@ describe.each(storeKinds())('scheduler pass on %s', (store) => {
     expect((await runSchedulerPass(ctx)).enqueued).toBe(0);
   });
 
+  it('queues again a member whose state says running with no job, and leaves a member with a live job alone', async () => {
+    const stranded = await member({ lastSuccessHoursAgo: 10, syncStatus: 'running' });
+    const busy = await member({ lastSuccessHoursAgo: 10, syncStatus: 'running' });
+    await ctx.boss.send(
+      QUEUES.syncMember,
+      { memberId: busy, reason: 'manual' },
+      { singletonKey: String(busy) },
+    );
+    // Everything queued so far becomes active, the busy member's job among it.
+    const active = await ctx.boss.fetch<{ memberId: number }>(QUEUES.syncMember, { batchSize: 100 });
+    expect(active.map((j) => j.data.memberId)).toContain(busy);
+    await runSchedulerPass(ctx);
+    const stateOf = async (id: number) =>
+      (await ctx.db.select().from(syncState).where(eq(syncState.memberId, id)))[0]!.status;
+    const jobsOf = async (id: number) =>
+      (await ctx.boss.findJobs(QUEUES.syncMember, { key: String(id) })).map((j) => j.state);
+    expect(await stateOf(stranded)).toBe('queued'); // no "Fetching week …" for a job that does not exist
+    expect(await jobsOf(stranded)).toEqual(['created']);
+    expect(await stateOf(busy)).toBe('running');
+    expect(await jobsOf(busy)).toEqual(['active']);
+  });
+
   it('is registered as the scheduler-pass job, next to the sync job', () => {
     expect(jobHandlers[QUEUES.schedulerPass]).toBeTypeOf('function');
     expect(jobHandlers[QUEUES.syncMember]).toBeTypeOf('function');
