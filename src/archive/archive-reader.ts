@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { ElementTooLargeError, NotAnArrayError, rawArrayElements } from '../sync/day-stream.ts';
+import { ElementTooLargeError, NotAnArrayError } from '../sync/day-stream.ts';
+import { scanArrayElements } from './json-elements.ts';
 import { chooseStoryline, classifyStoryline, cutRank, isNestedZip, type Choice } from './layout.ts';
 import { DEFAULT_LIMITS, RATIO_FLOOR_BYTES, type ArchiveLimits } from './limits.ts';
 import {
@@ -122,7 +123,7 @@ async function openJsonArray(file: string, o: Opened): Promise<OpenedArchive> {
       let n = 0;
       const input = fs.createReadStream(file);
       try {
-        for await (const text of rawArrayElements(counted(input, progress), elementLimits(o.limits)))
+        for await (const text of scanArrayElements(counted(input, progress), elementLimits(o.limits)))
           yield { kind: 'day', text, origin: `${name}, item ${++n}` };
       } catch (err) {
         throw new ArchiveError(`${name}: ${jsonProblem(err, n)}`);
@@ -319,7 +320,7 @@ async function* zipItems(
     stream.on('error', (e) => (unpackError ??= e));
     let n = 0;
     try {
-      for await (const text of rawArrayElements(counted(stream, progress), elementLimits(limits)))
+      for await (const text of scanArrayElements(counted(stream, progress), elementLimits(limits)))
         yield { kind: 'day', text, origin: `${name}, item ${++n}` };
     } catch (err) {
       if (unpackError)

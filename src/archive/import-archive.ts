@@ -10,10 +10,10 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import type { AppContext } from '../context.ts';
-import { rawArrayElements } from '../sync/day-stream.ts';
 import { checkDayText } from '../sync/day-validation.ts';
 import { weekIsComplete, weekOfDate } from '../moves/weeks.ts';
 import { openArchive, type OpenedArchive } from './archive-reader.ts';
+import { scanArrayElements } from './json-elements.ts';
 import { mergeWeek, newerOf, type DayCopy } from './merge.ts';
 
 export class UnknownMemberError extends Error {
@@ -244,7 +244,7 @@ async function loadWeekDays(ctx: AppContext, memberId: number, week: string): Pr
   const daysJson = await ctx.weeks.daysOf(memberId, week);
   if (daysJson === undefined) return [];
   const days: DayCopy[] = [];
-  for await (const text of rawArrayElements(Readable.from([daysJson]))) {
+  for await (const text of scanArrayElements(Readable.from([daysJson]))) {
     const c = checkDayText(text);
     if (c.ok) days.push({ date: c.date, lastUpdate: c.lastUpdate, text });
   }
