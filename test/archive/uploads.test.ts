@@ -1,0 +1,73 @@
+// An upload's life in the member's job: a shutdown mid-import stores nothing and leaves the upload to be run
+// again; an import a crashed worker left "running" is run again from its file; a vanished file fails cleanly.
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImportInterruptedError, importWorkDir } from '../../src/archive/import-archive.ts';
+import { latestUpload, queueUpload, runPendingImports, uploadPath } from '../../src/archive/uploads.ts';
+import { archiveImports, storedWeeks } from '../../src/db/schema.ts';
+import { createTestContext, type TestContext } from '../support/context.ts';
+import { createMember, dates, jackson, storylineDay, zipBuffer } from './fixtures.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext({});
+});
+afterAll(async () => {
+  await ctx?.close();
+});
+
+async function upload(memberId: number) {
+  const file = await uploadPath(ctx);
+  const days = dates('20160104', 21).map((d) => storylineDay(d));
+  fs.writeFileSync(file, await zipBuffer({ 'moves_export/json/full/storyline.json': jackson(days) }));
+  await queueUpload(ctx, memberId, {
+    fileName: 'moves_export.zip',
+    path: file,
+    bytes: fs.statSync(file).size,
+  });
+  return file;
+}
+
+const weeksOf = async (memberId: number) =>
+  ctx.db.select({ week: storedWeeks.week }).from(storedWeeks).where(eq(storedWeeks.memberId, memberId));
+
+describe('uploads in the member job', () => {
+  it('a shutdown mid-import stores nothing, keeps the upload pending, and the next run imports it', async () => {
+    const { memberId } = await createMember(ctx);
+    const file = await upload(memberId);
+    const stopping = { ...ctx, shutdownSignal: AbortSignal.abort() };
+    await expect(runPendingImports(stopping, memberId)).rejects.toBeInstanceOf(ImportInterruptedError);
+    expect(await weeksOf(memberId)).toEqual([]);
+    expect(await latestUpload(ctx, memberId)).toMatchObject({ status: 'pending', uploadPath: file });
+    expect(fs.existsSync(file)).toBe(true);
+    expect(fs.readdirSync(importWorkDir(ctx)).filter((n) => n.startsWith('staging-'))).toEqual([]);
+
+    expect(await runPendingImports(ctx, memberId)).toEqual({ imported: 1, weeks: 3 });
+    expect(await weeksOf(memberId)).toHaveLength(3);
+    expect(await latestUpload(ctx, memberId)).toMatchObject({ status: 'done', uploadPath: null });
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('runs again an import a crashed worker left running, and fails cleanly when its file is gone', async () => {
+    const { memberId } = await createMember(ctx);
+    const file = await upload(memberId);
+    await ctx.db
+      .update(archiveImports)
+      .set({ status: 'running' })
+      .where(eq(archiveImports.memberId, memberId));
+    expect(await runPendingImports(ctx, memberId)).toEqual({ imported: 1, weeks: 3 });
+    expect(fs.existsSync(file)).toBe(false);
+
+    const other = await createMember(ctx);
+    const lost = await upload(other.memberId);
+    fs.rmSync(lost);
+    expect(await runPendingImports(ctx, other.memberId)).toEqual({ imported: 0, weeks: 0 });
+    const row = await latestUpload(ctx, other.memberId);
+    expect(row).toMatchObject({ status: 'failed', uploadPath: null });
+    expect(row?.error).toMatch(/no longer there.*upload it again/);
+    expect(await weeksOf(other.memberId)).toEqual([]);
+    expect(path.dirname(lost)).toBe(importWorkDir(ctx));
+  });
+});
