@@ -27,7 +27,8 @@ export async function runJob(
   try {
     return await handler(ctx, job);
   } catch (err) {
-    ctx.logger.error({ err, queue, jobId: job.id, role: 'worker' }, 'job failed');
+    const memberId = (job.data as { memberId?: unknown } | null)?.memberId;
+    ctx.logger.error({ err, queue, jobId: job.id, memberId, role: 'worker' }, 'job failed');
     throw sanitizedError(err);
   }
 }

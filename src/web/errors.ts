@@ -55,7 +55,12 @@ export function registerErrorPages(app: FastifyInstance): void {
     let status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (code.startsWith('FST_CSRF')) status = 403;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // The request id is on every line of the request; the member and the route name who and what failed.
+    if (status >= 500)
+      request.log.error(
+        { err: error, memberId: request.member?.id, route: request.routeOptions.url },
+        'request failed',
+      );
     else request.log.info({ code, status }, 'request refused');
     if (wantsJson(request)) {
       const message =
