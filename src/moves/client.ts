@@ -28,7 +28,6 @@ export interface MovesProfile {
   userId: string;
   firstDate: string /* yyyyMMdd */;
   timeZone: string /* IANA */;
-  raw: unknown;
 }
 
 export interface WeekResponse {
@@ -115,13 +114,11 @@ export class MovesClient {
     const body = withRate(res, () =>
       parseBody(res.text, movesProfileResponse, { service: 'moves', what, lossless: true }),
     );
-    const raw = JSON.parse(res.text) as unknown;
     return {
       profile: {
         userId: body.userId,
         firstDate: body.profile.firstDate,
         timeZone: body.profile.currentTimeZone.id,
-        raw,
       },
       rate: parseRateHeaders(res.response.headers),
     };

@@ -11,11 +11,6 @@ export const movesTokenResponse = z.object({
   user_id: decimalId,
 });
 
-export const movesTokenError = z.object({
-  error: z.string(),
-  error_description: z.string().optional(),
-});
-
 export const movesProfileResponse = z.object({
   userId: decimalId,
   profile: z.object({

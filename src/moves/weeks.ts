@@ -67,18 +67,6 @@ export function currentWeek(zone: string, now: Date | number): string {
   return weekId(zoned(now, zone));
 }
 
-/** Every week id from the week of firstDate to the week of today (both yyyyMMdd), inclusive, in order. */
-export function weeksBetween(firstDate: string, today: string): string[] {
-  let cursor = weekStart(weekOf(firstDate));
-  const last = weekStart(weekOf(today));
-  const weeks: string[] = [];
-  while (cursor <= last) {
-    weeks.push(weekId(cursor));
-    cursor = cursor.plus({ weeks: 1 });
-  }
-  return weeks;
-}
-
 /** The seven dates (yyyyMMdd, Monday first) of a week. */
 export function datesOfWeek(week: string): string[] {
   const monday = weekStart(week);
@@ -89,11 +77,6 @@ export function datesOfWeek(week: string): string[] {
 export function weekIsComplete(week: string, zone: string, now: Date | number): boolean {
   const sunday = datesOfWeek(week)[6]!;
   return todayIn(zone, now) > sunday;
-}
-
-/** The week after (n = 1) or before (n = -1) a week. */
-export function addWeeks(week: string, n: number): string {
-  return weekId(weekStart(week).plus({ weeks: n }));
 }
 
 /** The ISO week of a calendar date (yyyyMMdd). */

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { parseRateHeaders } from '../../src/moves/rate-headers.ts';
 import { movesDayList, movesProfileResponse, movesTokenResponse } from '../../src/moves/schemas.ts';
 import {
-  addWeeks,
   currentWeek,
   datesOfWeek,
   isValidWeek,
   todayIn,
   weekIsComplete,
   weekOf,
-  weeksBetween,
+  weekOfDate,
+  weekRange,
 } from '../../src/moves/weeks.ts';
 import { UpstreamError } from '../../src/upstream/errors.ts';
 import { parseBody, parseJsonLossless } from '../../src/upstream/json.ts';
@@ -122,13 +122,17 @@ describe('ISO weeks', () => {
     expect(isValidWeek('2015-W53')).toBe(true);
     expect(isValidWeek('2016-W53')).toBe(false);
     expect(isValidWeek('2016-W5')).toBe(false);
-    expect(addWeeks('2015-W53', 1)).toBe('2016-W01');
+    expect(weekRange('2015-W53', '2016-W01')[1]).toBe('2016-W01');
   });
 
   it('lists every week from firstDate to today', () => {
-    expect(weeksBetween('20151230', '20160112')).toEqual(['2015-W53', '2016-W01', '2016-W02']);
-    expect(weeksBetween('20160616', '20160616')).toEqual(['2016-W24']);
-    expect(weeksBetween('20130101', '20180101')).toHaveLength(262);
+    expect(weekRange(weekOfDate('20151230'), weekOfDate('20160112'))).toEqual([
+      '2015-W53',
+      '2016-W01',
+      '2016-W02',
+    ]);
+    expect(weekRange(weekOfDate('20160616'), weekOfDate('20160616'))).toEqual(['2016-W24']);
+    expect(weekRange(weekOfDate('20130101'), weekOfDate('20180101'))).toHaveLength(262);
   });
 
   it('uses the member zone for today, the current week and completeness', () => {
