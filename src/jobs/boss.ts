@@ -47,9 +47,12 @@ export function createBoss(database: Database, logger: Logger, opts: BossOptions
     migrate: true,
     superviseIntervalSeconds: SUPERVISE_SECONDS,
     monitorIntervalSeconds: SUPERVISE_SECONDS,
-    // The app keeps its own small tables lean; pg-boss's index rebuilds and vacuum checks are for big queues.
+    // Less background SQL on the one embedded connection: no index rebuilds or vacuum checks (for big queues), no
+    // instance registry (for pg-boss's dashboard), and no job flows to poll for.
     reindex: false,
     monitorVacuum: false,
+    registerInstance: false,
+    flowIntervalSeconds: 300,
   });
   // Every error pg-boss meets, fetching included (a worker's failed fetch reaches this event), is logged.
   boss.on('error', (err: Error) => logger.error({ err }, 'job queue error'));
