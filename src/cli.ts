@@ -1,4 +1,5 @@
 // The oh-moves command line: `oh-moves <command> [options]`. Every command has --help.
+import './compile-cache.ts';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';

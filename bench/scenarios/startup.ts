@@ -102,6 +102,23 @@ async function startOnce(env: Record<string, string>, idleMs: number): Promise<S
   }
 }
 
+/** `update-data` on a store where every member is current: the wall time to its answer. */
+async function updateDataOnce(env: Record<string, string>): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['src/cli.ts', 'update-data'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0 || !output.includes('No member needed an update.'))
+    throw new Error(`update-data: exit ${code}:\n${output.slice(-2000)}`);
+  return performance.now() - t0;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export const startup: Scenario = {
@@ -121,11 +138,13 @@ export const startup: Scenario = {
       const loadBefore = os.loadavg()[0]!;
       const first: StartFigures[] = [];
       const again: StartFigures[] = [];
+      const updates: number[] = [];
       for (let i = 0; i < rounds; i++) {
         const db = await createBenchDatabase(store);
         try {
           first.push(await startOnce(db.env, idleMs));
           again.push(await startOnce(db.env, idleMs));
+          updates.push(await updateDataOnce(db.env));
           if (fs.existsSync(path.join(db.env.DATA_DIR!, 'oh-moves.lock'))) unclean++;
         } finally {
           await db.drop();
@@ -139,6 +158,7 @@ export const startup: Scenario = {
         restartCpuMs: Math.round(median(again.map((f) => f.cpuMs))),
         idleRssMb: round(Math.max(...first.map((f) => f.idleRssMb), ...again.map((f) => f.idleRssMb)), 1),
         stopMs: Math.round(median([...first, ...again].map((f) => f.stopMs))),
+        updateDataMs: Math.round(median(updates)),
         // Other work on the machine stretches the times, not the CPU figures: the 1-minute load average.
         loadAvg: round(Math.max(loadBefore, os.loadavg()[0]!), 1),
       };
@@ -150,6 +170,7 @@ export const startup: Scenario = {
       'Times run from spawning `npm start` to the first 200 from /healthz, npm included; CPU is the user+system time of the whole process group by then. idleRssMb is the app process alone, after idling, the largest of all runs.',
       'A fresh embedded folder is filled from the migrated template `npm install` builds (node_modules/.cache/oh-moves); without it the first start builds one in a child process first.',
       'Both stores run the sandbox (emulators in the app process), as `npm start` without credentials does.',
+      'updateDataMs: `node src/cli.ts update-data` after the restart, with nothing to do (no member is connected), from spawn to exit.',
     );
     if (unclean > 0) notes.push(`${unclean} stop(s) did not log "stopped cleanly" or left the lock file.`);
     return {
@@ -157,6 +178,12 @@ export const startup: Scenario = {
       figures: { ...embedded, uncleanStops: unclean },
       runs,
       targets: [
+        target(
+          'updateDataMs',
+          '< 2000 ms (PostgreSQL, nothing to do)',
+          runs.find((r) => r.name === 'postgres')?.figures.updateDataMs,
+          (v) => v < 2000,
+        ),
         target('firstStartMs', '≤ 5000 ms (embedded, fresh folder)', embedded.firstStartMs, (v) => v <= 5000),
         target('restartMs', '≤ 3000 ms (embedded)', embedded.restartMs, (v) => v <= 3000),
         target('idleRssMb', '≤ 300 MB (embedded)', embedded.idleRssMb, (v) => v <= 300),
