@@ -197,8 +197,10 @@ export const COMMANDS: Record<string, Command> = {
     async run() {
       const { buildTemplate } = await import('./db/pglite-template.ts');
       const { prepareDatabase } = await import('./db/prepare.ts');
+      const { wrapPglite } = await import('./db/database.ts');
       try {
-        console.log(`oh-moves: database template ready in ${await buildTemplate(prepareDatabase)}`);
+        const dir = await buildTemplate((pglite) => prepareDatabase(wrapPglite(pglite)));
+        console.log(`oh-moves: database template ready in ${dir}`);
       } catch (err) {
         // Never fails an install: without a template the first start builds its database itself.
         console.warn(

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import type { Database } from './database.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'oh-moves');
@@ -45,21 +44,23 @@ export function templateDir(): string {
   return path.join(CACHE_DIR, `pglite-${templateKey()}`);
 }
 
-/** Builds the template in this process (the `db-template` command runs this, in its own process). */
+/**
+ * Builds the template in this process (the `db-template` command runs this, in its own process). `prepare`
+ * migrates the fresh database; the template is only moved into place once that succeeded.
+ */
 export async function buildTemplate(
-  prepare: (database: Database) => Promise<void>,
+  prepare: (pglite: PGlite) => Promise<void>,
   dir = templateDir(),
 ): Promise<string> {
   if (fs.existsSync(dir)) return dir;
-  const { wrapPglite } = await import('./database.ts');
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const building = `${dir}.${process.pid}.tmp`;
   fs.rmSync(building, { recursive: true, force: true });
-  const database = wrapPglite(await PGlite.create({ dataDir: building, startParams: EMBEDDED_START_PARAMS }));
+  const pglite = await PGlite.create({ dataDir: building, startParams: EMBEDDED_START_PARAMS });
   try {
-    await prepare(database);
+    await prepare(pglite);
   } finally {
-    await database.close();
+    if (!pglite.closed) await pglite.close();
   }
   try {
     fs.renameSync(building, dir);
