@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../context.ts';
 import type { UploadPatch, UploadRow } from '../imports/archive-imports.ts';
+import { seedFromOpenHumans } from '../sync/seed.ts';
+import { AuthRefusedError } from '../upstream/errors.ts';
 import { ArchiveError } from './archive-reader.ts';
 import {
   ImportInterruptedError,
@@ -54,6 +56,7 @@ export interface PendingImportsResult {
 export async function runPendingImports(ctx: AppContext, memberId: number): Promise<PendingImportsResult> {
   const rows = await ctx.imports.allUnfinished(memberId);
   const result: PendingImportsResult = { imported: 0, weeks: 0 };
+  if (rows.length) await seedIfNoFile(ctx, memberId);
   for (const row of rows) {
     const report = await runOne(ctx, row);
     if (report) {
@@ -62,6 +65,25 @@ export async function runPendingImports(ctx: AppContext, memberId: number): Prom
     }
   }
   return result;
+}
+
+/**
+ * A member of the original app may have its file on Open Humans and none recorded here. Its days are read first
+ * (into weeks not stored yet), so the import merges with them and the publish replaces that file by id instead of
+ * leaving a second one beside it. Without access to Open Humans there is nothing to read (the publish will ask
+ * the member to sign in again).
+ */
+async function seedIfNoFile(ctx: AppContext, memberId: number): Promise<void> {
+  if (await ctx.publishing.current(memberId)) return;
+  let token: string;
+  try {
+    token = await ctx.accounts.ohAccessToken(memberId);
+  } catch (err) {
+    if (err instanceof AuthRefusedError) return;
+    throw err;
+  }
+  const skipWeeks = new Set((await ctx.weeks.list(memberId)).map((w) => w.week));
+  await seedFromOpenHumans(ctx, memberId, token, { timeZone: 'UTC', skipWeeks });
 }
 
 async function runOne(ctx: AppContext, row: UploadRow): Promise<ImportReport | null> {

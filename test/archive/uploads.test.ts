@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportInterruptedError, importWorkDir } from '../../src/archive/import-archive.ts';
 import { latestUpload, queueUpload, runPendingImports, uploadPath } from '../../src/archive/uploads.ts';
-import { archiveImports, storedWeeks } from '../../src/db/schema.ts';
+import { archiveImports, publishedFiles, storedWeeks } from '../../src/db/schema.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { createMember, dates, jackson, storylineDay, zipBuffer } from './fixtures.ts';
 
@@ -30,12 +30,27 @@ async function upload(memberId: number) {
   return file;
 }
 
+let nextFileId = 9000;
+/** A member whose Open Humans file is recorded here (so the job does not look for an original-app file). */
+async function memberWithFile() {
+  const m = await createMember(ctx);
+  await ctx.db.insert(publishedFiles).values({
+    memberId: m.memberId,
+    ohFileId: ++nextFileId,
+    basename: 'moves-storyline-data.json',
+    size: 2,
+    md5: 'x',
+    status: 'current',
+  });
+  return m;
+}
+
 const weeksOf = async (memberId: number) =>
   ctx.db.select({ week: storedWeeks.week }).from(storedWeeks).where(eq(storedWeeks.memberId, memberId));
 
 describe('uploads in the member job', () => {
   it('a shutdown mid-import stores nothing, keeps the upload pending, and the next run imports it', async () => {
-    const { memberId } = await createMember(ctx);
+    const { memberId } = await memberWithFile();
     const file = await upload(memberId);
     const stopping = { ...ctx, shutdownSignal: AbortSignal.abort() };
     await expect(runPendingImports(stopping, memberId)).rejects.toBeInstanceOf(ImportInterruptedError);
@@ -51,7 +66,7 @@ describe('uploads in the member job', () => {
   });
 
   it('runs again an import a crashed worker left running, and fails cleanly when its file is gone', async () => {
-    const { memberId } = await createMember(ctx);
+    const { memberId } = await memberWithFile();
     const file = await upload(memberId);
     await ctx.db
       .update(archiveImports)
@@ -60,7 +75,7 @@ describe('uploads in the member job', () => {
     expect(await runPendingImports(ctx, memberId)).toEqual({ imported: 1, weeks: 3 });
     expect(fs.existsSync(file)).toBe(false);
 
-    const other = await createMember(ctx);
+    const other = await memberWithFile();
     const lost = await upload(other.memberId);
     fs.rmSync(lost);
     expect(await runPendingImports(ctx, other.memberId)).toEqual({ imported: 0, weeks: 0 });

@@ -3,6 +3,7 @@
 // archive that changes and publishes nothing.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { Job } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive } from '../../src/archive/index.ts';
@@ -124,6 +125,41 @@ describe('importing an export on the website', () => {
     expect(second).toMatchObject({ state: 'unchanged', busy: false });
     expect(second.details.join(' ')).toContain(`Days already current: ${expected.length}`);
     expect((await publishedDays(memberId)).days).toEqual(expected);
+  });
+
+  it("merges with the original app's file on Open Humans and replaces it rather than adding a second", async () => {
+    const { cookie, ohMemberId } = await signIn(web);
+    const memberId = (await web.ctx.accounts.findMemberByOhId(ohMemberId))!;
+    // What the original app left: a file of ours with two days from 2015 that the export does not hold.
+    const original = JSON.stringify([
+      { date: '20150601', summary: null, segments: null, lastUpdate: '20150602T000000Z' },
+      { date: '20150602', summary: null, segments: null, lastUpdate: '20150603T000000Z' },
+    ]);
+    const token = await web.ctx.accounts.ohAccessToken(memberId);
+    await web.ctx.openHumans.uploadFile(token, {
+      filename: STORYLINE_FILENAME,
+      metadata: {
+        description: 'Moves GPS maps, locations, and steps data.',
+        tags: ['GPS', 'Moves', 'steps'],
+      },
+      size: Buffer.byteLength(original),
+      body: () => Readable.from([Buffer.from(original)]),
+    });
+    const sample = await web.app.inject({ method: 'GET', url: '/import/sample', headers: { cookie } });
+    const local = path.join(web.sandbox.config.dataDir, 'sample-merge.zip');
+    fs.writeFileSync(local, sample.rawPayload);
+    const fromArchive = await archiveDays(local);
+
+    expect((await upload(cookie, { name: 'moves_export.zip', data: sample.rawPayload })).statusCode).toBe(
+      303,
+    );
+    await runMemberJob(memberId);
+    const published = await publishedDays(memberId);
+    expect(published.count).toBe(1);
+    expect(published.days).toEqual([
+      ...(JSON.parse(original) as unknown[]).map((d) => JSON.stringify(d)),
+      ...fromArchive,
+    ]);
   });
 
   it('refuses an upload without the CSRF token, one that is not an archive, and one over the limit', async () => {
