@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage } from '../errors.ts';
 import { addFlash } from '../session.ts';
+import { zodRoutes, zodValidated } from '../zod-routes.ts';
 import { formatWhen } from '../status-words.ts';
 import { renderPage } from '../views.ts';
 
@@ -55,27 +56,34 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext): void {
     });
   });
 
-  app.post('/admin/requeue', { preHandler: [app.csrfProtection, gate] }, async (request, reply) => {
-    const parsed = requeueBody.safeParse(request.body);
-    if (!parsed.success)
-      return sendMessagePage(request, reply, {
-        status: 400,
-        title: 'Bad request',
-        what: 'No member was named.',
-      });
-    const account = await ctx.accounts.movesAccount(parsed.data.memberId);
-    if (!account) {
-      addFlash(request, 'error', `Member ${parsed.data.memberId} has no Moves account: nothing to requeue.`);
+  zodRoutes(app).post(
+    '/admin/requeue',
+    { schema: { body: requeueBody }, ...zodValidated, preHandler: [app.csrfProtection, gate] },
+    async (request, reply) => {
+      if (request.validationError)
+        return sendMessagePage(request, reply, {
+          status: 400,
+          title: 'Bad request',
+          what: 'No member was named.',
+        });
+      const account = await ctx.accounts.movesAccount(request.body.memberId);
+      if (!account) {
+        addFlash(
+          request,
+          'error',
+          `Member ${request.body.memberId} has no Moves account: nothing to requeue.`,
+        );
+        return reply.redirect('/admin', 303);
+      }
+      const queued = await ctx.queue.enqueueSync(request.body.memberId, 'admin');
+      addFlash(
+        request,
+        'info',
+        queued
+          ? `Sync queued for member ${request.body.memberId}.`
+          : `Member ${request.body.memberId} already has a sync waiting.`,
+      );
       return reply.redirect('/admin', 303);
-    }
-    const queued = await ctx.queue.enqueueSync(parsed.data.memberId, 'admin');
-    addFlash(
-      request,
-      'info',
-      queued
-        ? `Sync queued for member ${parsed.data.memberId}.`
-        : `Member ${parsed.data.memberId} already has a sync waiting.`,
-    );
-    return reply.redirect('/admin', 303);
-  });
+    },
+  );
 }

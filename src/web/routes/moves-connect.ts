@@ -10,6 +10,7 @@ import { addFlash, PENDING_LOGIN_MAX_AGE_MS, requireMember } from '../session.ts
 import { upstreamMessage } from '../../upstream/errors.ts';
 import type { ConnectResult } from '../../accounts/index.ts';
 import { callbackQuery } from './openhumans-login.ts';
+import { zodRoutes, zodValidated } from '../zod-routes.ts';
 
 const connectAgain = { href: '/connect/moves', label: 'Connect Moves again' };
 const dashboard = { href: '/dashboard', label: 'Go to your dashboard' };
@@ -56,58 +57,62 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext): voi
     return reply.redirect(ctx.moves.authorizeUrl({ state }), 303);
   });
 
-  app.get('/moves_complete', async (request, reply) => {
-    const parsed = callbackQuery.safeParse(request.query);
-    if (!parsed.success) return connectFailedPage(request, reply, callbackProblemPages.state_mismatch);
-    const member = request.member;
-    if (!member)
-      return sendMessagePage(request, reply, {
-        status: 401,
-        title: 'Please sign in first',
-        what: 'Moves sent you back to a browser that is not signed in to this project (perhaps a different browser than the one you started in, or your session ended), so the Moves account could not be connected.',
-        todo: 'Sign in with Open Humans in this browser, then connect Moves from your dashboard.',
-        actions: [{ href: '/login', label: 'Sign in with Open Humans' }],
-      });
-    const pending = request.session.get('movesConnect');
-    const checked = checkCallback(parsed.data, pending, ctx.clock.now(), PENDING_LOGIN_MAX_AGE_MS);
-    if (pending && (checked.ok || checked.problem !== 'state_mismatch'))
-      request.session.set('movesConnect', undefined);
-    if (!checked.ok) return connectFailedPage(request, reply, callbackProblemPages[checked.problem]);
+  zodRoutes(app).get(
+    '/moves_complete',
+    { schema: { querystring: callbackQuery }, ...zodValidated },
+    async (request, reply) => {
+      if (request.validationError)
+        return connectFailedPage(request, reply, callbackProblemPages.state_mismatch);
+      const member = request.member;
+      if (!member)
+        return sendMessagePage(request, reply, {
+          status: 401,
+          title: 'Please sign in first',
+          what: 'Moves sent you back to a browser that is not signed in to this project (perhaps a different browser than the one you started in, or your session ended), so the Moves account could not be connected.',
+          todo: 'Sign in with Open Humans in this browser, then connect Moves from your dashboard.',
+          actions: [{ href: '/login', label: 'Sign in with Open Humans' }],
+        });
+      const pending = request.session.get('movesConnect');
+      const checked = checkCallback(request.query, pending, ctx.clock.now(), PENDING_LOGIN_MAX_AGE_MS);
+      if (pending && (checked.ok || checked.problem !== 'state_mismatch'))
+        request.session.set('movesConnect', undefined);
+      if (!checked.ok) return connectFailedPage(request, reply, callbackProblemPages[checked.problem]);
 
-    let result: ConnectResult;
-    try {
-      const tokens = await ctx.moves.exchangeCode(checked.code);
-      result = await ctx.accounts.connectMoves(member.id, tokens);
-    } catch (err) {
-      request.log.warn(
-        { err: { name: (err as Error).name, message: upstreamMessage(err) } },
-        'moves connect failed',
+      let result: ConnectResult;
+      try {
+        const tokens = await ctx.moves.exchangeCode(checked.code);
+        result = await ctx.accounts.connectMoves(member.id, tokens);
+      } catch (err) {
+        request.log.warn(
+          { err: { name: (err as Error).name, message: upstreamMessage(err) } },
+          'moves connect failed',
+        );
+        const retryable = (err as { retryable?: unknown }).retryable === true;
+        return connectFailedPage(request, reply, {
+          status: retryable ? 502 : 400,
+          title: retryable ? 'Moves is not answering' : 'Moves did not accept the connection',
+          what: `We could not complete the connection with Moves: ${upstreamMessage(err)}. A Moves authorization works only once and only for a short time.`,
+          todo: 'Connect Moves again from your dashboard.',
+        });
+      }
+      if (!result.ok)
+        return connectFailedPage(request, reply, {
+          status: 409,
+          title: 'This Moves account belongs to another member',
+          what: 'The Moves account you approved is already connected to a different Open Humans member of this project. One Moves account can feed only one Open Humans account, so it was not connected to yours.',
+          todo: 'If that other account is also yours, sign in with it and disconnect Moves there first. Otherwise approve with your own Moves account.',
+        });
+      // Another Moves account than before: its history must not be mixed with the old account's weeks.
+      if (result.changedAccount) await resetMemberData(ctx, member.id);
+      await ctx.queue.enqueueSync(member.id, 'connect');
+      addFlash(
+        request,
+        'info',
+        result.changedAccount
+          ? 'You connected a different Moves account than before. The data we had stored from the previous account was removed here, and your whole history will now be fetched from the new account: watch it below. Your file on Open Humans is replaced at the next upload.'
+          : 'Your Moves account is connected. The first import has started: watch it below.',
       );
-      const retryable = (err as { retryable?: unknown }).retryable === true;
-      return connectFailedPage(request, reply, {
-        status: retryable ? 502 : 400,
-        title: retryable ? 'Moves is not answering' : 'Moves did not accept the connection',
-        what: `We could not complete the connection with Moves: ${upstreamMessage(err)}. A Moves authorization works only once and only for a short time.`,
-        todo: 'Connect Moves again from your dashboard.',
-      });
-    }
-    if (!result.ok)
-      return connectFailedPage(request, reply, {
-        status: 409,
-        title: 'This Moves account belongs to another member',
-        what: 'The Moves account you approved is already connected to a different Open Humans member of this project. One Moves account can feed only one Open Humans account, so it was not connected to yours.',
-        todo: 'If that other account is also yours, sign in with it and disconnect Moves there first. Otherwise approve with your own Moves account.',
-      });
-    // Another Moves account than before: its history must not be mixed with the old account's weeks.
-    if (result.changedAccount) await resetMemberData(ctx, member.id);
-    await ctx.queue.enqueueSync(member.id, 'connect');
-    addFlash(
-      request,
-      'info',
-      result.changedAccount
-        ? 'You connected a different Moves account than before. The data we had stored from the previous account was removed here, and your whole history will now be fetched from the new account: watch it below. Your file on Open Humans is replaced at the next upload.'
-        : 'Your Moves account is connected. The first import has started: watch it below.',
-    );
-    return reply.redirect('/dashboard', 303);
-  });
+      return reply.redirect('/dashboard', 303);
+    },
+  );
 }

@@ -6,6 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { sendMessagePage } from '../errors.ts';
 import { checkCallback, newPkceLogin, type CallbackProblem } from '../oauth-state.ts';
 import { PENDING_LOGIN_MAX_AGE_MS, signIn } from '../session.ts';
+import { zodRoutes, zodValidated } from '../zod-routes.ts';
 import { upstreamMessage } from '../../upstream/errors.ts';
 
 export const callbackQuery = z.object({
@@ -68,47 +69,51 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext): 
     );
   });
 
-  app.get('/complete', async (request, reply) => {
-    const parsed = callbackQuery.safeParse(request.query);
-    if (!parsed.success) return loginProblemPage(request, reply, 'state_mismatch');
-    const pending = request.session.get('ohLogin');
-    const checked = checkCallback(parsed.data, pending, ctx.clock.now(), PENDING_LOGIN_MAX_AGE_MS);
-    // One use per round trip: a reload or a replayed link finds nothing pending.
-    if (pending && (checked.ok || checked.problem !== 'state_mismatch'))
-      request.session.set('ohLogin', undefined);
-    if (!checked.ok) {
-      if (checked.problem === 'no_session' && request.member && !parsed.data.error)
-        return reply.redirect('/dashboard', 303); // a reload after a finished sign-in
-      return loginProblemPage(request, reply, checked.problem);
-    }
-    let memberId: number;
-    let sessionVersion: number | undefined;
-    try {
-      const tokens = await ctx.openHumans.exchangeCode(checked.code, pending?.verifier);
-      const member = await ctx.openHumans.exchangeMember(tokens.accessToken);
-      ({ memberId, sessionVersion } = await ctx.accounts.upsertMemberFromLogin({ member, tokens }));
-    } catch (err) {
-      request.log.warn(
-        { err: { name: (err as Error).name, message: upstreamMessage(err) } },
-        'open humans sign-in failed',
-      );
-      const retryable = (err as { retryable?: unknown }).retryable === true;
-      return sendMessagePage(request, reply, {
-        status: retryable ? 502 : 400,
-        title: retryable ? 'Open Humans is not answering' : 'Open Humans did not accept the sign-in',
-        what: `We could not complete the sign-in with Open Humans: ${upstreamMessage(err)}. A sign-in link works only once and only for a short time.`,
-        todo: 'Start the sign-in again.',
-        actions: [startAgain],
-      });
-    }
-    signIn(request, memberId, sessionVersion);
-    const [account, state] = await Promise.all([
-      ctx.accounts.movesAccount(memberId),
-      ctx.syncState.get(memberId),
-    ]);
-    // Updates stopped because Open Humans refused our tokens: this sign-in gave new ones, so resume.
-    if (account?.status === 'connected' && state?.status === 'needs_reauth')
-      await ctx.queue.enqueueSync(memberId, 'requeue');
-    return reply.redirect(account ? '/dashboard' : '/dashboard?welcome=1', 303);
-  });
+  zodRoutes(app).get(
+    '/complete',
+    { schema: { querystring: callbackQuery }, ...zodValidated },
+    async (request, reply) => {
+      if (request.validationError) return loginProblemPage(request, reply, 'state_mismatch');
+      const query = request.query;
+      const pending = request.session.get('ohLogin');
+      const checked = checkCallback(query, pending, ctx.clock.now(), PENDING_LOGIN_MAX_AGE_MS);
+      // One use per round trip: a reload or a replayed link finds nothing pending.
+      if (pending && (checked.ok || checked.problem !== 'state_mismatch'))
+        request.session.set('ohLogin', undefined);
+      if (!checked.ok) {
+        if (checked.problem === 'no_session' && request.member && !query.error)
+          return reply.redirect('/dashboard', 303); // a reload after a finished sign-in
+        return loginProblemPage(request, reply, checked.problem);
+      }
+      let memberId: number;
+      let sessionVersion: number | undefined;
+      try {
+        const tokens = await ctx.openHumans.exchangeCode(checked.code, pending?.verifier);
+        const member = await ctx.openHumans.exchangeMember(tokens.accessToken);
+        ({ memberId, sessionVersion } = await ctx.accounts.upsertMemberFromLogin({ member, tokens }));
+      } catch (err) {
+        request.log.warn(
+          { err: { name: (err as Error).name, message: upstreamMessage(err) } },
+          'open humans sign-in failed',
+        );
+        const retryable = (err as { retryable?: unknown }).retryable === true;
+        return sendMessagePage(request, reply, {
+          status: retryable ? 502 : 400,
+          title: retryable ? 'Open Humans is not answering' : 'Open Humans did not accept the sign-in',
+          what: `We could not complete the sign-in with Open Humans: ${upstreamMessage(err)}. A sign-in link works only once and only for a short time.`,
+          todo: 'Start the sign-in again.',
+          actions: [startAgain],
+        });
+      }
+      signIn(request, memberId, sessionVersion);
+      const [account, state] = await Promise.all([
+        ctx.accounts.movesAccount(memberId),
+        ctx.syncState.get(memberId),
+      ]);
+      // Updates stopped because Open Humans refused our tokens: this sign-in gave new ones, so resume.
+      if (account?.status === 'connected' && state?.status === 'needs_reauth')
+        await ctx.queue.enqueueSync(memberId, 'requeue');
+      return reply.redirect(account ? '/dashboard' : '/dashboard?welcome=1', 303);
+    },
+  );
 }
