@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/sandbox.ts';
 import { eventually, killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
+import { postJson } from '../web/support.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const dbName = `ohm_served_${crypto.randomBytes(4).toString('hex')}`;
@@ -40,16 +41,6 @@ function browser() {
     }
     return res;
   };
-}
-
-async function control<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 const jsonLines = (out: string) =>
@@ -110,8 +101,8 @@ describe.skipIf(!adminUrl)('served mode on PostgreSQL', () => {
       // Sign in with Open Humans: start on web 1, come back on web 2 (one SECRET_KEY, one database).
       const get = browser();
       const login = new URL((await get(`${web1}/login`)).headers.get('location')!);
-      const member = await control<{ project_member_id: string }>(`${env.OH_BASE_URL}/_control/members`, {});
-      const { code: ohCode } = await control<{ code: string }>(
+      const member = await postJson<{ project_member_id: string }>(`${env.OH_BASE_URL}/_control/members`, {});
+      const { code: ohCode } = await postJson<{ code: string }>(
         `${env.OH_BASE_URL}/_control/members/${member.project_member_id}/authorize`,
         {
           client_id: env.OH_CLIENT_ID,
@@ -126,12 +117,12 @@ describe.skipIf(!adminUrl)('served mode on PostgreSQL', () => {
       // Connect Moves: a user with four weeks of history approves in the "phone app".
       const connect = new URL((await get(`${web2}/connect/moves`)).headers.get('location')!);
       const firstDate = new Date(Date.now() - 28 * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
-      const user = await control<{ userId: string }>(`${env.MOVES_API_BASE}/_control/users`, {
+      const user = await postJson<{ userId: string }>(`${env.MOVES_API_BASE}/_control/users`, {
         firstDate,
         timeZone: 'Europe/Helsinki',
         seed: 7,
       });
-      const { code: movesCode } = await control<{ code: string }>(
+      const { code: movesCode } = await postJson<{ code: string }>(
         `${env.MOVES_API_BASE}/_control/users/${user.userId}/authorize`,
         {
           client_id: env.MOVES_CLIENT_ID,

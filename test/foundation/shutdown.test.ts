@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,35 +5,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestContext } from '../support/context.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { createQueues } from '../../src/jobs/queues.ts';
+import { killAllStarted, ROOT, runProcess } from '../support/processes.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-});
+afterAll(killAllStarted);
 
+// A first embedded start without a template runs initdb: under heavy load it has taken over 40 s (runProcess
+// waits 90 s for a line).
 function runCli(dataDir: string, extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/oh-moves.js'), 'start'], {
+  return runProcess(process.execPath, [path.join(ROOT, 'bin/oh-moves.js'), 'start'], {
     cwd: dataDir,
-    env: { ...process.env, DATA_DIR: path.join(dataDir, 'data'), PORT: '0', LOG_LEVEL: 'info', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { DATA_DIR: path.join(dataDir, 'data'), PORT: '0', LOG_LEVEL: 'info', ...extraEnv },
   });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // A first embedded start runs initdb: under heavy load (other suites on 2 cores) it has taken over 40 s.
-  const waitFor = async (re: RegExp, timeoutMs = 90_000) => {
-    const start = Date.now();
-    while (Date.now() - start < timeoutMs) {
-      const m = re.exec(output);
-      if (m) return m;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${re} in:\n${output}`);
-  };
-  return { child, exited, waitFor, output: () => output };
 }
 
 describe('process lifecycle', () => {
