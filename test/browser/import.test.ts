@@ -164,6 +164,11 @@ describe.skipIf(!haveChromium)('importing a Moves export in a browser', () => {
     expect(after).toBe(before);
     expect((await ohFiles(projectMemberId)).map((f) => f.id)).toEqual(files.map((f) => f.id));
 
+    // The dashboard carries the report too.
+    await page.goto(base + '/dashboard');
+    await expect(page.locator('#import-words').textContent()).resolves.toMatch(/already here/);
+    await shot(page, 'import-05-dashboard');
+    await page.goto(base + '/import');
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'import-04-phone');
     expect(scriptErrors).toEqual([]);

@@ -81,6 +81,7 @@ describe('importing an export on the website', () => {
     expect(page.body).toContain('Download a sample export');
     const dashboard = await web.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
     expect(dashboard.body).toContain('href="/import"');
+    expect(dashboard.body).toContain('id="import-status" data-status-url="/import/status"');
 
     const sample = await web.app.inject({ method: 'GET', url: '/import/sample', headers: { cookie } });
     expect(sample.statusCode).toBe(200);
