@@ -52,13 +52,15 @@ describe('configuration', () => {
       MOVES_MINUTE_LIMIT: '0',
       DATABASE_URL: 'mysql://x',
       LOG_LEVEL: 'loud',
+      LOG_FORMAT: 'xml',
     });
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(6);
     expect(problems.join('\n')).toMatch(/PORT: PORT must be a whole number/);
     expect(problems.join('\n')).toMatch(/MOVES_RATE_SCOPE must be "user" or "app"/);
     expect(problems.join('\n')).toMatch(/MOVES_MINUTE_LIMIT must be at least 1/);
     expect(problems.join('\n')).toMatch(/DATABASE_URL must be a postgres/);
     expect(problems.join('\n')).toMatch(/LOG_LEVEL must be one of/);
+    expect(problems.join('\n')).toMatch(/LOG_FORMAT must be "pretty", "json" or "auto"/);
   });
 
   it('requires all four credentials and a SECRET_KEY outside the sandbox', () => {
