@@ -94,6 +94,7 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
     client_secret: mv.clientSecret,
     redirect_uris: [config.moves.redirectUri],
     notification_url: `${appBase}/webhooks/moves/notify`,
+    name: 'Moves for Open Humans (sandbox)',
   });
   openHumans.createProject({
     client_id: oh.clientId,

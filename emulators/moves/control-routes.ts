@@ -19,6 +19,7 @@ const clientSchema = z
     client_secret: z.string().min(1).max(500),
     redirect_uris: z.array(z.url()).min(1).max(3),
     notification_url: z.url().optional(),
+    name: z.string().min(1).max(100).optional(),
   })
   .strict();
 

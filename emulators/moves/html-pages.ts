@@ -11,7 +11,7 @@ export function escapeHtml(s: string): string {
 export const PAGE_CSS = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}.pin{font-size:2.2rem;letter-spacing:.3rem;font-family:monospace;background:#f2f2f2;padding:.5rem 1rem;display:inline-block}
 form{margin-top:1.5rem}label{display:block;margin:.8rem 0 .3rem}select{font-size:1rem;padding:.3rem}
-button{font-size:1rem;padding:.6rem 1.2rem;margin:1rem .6rem 0 0;cursor:pointer}.approve{background:#00d55a;border:0;color:#fff}
+button{font-size:1rem;padding:.6rem 1.2rem;margin:1rem .6rem 0 0;cursor:pointer}.approve{background:#00753a;border:0;color:#fff}
 .deny{background:#eee;border:1px solid #999}.error{color:#a00}`;
 
 function page(title: string, body: string): string {
@@ -26,7 +26,8 @@ export function cspHeader(formTargetOrigin?: string): string {
 export interface AuthorizePageInput {
   pin: string;
   requestId: string;
-  clientId: string;
+  /** The registered app's name (its client id when it has none). */
+  appName: string;
   scope: string[];
   users: Array<{ userId: string; firstDate: string; timeZone: string }>;
 }
@@ -42,7 +43,7 @@ export function authorizePage(i: AuthorizePageInput): string {
   return page(
     'Connect to Moves',
     `<h1>Connect to Moves</h1>
-<p>The application <strong>${escapeHtml(i.clientId)}</strong> asks for access to your Moves <strong>${escapeHtml(i.scope.join(' and '))}</strong> data.</p>
+<p>The application <strong>${escapeHtml(i.appName)}</strong> asks for access to your Moves <strong>${escapeHtml(i.scope.join(' and '))}</strong> data.</p>
 <p>Open Moves on your phone and enter this PIN:</p>
 <p class="pin" id="pin">${escapeHtml(i.pin)}</p>
 <form method="post" action="/oauth/v1/authorize">

@@ -28,6 +28,7 @@ export interface RunningMovesEmulator {
     client_secret: string;
     redirect_uris: string[];
     notification_url?: string;
+    name?: string;
   }): void;
   createUser(u: { firstDate: string; timeZone: string; seed?: number; userId?: string }): { userId: string };
   /** same as POST /_control/config */

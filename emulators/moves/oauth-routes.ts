@@ -130,7 +130,8 @@ export function registerOauthRoutes(app: FastifyInstance, ctx: EmulatorContext):
       expiresAt: now + ctx.clock.scaled(ctx.config.behaviour.codeLifetimeSeconds * 1000),
     });
     const users = [...ctx.store.users.values()].slice(0, 200);
-    const html = authorizePage({ pin, requestId, clientId: check.clientId, scope: check.scope, users });
+    const appName = ctx.store.clients.get(check.clientId)?.name ?? check.clientId;
+    const html = authorizePage({ pin, requestId, appName, scope: check.scope, users });
     return sendHtml(reply, 200, html, new URL(check.target).origin);
   });
 

@@ -10,6 +10,8 @@ export interface Client {
   client_secret: string;
   redirect_uris: string[];
   notification_url?: string;
+  /** The app's name as the authorization page shows it (the client id when absent). */
+  name?: string;
 }
 
 export interface EmulatedUser {

@@ -90,3 +90,16 @@ ${hidden}
 export function errorPage(title: string, message: string): string {
   return page(title, `<p>${esc(message)}</p>`);
 }
+
+/** The account's log-out page (django-allauth asks before logging out, with a plain form). */
+export function logoutPage(p: { username: string | undefined; csrf: string }): string {
+  if (!p.username) return page('Signed out', '<p>You are not signed in to Open Humans in this browser.</p>');
+  return page(
+    'Log out',
+    `<p>You are signed in to Open Humans as <strong>${esc(p.username)}</strong>.</p>
+<form method="post" action="/account/logout/">
+<input type="hidden" name="csrfmiddlewaretoken" value="${esc(p.csrf)}">
+<button type="submit">Log out of Open Humans</button>
+</form>`,
+  );
+}

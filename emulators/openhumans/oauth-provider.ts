@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './context.ts';
 import { djangoView, sendHtml, sendJsonText } from './drf.ts';
-import { consentPage, errorPage, signInPage, STRICT_CSP } from './html-pages.ts';
+import { consentPage, errorPage, logoutPage, signInPage, STRICT_CSP } from './html-pages.ts';
 import { pythonJsonDumps } from './python-json.ts';
 import { addParamsToUri } from './python-urlencode.ts';
 import { readRequestData, type RequestData } from './request-body.ts';
-import { csrfToken, csrfValid, ensureSession, signedInMember, signIn } from './sessions.ts';
+import { csrfToken, csrfValid, ensureSession, signedInMember, signIn, signOut } from './sessions.ts';
 import type { Member, Project } from './state.ts';
 import { DEFAULT_SCOPE, type IssuedPair } from './token-store.ts';
 
@@ -218,6 +218,24 @@ async function loginPost(ctx: EmulatorContext, request: FastifyRequest, reply: F
   return reply.redirect(safeNext(body.data.next), 302);
 }
 
+async function logoutGet(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('Content-Security-Policy', STRICT_CSP);
+  const session = ensureSession(ctx, request, reply);
+  const member = signedInMember(ctx, request);
+  return sendHtml(reply, 200, logoutPage({ username: member?.username, csrf: csrfToken(ctx, session) }));
+}
+
+async function logoutPost(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('Content-Security-Policy', STRICT_CSP);
+  const body = await readRequestData(request);
+  if (!body.ok) return sendHtml(reply, body.status, errorPage('Bad request', body.body.detail));
+  if (!csrfValid(ctx, request, body.data.csrfmiddlewaretoken)) {
+    return sendHtml(reply, 403, errorPage('Forbidden (403)', 'CSRF verification failed. Request aborted.'));
+  }
+  signOut(ctx, ensureSession(ctx, request, reply));
+  return sendHtml(reply, 200, logoutPage({ username: undefined, csrf: '' }));
+}
+
 // ---- token endpoint ------------------------------------------------------------------------------------
 
 function oauthError(reply: FastifyReply, status: number, error: string, description?: string) {
@@ -342,6 +360,10 @@ export function oauthRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   djangoView(app, ctx.knownPaths, '/account/login/', {
     GET: (req, rep) => loginGet(ctx, req, rep),
     POST: (req, rep) => loginPost(ctx, req, rep),
+  });
+  djangoView(app, ctx.knownPaths, '/account/logout/', {
+    GET: (req, rep) => logoutGet(ctx, req, rep),
+    POST: (req, rep) => logoutPost(ctx, req, rep),
   });
   djangoView(app, ctx.knownPaths, '/oauth2/token/', { POST: (req, rep) => tokenPost(ctx, req, rep) });
   djangoView(app, ctx.knownPaths, '/oauth2/revoke_token/', { POST: (req, rep) => revokePost(ctx, req, rep) });

@@ -38,6 +38,10 @@ export function signIn(ctx: EmulatorContext, sessionId: string, member: Member):
   ctx.sessions.set(sessionId, member.projectMemberId);
 }
 
+export function signOut(ctx: EmulatorContext, sessionId: string): void {
+  ctx.sessions.set(sessionId, '');
+}
+
 export function csrfToken(ctx: EmulatorContext, sessionId: string): string {
   return createHmac('sha256', ctx.sessionSecret).update(sessionId).digest('hex');
 }

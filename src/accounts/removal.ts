@@ -2,6 +2,7 @@
 // a guessed name), our copy of the Moves data, and — for account deletion — the membership itself.
 import type { AppContext } from '../context.ts';
 import { isAuthRefused, upstreamMessage } from '../upstream/errors.ts';
+import { plural } from '../util/time-words.ts';
 
 export interface RemovalReport {
   /** Files deleted on Open Humans. */
@@ -17,6 +18,8 @@ export interface RemovalReport {
 
 export class RemovalError extends Error {
   override name = 'RemovalError';
+  /** Our copy of the Moves data was already deleted when this step failed. */
+  removedHere = false;
 }
 
 async function deletePublishedFiles(
@@ -65,18 +68,22 @@ function emptyReport(): RemovalReport {
   };
 }
 
+/**
+ * Our copy of the Moves data and the Moves link, counted by the same statements that delete them (so the report
+ * says exactly what went, whatever else ran meanwhile). The sync state row stays, reset, so that the "Update
+ * now" cooldown survives a disconnect and reconnect.
+ */
 async function deleteLocalMovesData(ctx: AppContext, memberId: number, report: RemovalReport): Promise<void> {
-  const stored = await ctx.weeks.range(memberId);
-  report.weeksDeleted = stored.weeks;
-  report.daysDeleted = stored.dayCount;
   report.movesUserId = await ctx.transaction(async (tx) => {
-    await tx.weeks.remove(memberId);
-    await tx.syncState.remove(memberId);
+    const removed = await tx.weeks.remove(memberId);
+    report.weeksDeleted = removed.weeks;
+    report.daysDeleted = removed.days;
+    await tx.syncState.clear(memberId);
     return tx.accounts.removeMovesAccount(memberId);
   });
 }
 
-/** "Disconnect Moves": the published file(s), our stored weeks, the sync state and the Moves link. */
+/** "Disconnect Moves": the published files, our stored weeks, the sync progress and the Moves link. */
 export async function disconnectMoves(ctx: AppContext, memberId: number): Promise<RemovalReport> {
   const report = emptyReport();
   await deletePublishedFiles(ctx, memberId, report, { tolerateRefusal: false });
@@ -85,12 +92,16 @@ export async function disconnectMoves(ctx: AppContext, memberId: number): Promis
   await ctx.syncState.recordEvent(
     memberId,
     'disconnected',
-    `Moves disconnected: ${report.filesDeleted.length} file(s) deleted on Open Humans, ${report.weeksDeleted} stored week(s) deleted`,
+    `Moves disconnected: ${plural(report.filesDeleted.length, 'file')} deleted on Open Humans, ${plural(report.weeksDeleted, 'stored week')} deleted here`,
   );
   return report;
 }
 
-/** "Delete my account": the published files, the project membership on Open Humans, and every row we hold. */
+/**
+ * "Delete my account": the published files, our copy of the data, the project membership on Open Humans, and
+ * every row we hold. Our copy goes (and is counted) before leaving: leaving makes Open Humans call our
+ * deauthorization webhook, which deletes the member too.
+ */
 export async function deleteAccount(ctx: AppContext, memberId: number): Promise<RemovalReport> {
   const report = emptyReport();
   let token = await deletePublishedFiles(ctx, memberId, report, { tolerateRefusal: true });
@@ -103,16 +114,21 @@ export async function deleteAccount(ctx: AppContext, memberId: number): Promise<
         throw new RemovalError(`Open Humans could not be reached: ${upstreamMessage(err)}`);
     }
   }
+  await deleteLocalMovesData(ctx, memberId, report);
   if (token) {
     try {
       await ctx.openHumans.removeMember(token);
       report.leftProject = true;
     } catch (err) {
-      if (!isAuthRefused(err))
-        throw new RemovalError(`Open Humans did not remove you from the project: ${upstreamMessage(err)}`);
+      if (!isAuthRefused(err)) {
+        const e = new RemovalError(
+          `Open Humans did not remove you from the project: ${upstreamMessage(err)}`,
+        );
+        e.removedHere = true;
+        throw e;
+      }
     }
   }
-  await deleteLocalMovesData(ctx, memberId, report);
   await ctx.accounts.removeMember(memberId); // cascades to events and file records
   report.accountDeleted = true;
   return report;

@@ -47,7 +47,10 @@ export type SyncEventKind =
   | 'day_rejected'
   | 'edits_notified'
   | 'import_queued'
-  | 'import_failed';
+  | 'import_failed'
+  /** A message to the member on Open Humans (src/sync/notices.ts), sent or not. */
+  | 'notice'
+  | 'notice_failed';
 /** current: the member's file; delete_pending: replaced, removal on Open Humans not confirmed yet; deleted. */
 export type PublishedFileStatus = 'current' | 'delete_pending' | 'deleted';
 

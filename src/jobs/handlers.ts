@@ -14,6 +14,8 @@ const syncJobData = z.object({
   memberId: z.number().int().positive(),
   reason: z.enum(['connect', 'manual', 'scheduler', 'requeue', 'import', 'notification', 'admin']),
   failedRuns: z.number().int().nonnegative().optional(),
+  routine: z.boolean().optional(),
+  chainWeeks: z.number().int().nonnegative().optional(),
 });
 
 export async function handleSyncMember(ctx: AppContext, job: Job<unknown>) {

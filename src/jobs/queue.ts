@@ -4,6 +4,7 @@
 // job per member.
 import type { Job } from 'pg-boss';
 import type { AppContext } from '../context.ts';
+import { formatDuration } from '../util/time-words.ts';
 import { QUEUES } from './queues.ts';
 
 export type SyncReason = 'connect' | 'manual' | 'scheduler' | 'requeue' | 'import' | 'notification' | 'admin';
@@ -18,6 +19,8 @@ export interface SyncJobData {
   failedRuns?: number;
   /** A routine update or its continuation: queued behind backfills and "Update now", on a capped budget share. */
   routine?: boolean;
+  /** Weeks the earlier runs of this chain fetched (carried by requeues), so the last run reports them all. */
+  chainWeeks?: number;
 }
 
 /** pg-boss fetches higher priorities first: backfills and requested updates go ahead of routine ones. */
@@ -30,6 +33,8 @@ export interface EnqueueOptions {
   failedRuns?: number;
   /** Carried by requeues: the chain stays routine (or not) as it began. */
   routine?: boolean;
+  /** Carried by requeues: weeks fetched so far in this chain. */
+  chainWeeks?: number;
 }
 
 export interface QueueService {
@@ -62,6 +67,7 @@ export function createQueueService(ctx: AppContext): QueueService {
         reason,
         ...(opts.failedRuns ? { failedRuns: opts.failedRuns } : {}),
         ...(routine ? { routine } : {}),
+        ...(opts.chainWeeks ? { chainWeeks: opts.chainWeeks } : {}),
       };
       const id = await ctx.boss.send(QUEUES.syncMember, data, {
         singletonKey: String(memberId),
@@ -70,9 +76,11 @@ export function createQueueService(ctx: AppContext): QueueService {
       });
       if (id) {
         await ctx.syncState.markQueued(memberId, opts.startAfter ?? ctx.clock.date());
-        await ctx.syncState.recordEvent(memberId, 'queued', describeReason(reason, opts.startAfter), {
+        const delayMs = opts.startAfter && opts.startAfter.getTime() - ctx.clock.now();
+        await ctx.syncState.recordEvent(memberId, 'queued', describeReason(reason, delayMs), {
           reason,
           jobId: id,
+          ...(opts.startAfter ? { startAfter: opts.startAfter.toISOString() } : {}),
         });
       }
       return id !== null;
@@ -128,9 +136,9 @@ function queueTime(ctx: AppContext, startAfter: Date): Date {
   return new Date(Date.now() + (startAfter.getTime() - ctx.clock.now()));
 }
 
-function describeReason(reason: SyncReason, startAfter?: Date): string {
+function describeReason(reason: SyncReason, delayMs?: number): string {
   const why: Record<SyncReason, string> = {
-    connect: 'Moves account connected: first sync queued',
+    connect: 'Moves account connected: sync queued',
     manual: 'Update requested by the member',
     scheduler: 'Scheduled update: data older than the staleness window',
     requeue: 'Continuing after a pause',
@@ -138,5 +146,7 @@ function describeReason(reason: SyncReason, startAfter?: Date): string {
     notification: 'Moves reported changed data',
     admin: 'Requeued by an administrator',
   };
-  return startAfter ? `${why[reason]} (runs at ${startAfter.toISOString()})` : why[reason];
+  return delayMs !== undefined && delayMs >= 1000
+    ? `${why[reason]} (starts in ${formatDuration(delayMs)})`
+    : why[reason];
 }

@@ -31,7 +31,7 @@ export class BudgetSpentError extends Error {
   readonly after429: boolean;
 
   constructor(resetAt: Date, window: 'minute' | 'hour', after429: boolean) {
-    super(`The Moves rate limit for this ${window} is used up; continuing at ${resetAt.toISOString()}`);
+    super(`The Moves rate limit for this ${window} is used up`);
     this.resetAt = resetAt;
     this.window = window;
     this.after429 = after429;

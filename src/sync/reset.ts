@@ -3,6 +3,7 @@
 // state (progress, edit cursor, error, backoff) go; the next sync fetches the new account's whole history. The
 // published file stays on Open Humans, still recorded as current, until the next publish replaces it.
 import type { AppContext } from '../context.ts';
+import { plural } from '../util/time-words.ts';
 
 export interface ResetResult {
   weeksDeleted: number;
@@ -10,14 +11,14 @@ export interface ResetResult {
 
 export async function resetMemberData(ctx: AppContext, memberId: number): Promise<ResetResult> {
   const deleted = await ctx.transaction(async (tx) => {
-    const weeks = await tx.weeks.remove(memberId);
+    const { weeks } = await tx.weeks.remove(memberId);
     await tx.syncState.resetProgress(memberId);
     return weeks;
   });
   await ctx.syncState.recordEvent(
     memberId,
     'data_reset',
-    `A different Moves account was connected: ${deleted} stored weeks of the previous account were removed; the published file stays until the next upload replaces it`,
+    `A different Moves account was connected: ${plural(deleted, 'stored week')} of the previous account removed; the published file stays until the next upload replaces it`,
     { weeksDeleted: deleted },
   );
   return { weeksDeleted: deleted };

@@ -6,9 +6,11 @@ import { AuthRefusedError, SERVICE_NAMES, UpstreamError } from '../upstream/erro
 import { errorReason, newErrorRef } from '../safe-error.ts';
 import { isValidZone, todayIn, weekOfDate, weekSunday } from '../moves/weeks.ts';
 import { failedRunsAfter, MAX_FAILED_RUNS, requeueDelayMs } from './backoff.ts';
+import { clockTime, displayZone, plural } from '../util/time-words.ts';
 import { BudgetSpentError, BudgetedMoves, ShutdownError } from './budgeted-moves.ts';
 import { deepScanStateOf, nextDeepScanStep } from './deep-scan.ts';
 import { findEditedWeeks } from './edits.ts';
+import { FAILED_RUN, noticeIfDue } from './notices.ts';
 import { ROUTINE_REASONS, type SyncJobData } from '../jobs/queue.ts';
 import { planSync } from './plan.ts';
 import { prefetchInOrder } from './prefetch.ts';
@@ -66,6 +68,8 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     return done('needs_reauth');
   }
   const previousStart = row.state?.lastSyncStartedAt ?? null;
+  /** The member's zone for times in messages; the profile read below may correct it. */
+  let memberZone = displayZone(row.account.timeZone);
   let moves: BudgetedMoves | undefined;
   const ohToken = (rejected?: string) => ctx.accounts.ohAccessToken(memberId, rejected ? { rejected } : {});
   const publish = async () => {
@@ -121,6 +125,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     const saveProfile = async (p: { firstDate: string; timeZone: string }) => {
       const timeZone = isValidZone(p.timeZone) ? p.timeZone : 'UTC';
       await ctx.accounts.saveMovesProfile(memberId, { firstDate: p.firstDate, timeZone });
+      memberZone = timeZone;
       return { firstDate: p.firstDate, timeZone };
     };
     let profile =
@@ -258,8 +263,10 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
       weeksDone: plan.allWeeks.length,
       unpublishedWeeks: 0,
     });
-    await ctx.syncState.recordEvent(memberId, 'completed', describeCompletion(result), {
+    const chainWeeks = (data.reason === 'requeue' ? (data.chainWeeks ?? 0) : 0) + result.weeksFetched;
+    await ctx.syncState.recordEvent(memberId, 'completed', describeCompletion(chainWeeks, result.published), {
       weeksFetched: result.weeksFetched,
+      chainWeeks,
       movesRequests: moves.requests,
       inlineWaits: moves.inlineWaits,
     });
@@ -268,7 +275,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
   } catch (err) {
     result.movesRequests = moves?.requests ?? 0;
     await flushProgress(ctx, memberId, progress).catch(() => {});
-    return handleFailure(ctx, data, err, result, checkpoint).then(done);
+    return handleFailure(ctx, data, err, result, checkpoint, memberZone).then(done);
   }
 }
 
@@ -293,7 +300,8 @@ async function publishWithoutMoves(
     });
     return 'completed';
   } catch (err) {
-    return handleFailure(ctx, data, err, result, async () => false);
+    // No Moves account, so no Moves time zone: times in its messages are in UTC.
+    return handleFailure(ctx, data, err, result, async () => false, 'UTC');
   }
 }
 
@@ -303,8 +311,10 @@ async function handleFailure(
   err: unknown,
   result: SyncResult,
   checkpoint: (trigger: CheckpointTrigger) => Promise<boolean>,
+  zone: string,
 ): Promise<SyncOutcome> {
   const { memberId } = data;
+  const chainWeeks = (data.reason === 'requeue' ? (data.chainWeeks ?? 0) : 0) + result.weeksFetched;
   const log = ctx.logger.child({ memberId, job: 'sync' });
 
   if (err instanceof BudgetSpentError) {
@@ -317,9 +327,10 @@ async function handleFailure(
     await ctx.syncState.update(memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     // A routine update on the shared per-app budget stops at its share: say so, it is not the member's doing.
     const shared = isRoutine(data) && ctx.config.moves.rateScope === 'app';
+    const paused = `Paused until ${clockTime(err.resetAt, zone)}: ${err.message}.`;
     const why = shared
-      ? `${err.message} Routine updates use at most half of the Moves rate limit that all members share, so that first imports and requested updates go first.`
-      : err.message;
+      ? `${paused} Routine updates use at most half of the Moves rate limit that all members share, so that first imports and requested updates go first.`
+      : paused;
     await ctx.syncState.recordEvent(memberId, 'rate_limited', why, {
       resetAt: err.resetAt.toISOString(),
       window: err.window,
@@ -328,7 +339,7 @@ async function handleFailure(
     });
     // Queued a moment before the reset (pickup latency); the budget itself never sends before the window edge.
     const startAfter = new Date(Math.max(ctx.clock.now(), err.resetAt.getTime() - REQUEUE_LEAD_MS));
-    await ctx.queue.enqueueSync(memberId, 'requeue', { startAfter, routine: isRoutine(data) });
+    await ctx.queue.enqueueSync(memberId, 'requeue', { startAfter, routine: isRoutine(data), chainWeeks });
     await ctx.syncState.update(memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     result.nextRunAt = err.resetAt;
     return 'rate_limited';
@@ -337,7 +348,7 @@ async function handleFailure(
   if (err instanceof ShutdownError) {
     // Stored weeks are the checkpoint; the next worker publishes. Leave quickly.
     await ctx.syncState.recordEvent(memberId, 'paused', err.message);
-    await ctx.queue.enqueueSync(memberId, 'requeue', { routine: isRoutine(data) });
+    await ctx.queue.enqueueSync(memberId, 'requeue', { routine: isRoutine(data), chainWeeks });
     return 'shutdown';
   }
 
@@ -359,21 +370,29 @@ async function handleFailure(
         lastErrorAt: ctx.clock.date(),
         nextRunAt: null,
       });
-      await ctx.syncState.recordEvent(memberId, 'error', words, { failedRuns, gaveUp: true });
+      await ctx.syncState.recordEvent(memberId, 'error', words, { failedRuns, gaveUp: true, ...FAILED_RUN });
+      await noticeIfDue(ctx, memberId, 'failing', words);
       return 'failed';
     }
     // Scaled like the rate windows, so benchmarks and tests on a fast clock back off proportionally.
     const startAfter = new Date(ctx.clock.now() + requeueDelayMs(failedRuns) / ctx.config.moves.timeScale);
     await ctx.syncState.update(memberId, {
       status: 'error',
-      lastError: `${words} Trying again at ${startAfter.toISOString()}.`,
+      lastError: words,
       lastErrorAt: ctx.clock.date(),
     });
     await ctx.syncState.recordEvent(memberId, 'error', words, {
       failedRuns,
       retryAt: startAfter.toISOString(),
+      ...FAILED_RUN,
     });
-    await ctx.queue.enqueueSync(memberId, 'requeue', { startAfter, failedRuns, routine: isRoutine(data) });
+    await noticeIfDue(ctx, memberId, 'failing', words);
+    await ctx.queue.enqueueSync(memberId, 'requeue', {
+      startAfter,
+      failedRuns,
+      routine: isRoutine(data),
+      chainWeeks,
+    });
     await ctx.syncState.update(memberId, { status: 'error', nextRunAt: startAfter });
     result.nextRunAt = startAfter;
     return 'retry_later';
@@ -390,7 +409,8 @@ async function handleFailure(
       lastError: message,
       lastErrorAt: ctx.clock.date(),
     });
-    await ctx.syncState.recordEvent(memberId, 'error', message);
+    await ctx.syncState.recordEvent(memberId, 'error', message, FAILED_RUN);
+    await noticeIfDue(ctx, memberId, 'failing', message);
   } catch (recordErr) {
     log.warn({ err: recordErr, ref }, 'could not record the failure (member gone?)');
   }
@@ -432,6 +452,8 @@ async function markNeedsReauth(ctx: AppContext, memberId: number, service: 'move
     nextRunAt: null,
   });
   await ctx.syncState.recordEvent(memberId, 'needs_reauth', message, { service });
+  // When Open Humans is the one refusing, the message cannot go out either: the attempt is recorded for /admin.
+  await noticeIfDue(ctx, memberId, 'needs_reconnect');
 }
 
 /** A routine update, or a continuation of one. */
@@ -453,7 +475,7 @@ function plainWords(err: unknown): string {
   return /[.!?]$/.test(m) ? m : `${m}.`;
 }
 
-function describeCompletion(r: SyncResult): string {
-  const fetched = r.weeksFetched === 1 ? '1 week' : `${r.weeksFetched} weeks`;
-  return `Up to date: fetched ${fetched}${r.published ? ' and uploaded the file' : ', file unchanged'}`;
+/** `weeks`: fetched by the whole chain (a first import paused for the rate limit runs as several jobs). */
+function describeCompletion(weeks: number, published: boolean): string {
+  return `Up to date: fetched ${plural(weeks, 'week')}${published ? ' and uploaded the file' : ', file unchanged'}`;
 }

@@ -1,13 +1,20 @@
 // The sync state service: owns `sync_state` (one row per member: status, progress, cursors, last error) and
 // `sync_events` (the audit trail the dashboard and admin show). Nothing else writes these tables.
-import { desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { syncEvents, syncState, type SyncEventKind, type SyncStatus } from '../db/schema.ts';
 
 export type { SyncEventKind, SyncStatus };
 
 /** The kinds the admin page lists as recent failures. */
-export const FAILURE_KINDS: SyncEventKind[] = ['error', 'needs_reauth', 'http_429', 'cleanup_failed'];
+export const FAILURE_KINDS: SyncEventKind[] = [
+  'error',
+  'needs_reauth',
+  'http_429',
+  'cleanup_failed',
+  'notice',
+  'notice_failed',
+];
 
 export type SyncStateRow = typeof syncState.$inferSelect;
 export type SyncStatePatch = Partial<Omit<typeof syncState.$inferInsert, 'memberId' | 'updatedAt'>>;
@@ -26,8 +33,11 @@ export interface SyncStateService {
   ): Promise<{ ok: true; claimedAt: Date } | { ok: false; availableAt: Date }>;
   /** Gives the slot back: the request queued nothing (a sync was already waiting), so it must not cost a wait. */
   releaseManualUpdate(memberId: number, claimedAt: Date): Promise<void>;
-  /** The member's row goes (Moves disconnected); their events stay until the member row goes. */
-  remove(memberId: number): Promise<void>;
+  /**
+   * Moves was disconnected: progress, cursors, errors and the next run go, the Update-now cooldown stays (a
+   * disconnect and reconnect must not reset it). Events stay until the member row goes.
+   */
+  clear(memberId: number): Promise<void>;
   recordEvent(
     memberId: number,
     kind: SyncEventKind,
@@ -35,6 +45,11 @@ export interface SyncStateService {
     details?: Record<string, unknown>,
   ): Promise<void>;
   recentFailures(limit: number): Promise<{ at: Date; memberId: number; kind: string; message: string }[]>;
+  /**
+   * The member's current incident, since their last successful update or Moves connection: the failed runs
+   * (error events marked `run`), and whether a notice for `reason` was sent or tried (src/sync/notices.ts).
+   */
+  incident(memberId: number, reason: string): Promise<{ failedRuns: number; noticed: boolean }>;
 }
 
 export function createSyncStateService(ctx: AppContext): SyncStateService {
@@ -112,14 +127,53 @@ export function createSyncStateService(ctx: AppContext): SyncStateService {
         .where(sql`${syncState.memberId} = ${memberId} and ${syncState.lastManualRequestAt} = ${claimedAt}`);
     },
 
-    async remove(memberId) {
-      await ctx.db.delete(syncState).where(eq(syncState.memberId, memberId));
+    async clear(memberId) {
+      await ctx.db
+        .update(syncState)
+        .set({
+          status: 'idle',
+          weeksDone: 0,
+          weeksTotal: 0,
+          nextRunAt: null,
+          lastSuccessAt: null,
+          lastSyncStartedAt: null,
+          lastError: null,
+          lastErrorAt: null,
+          unpublishedWeeks: 0,
+          updatedAt: ctx.clock.date(),
+        })
+        .where(eq(syncState.memberId, memberId));
     },
 
     async recordEvent(memberId, kind, message, details) {
       await ctx.db
         .insert(syncEvents)
         .values({ memberId, at: ctx.clock.date(), kind, message, details: details ?? null });
+    },
+
+    async incident(memberId, reason) {
+      const boundary = ctx.db
+        .select({ at: sql`coalesce(max(${syncEvents.at}), '-infinity'::timestamptz)` })
+        .from(syncEvents)
+        .where(
+          and(
+            eq(syncEvents.memberId, memberId),
+            or(
+              eq(syncEvents.kind, 'completed'),
+              and(eq(syncEvents.kind, 'queued'), sql`${syncEvents.details}->>'reason' = 'connect'`),
+            ),
+          ),
+        );
+      const [row] = await ctx.db
+        .select({
+          failedRuns: sql<number>`(count(*) filter (where ${syncEvents.kind} = 'error'
+            and ${syncEvents.details}->>'run' = 'true'))::int`,
+          noticed: sql<number>`(count(*) filter (where ${syncEvents.kind} in ('notice', 'notice_failed')
+            and ${syncEvents.details}->>'reason' = ${reason}))::int`,
+        })
+        .from(syncEvents)
+        .where(and(eq(syncEvents.memberId, memberId), gt(syncEvents.at, sql`(${boundary})`)));
+      return { failedRuns: Number(row?.failedRuns ?? 0), noticed: Number(row?.noticed ?? 0) > 0 };
     },
 
     async recentFailures(limit) {

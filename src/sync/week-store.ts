@@ -58,8 +58,8 @@ export interface WeekStore {
   notFromArchive(memberId: number): Promise<Set<string>>;
   /** Step totals per day, summed inside the database so track points never leave it. */
   stepsPerDay(memberId: number): Promise<DayStepTotal[]>;
-  /** Removes the weeks from one source (a failed seed) or all of them; how many went. */
-  remove(memberId: number, source?: WeekSource): Promise<number>;
+  /** Removes the weeks from one source (a failed seed) or all of them; how many weeks and days went. */
+  remove(memberId: number, source?: WeekSource): Promise<{ weeks: number; days: number }>;
 }
 
 const STEPS_PER_DAY_SQL = `
@@ -183,8 +183,8 @@ export function createWeekStore(ctx: AppContext): WeekStore {
             ? and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.source, source))
             : eq(storedWeeks.memberId, memberId),
         )
-        .returning({ week: storedWeeks.week });
-      return rows.length;
+        .returning({ days: storedWeeks.dayCount });
+      return { weeks: rows.length, days: rows.reduce((sum, r) => sum + r.days, 0) };
     },
   };
 }

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { sessionIsCurrent } from '../accounts/index.ts';
 import type { AppContext } from '../context.ts';
 import type { Member } from '../accounts/index.ts';
+import type { RemovalReport } from '../accounts/index.ts';
 
 export interface PendingOhLogin {
   state: string;
@@ -21,6 +22,8 @@ export interface PendingMovesConnect {
 export interface Flash {
   kind: 'info' | 'error';
   text: string;
+  /** About a sync that is starting: the dashboard removes it once the sync has finished. */
+  untilDone?: boolean;
 }
 
 declare module '@fastify/secure-session' {
@@ -30,6 +33,8 @@ declare module '@fastify/secure-session' {
     ohLogin: PendingOhLogin;
     movesConnect: PendingMovesConnect;
     flash: Flash[];
+    /** What the last disconnect or account deletion removed: its result page is a GET, so Back works. */
+    removed: { kind: 'disconnect' | 'account'; report: RemovalReport };
     _csrf: string;
   }
 }
@@ -110,9 +115,17 @@ export function sessionMember<M extends { sessionVersion: number }>(
   return undefined;
 }
 
-export function addFlash(request: FastifyRequest, kind: Flash['kind'], text: string): void {
+export function addFlash(
+  request: FastifyRequest,
+  kind: Flash['kind'],
+  text: string,
+  opts: { untilDone?: boolean } = {},
+): void {
   const list = request.session.get('flash') ?? [];
-  request.session.set('flash', [...list, { kind, text }].slice(-5));
+  request.session.set(
+    'flash',
+    [...list, { kind, text, ...(opts.untilDone ? { untilDone: true } : {}) }].slice(-5),
+  );
 }
 
 export function takeFlash(request: FastifyRequest): Flash[] {

@@ -1,9 +1,19 @@
-// The member's sync state in plain words, shared by the dashboard page and its JSON status endpoint.
-// Pure: everything comes in as arguments, including "now".
-import { DateTime } from 'luxon';
+// The member's sync state in plain words, shared by the dashboard page and its JSON status endpoint. Each state
+// has exactly one sentence; times are in the member's Moves time zone and in words. Pure: everything comes in
+// as arguments, including "now".
+import {
+  clockTime,
+  dayAndTime,
+  formatDuration,
+  formatWhen,
+  plural,
+  relativeWords,
+} from '../util/time-words.ts';
+
+export { formatDuration, formatWhen } from '../util/time-words.ts';
 
 export interface StatusInput {
-  account: { status: string } | undefined;
+  account: { status: string; timeZone?: string | null } | undefined;
   /** Open Humans refused our tokens (members.ohNeedsReauth): the member must sign in again. */
   ohNeedsReauth?: boolean;
   state:
@@ -18,7 +28,11 @@ export interface StatusInput {
         lastManualRequestAt: Date | null;
       }
     | undefined;
+  /** A file of ours is on Open Humans (the download has something to fetch). */
+  hasFile?: boolean;
   now: number;
+  /** The zone times are shown in (the Moves profile's, else UTC). */
+  zone: string;
   cooldownMinutes: number;
   staleAfterHours: number;
 }
@@ -26,9 +40,12 @@ export interface StatusInput {
 export interface DashboardStatus {
   connected: boolean;
   needsReauth: boolean;
+  /** No update has succeeded yet: the running sync is the first import. */
+  firstImport: boolean;
   /** Where the "reconnect" button goes: Moves, or Open Humans when it is Open Humans that refused. */
   reconnect: { href: string; label: string };
   status: string;
+  /** The one sentence for this state. */
   words: string;
   busy: boolean;
   weeksDone: number;
@@ -43,40 +60,45 @@ export interface DashboardStatus {
   lastError: string | null;
   lastErrorText: string | null;
   update: { available: boolean; availableAt: string | null; label: string; reason: string | null };
-}
-
-/** "42 s", "3 min", "2 h 5 min", "3 days". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.ceil(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.ceil(s / 60);
-  if (min <= 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  const rest = min % 60;
-  if (h < 48) return rest ? `${h} h ${rest} min` : `${h} h`;
-  return `${Math.round(h / 24)} days`;
+  download: { available: boolean; reason: string | null };
 }
 
 /** "850 bytes", "20 KB", "13.4 MB" (1024-based, as file managers show sizes). */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024) return plural(bytes, 'byte');
   const kb = bytes / 1024;
   if (kb < 1024) return `${Math.round(kb)} KB`;
   const mb = kb / 1024;
   return `${mb < 100 ? mb.toFixed(1) : Math.round(mb)} MB`;
 }
 
-export function formatWhen(date: Date, now: number): string {
-  const abs = DateTime.fromJSDate(date, { zone: 'utc' }).toFormat("d LLL yyyy, HH:mm 'UTC'");
-  const diff = date.getTime() - now;
-  if (Math.abs(diff) < 5000) return `${abs} (now)`;
-  return diff < 0 ? `${abs} (${formatDuration(-diff)} ago)` : `${abs} (in ${formatDuration(diff)})`;
+/** States in which a sync is queued, running or paused: its work is not done. */
+export const BUSY_STATES: ReadonlySet<string> = new Set([
+  'queued',
+  'running',
+  'waiting_rate_limit',
+  'uploading',
+]);
+
+/** A sync state as a short label (admin tables, event lists): "Up to date", "Paused (rate limit)". */
+export const STATUS_LABELS: Record<string, string> = {
+  not_connected: 'Moves not connected',
+  idle: 'Waiting for the first import',
+  queued: 'Queued',
+  running: 'Fetching from Moves',
+  waiting_rate_limit: 'Paused (Moves rate limit)',
+  uploading: 'Publishing to Open Humans',
+  up_to_date: 'Up to date',
+  error: 'Failed',
+  needs_reauth: 'Needs reconnect',
+};
+
+export function statusLabel(status: string): string {
+  return STATUS_LABELS[status] ?? status.replace(/_/g, ' ');
 }
 
-const BUSY = new Set(['queued', 'running', 'waiting_rate_limit', 'uploading']);
-
 export function describeStatus(i: StatusInput): DashboardStatus {
-  const { account, state, now } = i;
+  const { account, state, now, zone } = i;
   const connected = account !== undefined;
   const ohNeedsReauth = i.ohNeedsReauth === true;
   const movesNeedsReauth = account?.status === 'needs_reauth';
@@ -88,11 +110,19 @@ export function describeStatus(i: StatusInput): DashboardStatus {
   const weeksDone = state?.weeksDone ?? 0;
   const weeksTotal = state?.weeksTotal ?? 0;
   const nextRun = state?.nextRunAt && state.nextRunAt.getTime() > now ? state.nextRunAt : null;
+  const lastSuccess = state?.lastSuccessAt ?? null;
+  const firstImport = connected && lastSuccess === null;
+  const busy = BUSY_STATES.has(status);
+  const at = (d: Date) => `${dayAndTime(d, now, zone)} (${relativeWords(d, now)})`;
+  const fetching = (what: string) =>
+    weeksTotal > 0
+      ? `${what}: fetching week ${Math.min(weeksDone + 1, weeksTotal)} of ${weeksTotal} from Moves`
+      : null;
 
   let words: string;
   switch (status) {
     case 'not_connected':
-      words = 'Moves is not connected yet';
+      words = 'Moves is not connected';
       break;
     case 'needs_reauth':
       words = ohNeedsReauth
@@ -103,99 +133,134 @@ export function describeStatus(i: StatusInput): DashboardStatus {
       words = 'Waiting for the first import';
       break;
     case 'queued':
-      words =
-        nextRun && nextRun.getTime() - now > 1000
-          ? `Queued: the next import starts in ${formatDuration(nextRun.getTime() - now)}`
-          : 'Queued: starting shortly';
+      if (nextRun && nextRun.getTime() - now > 5000)
+        words = `${firstImport ? 'The first import' : 'An update'} is queued to start ${at(nextRun)}`;
+      else words = `${firstImport ? 'The first import' : 'An update'} starts in a moment`;
       break;
     case 'running':
-      words =
-        weeksTotal > 0
-          ? `Fetching week ${Math.min(weeksDone + 1, weeksTotal)} of ${weeksTotal} from Moves`
-          : 'Starting: asking Moves for your profile';
+      words = firstImport
+        ? (fetching('First import') ?? 'First import: asking Moves for your profile')
+        : (fetching('Updating') ?? 'Updating: asking Moves what changed');
       break;
-    case 'waiting_rate_limit':
+    case 'waiting_rate_limit': {
+      const who = firstImport ? 'The first import' : 'The update';
       words = nextRun
-        ? `Waiting ${formatDuration(nextRun.getTime() - now)} for Moves' rate limit`
-        : "Resuming after Moves' rate limit";
+        ? `${who} is paused for the Moves rate limit until ${clockTime(nextRun, zone)} (${relativeWords(nextRun, now)}): Moves answers only so many requests a minute and an hour, and it continues by itself`
+        : `${who} continues after a pause for the Moves rate limit`;
       break;
+    }
     case 'uploading':
-      words = 'Uploading to Open Humans';
+      words =
+        firstImport && weeksDone < weeksTotal
+          ? `First import: publishing the ${plural(weeksDone, 'week')} fetched so far to Open Humans`
+          : 'Publishing your file to Open Humans';
       break;
     case 'up_to_date':
       words = 'Up to date';
       break;
     case 'error':
-      words = 'The last update failed: it will be retried automatically';
+      words = nextRun
+        ? `The last attempt failed: trying again ${at(nextRun)}`
+        : 'The update failed: press "Update now" to try again, or wait for the next automatic update';
       break;
     default:
-      words = status.replace(/_/g, ' ');
+      words = statusLabel(status);
   }
 
   const percent = weeksTotal > 0 ? Math.min(100, Math.round((weeksDone / weeksTotal) * 100)) : null;
   const progressText =
-    weeksTotal > 0 ? `${weeksDone} of ${weeksTotal} weeks fetched` : connected ? 'No weeks fetched yet' : '';
+    weeksTotal > 0
+      ? `${weeksDone.toLocaleString('en-GB')} of ${plural(weeksTotal, 'week')} fetched`
+      : connected
+        ? 'No weeks fetched yet'
+        : '';
 
-  const lastSuccess = state?.lastSuccessAt ?? null;
-  let nextRunAt: Date | null = nextRun;
-  if (!nextRunAt && lastSuccess && connected && !needsReauth)
-    nextRunAt = new Date(Math.max(now, lastSuccess.getTime() + i.staleAfterHours * 3600_000));
+  // The next automatic (scheduled) update: due staleAfterHours after the last success.
+  const staleMs = i.staleAfterHours * 3600_000;
+  let nextRunAt: Date | null = null;
+  let nextRunText: string;
+  if (!connected) nextRunText = 'None: Moves is not connected';
+  else if (needsReauth)
+    nextRunText = ohNeedsReauth
+      ? 'None until you sign in with Open Humans again'
+      : 'None until you reconnect Moves';
+  else if (busy || (status === 'error' && nextRun))
+    nextRunText = `${formatDuration(staleMs)} after this ${firstImport ? 'import' : 'update'} finishes`;
+  else if (lastSuccess) {
+    nextRunAt = new Date(Math.max(now, lastSuccess.getTime() + staleMs));
+    nextRunText = formatWhen(nextRunAt, now, zone);
+  } else nextRunText = 'Within the hour (the scheduler retries members without a successful import)';
 
   const lastError = status === 'error' || status === 'needs_reauth' ? (state?.lastError ?? null) : null;
   let lastErrorText: string | null = null;
   if (status === 'needs_reauth' && ohNeedsReauth)
     lastErrorText = `Open Humans refused our access (you may have left the project there, or the authorization expired). Sign in with Open Humans again: your data so far is kept.`;
   else if (status === 'needs_reauth')
-    lastErrorText = `${lastError ? `${lastError}. ` : ''}Moves refused our access (the app was disconnected in Moves, or the authorization expired). Reconnect Moves: your data so far is kept.`;
-  else if (lastError)
-    lastErrorText = `${lastError}. We try again automatically; you can also press "Update now".`;
+    lastErrorText = `${lastError ? `${lastError} ` : ''}Moves refused our access (the app was disconnected in Moves, or the authorization expired). Reconnect Moves: your data so far is kept.`;
+  else if (status === 'error')
+    lastErrorText = `${lastError ?? 'The update did not finish.'} ${nextRun ? 'We try again automatically.' : 'Automatic retries stopped.'} Your data so far is kept.`;
 
   // The manual-update cooldown, as the server enforces it (routes/update.ts).
   let update: DashboardStatus['update'];
   const cooldownMs = i.cooldownMinutes * 60_000;
   const last = state?.lastManualRequestAt?.getTime();
-  if (!connected)
-    update = { available: false, availableAt: null, label: 'Update now', reason: 'Connect Moves first' };
+  const off = (reason: string, label = 'Update now', availableAt: string | null = null) => ({
+    available: false,
+    availableAt,
+    label,
+    reason,
+  });
+  if (!connected) update = off('Connect Moves first');
   else if (needsReauth)
-    update = {
-      available: false,
-      availableAt: null,
-      label: 'Update now',
-      reason: ohNeedsReauth ? 'Sign in with Open Humans again first' : 'Reconnect Moves first',
-    };
+    update = off(ohNeedsReauth ? 'Sign in with Open Humans again first' : 'Reconnect Moves first');
+  else if (busy && firstImport) update = off('Available when the first import has finished');
   else if (last !== undefined && last + cooldownMs > now) {
-    const at = new Date(last + cooldownMs);
-    update = {
+    const availableAt = new Date(last + cooldownMs);
+    update = off(
+      'Manual updates are limited so that everyone shares the Moves rate limit fairly',
+      `Available again in ${formatDuration(availableAt.getTime() - now)}`,
+      availableAt.toISOString(),
+    );
+  } else if (busy)
+    update = off(status === 'queued' ? 'An update is about to start' : 'An update is running now');
+  else update = { available: true, availableAt: null, label: 'Update now', reason: null };
+
+  let download: DashboardStatus['download'];
+  if (ohNeedsReauth) download = { available: false, reason: 'Sign in with Open Humans again first' };
+  else if (i.hasFile) download = { available: true, reason: null };
+  else
+    download = {
       available: false,
-      availableAt: at.toISOString(),
-      label: `Available again in ${formatDuration(at.getTime() - now)}`,
-      reason: 'Manual updates are limited so that everyone shares the Moves rate limit fairly',
+      reason: busy
+        ? 'Available once the import has published your file to Open Humans'
+        : 'There is no file on Open Humans yet',
     };
-  } else update = { available: true, availableAt: null, label: 'Update now', reason: null };
 
   return {
     connected,
     needsReauth,
+    firstImport,
     reconnect: ohNeedsReauth
       ? { href: '/login', label: 'Sign in with Open Humans again' }
       : { href: '/connect/moves', label: 'Reconnect Moves' },
     status,
     words,
-    busy: BUSY.has(status),
+    busy,
     weeksDone,
     weeksTotal,
     percent,
     progressText,
     lastSuccessAt: lastSuccess?.toISOString() ?? null,
-    lastSuccessText: lastSuccess ? formatWhen(lastSuccess, now) : 'Never',
+    lastSuccessText: lastSuccess
+      ? formatWhen(lastSuccess, now, zone)
+      : busy
+        ? 'Not yet: the first import is running'
+        : 'Never',
     nextRunAt: nextRunAt?.toISOString() ?? null,
-    nextRunText: nextRunAt
-      ? formatWhen(nextRunAt, now)
-      : connected && !needsReauth
-        ? 'After the first import'
-        : '—',
+    nextRunText,
     lastError,
     lastErrorText,
     update,
+    download,
   };
 }

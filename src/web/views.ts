@@ -7,6 +7,7 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { takeFlash } from './session.ts';
+import { plural } from '../util/time-words.ts';
 import { formatBytes } from './status-words.ts';
 
 export const VIEWS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
@@ -21,6 +22,7 @@ export async function registerViews(app: FastifyInstance, ctx: AppContext): Prom
       sandbox: ctx.config.sandbox,
       activityPage: ctx.config.openHumans.activityPage,
       formatBytes,
+      plural,
     },
   });
 }

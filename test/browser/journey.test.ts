@@ -162,7 +162,9 @@ describe.skipIf(!haveChromium)('member journey in a browser', () => {
     await page.waitForURL(base + '/dashboard');
     const button = page.locator('#update-button');
     await page.waitForFunction(() =>
-      /^Available again in \d+ min$/.test(document.getElementById('update-button')?.textContent ?? ''),
+      /^Available again in (\d+ minutes|1 hour)$/.test(
+        document.getElementById('update-button')?.textContent ?? '',
+      ),
     );
     await expect(button.isDisabled()).resolves.toBe(true);
     await shot(page, '07-update-cooldown');
@@ -171,7 +173,7 @@ describe.skipIf(!haveChromium)('member journey in a browser', () => {
     });
     await button.click();
     await page.getByRole('heading', { name: 'Update not available yet' }).waitFor();
-    await expect(page.getByText(/Available again in \d+ min/).isVisible()).resolves.toBe(true);
+    await expect(page.getByText(/Available again in (\d+ minutes|1 hour)/).isVisible()).resolves.toBe(true);
     await shot(page, '08-update-refused');
 
     // History calendar.

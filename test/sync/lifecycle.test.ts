@@ -269,7 +269,7 @@ describe('a rate-limited sync through a live worker (PGlite)', () => {
     for (const [i, stop] of stops.entries()) {
       const resetAt = Date.parse((stop.details as { resetAt: string }).resetAt);
       expect(resetAt % 3000).toBe(0); // a window edge
-      const runsAt = Date.parse(/runs at (\S+)\)/.exec(queued[i]!.message)![1]!);
+      const runsAt = Date.parse((queued[i]!.details as { startAfter: string }).startAfter);
       // Queued a moment early, so polling does not delay the resume (or at once, when storing the weeks already
       // fetched or the checkpoint upload ran past that moment: on a loaded machine it can outlast a 3 s window)…
       expect(runsAt).toBeLessThanOrEqual(Math.max(resetAt - 1, queued[i]!.at.getTime()));

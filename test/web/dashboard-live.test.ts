@@ -75,10 +75,10 @@ describe('dashboard overview', () => {
         headers: { cookie: sessionCookie(app, { memberId: m.id }) },
       })
     ).json();
-    expect(s.storedText).toBe('2 weeks, 9 days (2024-01-01 to 2024-01-09)');
+    expect(s.storedText).toBe('2 weeks, 9 days (1 Jan 2024 to 9 Jan 2024)');
     expect(s.fileText).toMatch(/^On Open Humans: moves-storyline-data\.json, 20 KB, published /);
     expect(s.events).toHaveLength(10);
-    expect(s.events[0]).toMatchObject({ kind: 'rate_limited', label: 'rate limited', message: 'event 11' });
+    expect(s.events[0]).toMatchObject({ kind: 'rate_limited', label: 'Paused', message: 'event 11' });
     expect(s.events[0].iso).toBe(new Date(t0 + 11_000).toISOString());
   });
 

@@ -7,7 +7,14 @@ import { movesAccounts, storedWeeks, syncEvents } from '../../src/db/schema.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
 import type { TestContext } from '../support/context.ts';
-import { insertMember, pageToken, sessionCookie, startTestWebApp, type TestWebApp } from './support.ts';
+import {
+  insertMember,
+  pageToken,
+  sessionCookie,
+  setCookie,
+  startTestWebApp,
+  type TestWebApp,
+} from './support.ts';
 
 let web: TestWebApp;
 let ctx: TestContext;
@@ -46,8 +53,15 @@ describe('disconnect Moves with a sync waiting', () => {
       headers: { cookie: page.cookie, 'content-type': 'application/x-www-form-urlencoded' },
       payload: `_csrf=${encodeURIComponent(page.token)}`,
     });
-    expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('Moves disconnected');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/remove_moves/done');
+    const done = await app.inject({
+      method: 'GET',
+      url: '/remove_moves/done',
+      headers: { cookie: setCookie(res)! },
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.body).toContain('Moves disconnected');
     expect((await ctx.boss.getJobById(QUEUES.syncMember, jobId))?.state).toBe('cancelled');
     expect(await ctx.db.select().from(movesAccounts).where(eq(movesAccounts.memberId, m.id))).toEqual([]);
 
@@ -59,7 +73,11 @@ describe('disconnect Moves with a sync waiting', () => {
       await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie: page.cookie } })
     ).json();
     expect(status.connected).toBe(false);
-    expect(status.words).toBe('Moves is not connected yet');
+    expect(status.words).toBe('Moves is not connected');
+    // Not the newcomer's "one last step": this member disconnected.
+    const dash = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: page.cookie } });
+    expect(dash.body).toContain('Moves is not connected');
+    expect(dash.body).not.toContain('One last step');
   });
 
   it('cancels only that member’s job', async () => {

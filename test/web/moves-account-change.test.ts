@@ -83,6 +83,6 @@ describe('connecting Moves again', () => {
       await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie: b.cookie } })
     ).json();
     expect(status.events.map((e: { kind: string }) => e.kind)).toContain('data_reset');
-    expect(status.storedText).toBe('0 weeks, 0 days');
+    expect(status.storedText).toBe('Nothing yet');
   });
 });

@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.ts';
-import { members, syncEvents } from '../../src/db/schema.ts';
+import { desc } from 'drizzle-orm';
+import { members, movesAccounts, storedWeeks, syncEvents } from '../../src/db/schema.ts';
 import type { Sandbox } from '../../src/sandbox.ts';
 import {
   csrfFrom,
@@ -144,6 +145,22 @@ describe('Moves connect callback', () => {
     const events = await ctx.db.select().from(syncEvents);
     expect(events.map((e) => e.details)).toContainEqual(expect.objectContaining({ reason: 'connect' }));
 
+    // Back to the Moves page and approved again: not "started in another browser", but "already connected".
+    const again = await app.inject({
+      method: 'GET',
+      url: `/moves_complete?code=${await movesCode(web, userId, ca.state)}&state=${ca.state}`,
+      headers: { cookie: setCookie(ok) ?? ca.cookie },
+    });
+    expect(again.statusCode).toBe(303);
+    expect(again.headers.location).toBe('/dashboard');
+    const note = await app.inject({
+      method: 'GET',
+      url: '/dashboard',
+      headers: { cookie: setCookie(again) ?? ca.cookie },
+    });
+    expect(note.body).toContain('Moves is already connected: the second approval was not needed');
+    expect(note.body).not.toContain('another browser');
+
     const { cookie: b } = await signIn(web);
     const cb = await startConnect(web, b);
     const taken = await app.inject({
@@ -161,9 +178,29 @@ describe('Moves connect callback', () => {
 describe('account deletion', () => {
   it('asks first, then leaves the Open Humans project and deletes everything held here', async () => {
     const { cookie } = await signIn(web);
+    const [member] = await ctx.db.select().from(members).orderBy(desc(members.id)).limit(1);
+    await ctx.db.insert(movesAccounts).values({
+      memberId: member!.id,
+      movesUserId: '98765432109876543',
+      accessToken: ctx.cipher.encrypt('a'),
+      refreshToken: ctx.cipher.encrypt('r'),
+      tokenExpiresAt: new Date(Date.now() + 3600_000),
+      tokenIssuedAt: new Date(),
+    });
+    await ctx.db.insert(storedWeeks).values(
+      ['2024-W01', '2024-W02', '2024-W03'].map((week) => ({
+        memberId: member!.id,
+        week,
+        daysJson: '[]',
+        dayCount: 7,
+        bytes: 2,
+        complete: true,
+      })),
+    );
     const confirm = await app.inject({ method: 'GET', url: '/account/delete/', headers: { cookie } });
     expect(confirm.statusCode).toBe(200);
     expect(confirm.body).toContain('Delete your account?');
+    expect(confirm.body).toContain('our copy of your Moves data (3 weeks)');
     const token = csrfFrom(confirm.body);
     const session = setCookie(confirm) ?? cookie;
     const before = await ctx.db.select().from(members);
@@ -173,9 +210,26 @@ describe('account deletion', () => {
       headers: { cookie: session, 'content-type': 'application/x-www-form-urlencoded' },
       payload: `_csrf=${encodeURIComponent(token)}`,
     });
-    expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('Account deleted');
-    expect(res.body).toContain('You left this project on Open Humans.');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/account/deleted');
+    const result = await app.inject({
+      method: 'GET',
+      url: '/account/deleted',
+      headers: { cookie: setCookie(res)! },
+    });
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toContain('Account deleted');
+    expect(result.body).toContain('You left this project on Open Humans.');
+    // The result counts what the confirmation listed.
+    expect(result.body).toContain('Here: 3 stored weeks (21 days) of Moves data');
+    // Back to the confirmation page: the result again, not an error or a sign-in note.
+    const back = await app.inject({
+      method: 'GET',
+      url: '/account/delete',
+      headers: { cookie: setCookie(res)! },
+    });
+    expect(back.statusCode).toBe(303);
+    expect(back.headers.location).toBe('/account/deleted');
     expect(await ctx.db.select().from(members)).toHaveLength(before.length - 1);
     const after = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: session } });
     expect(after.statusCode).toBe(303);

@@ -131,6 +131,9 @@ describe('CSRF', () => {
 describe('update now', () => {
   it('enforces the cooldown on the server and says when it is available again', async () => {
     const m = await insertMember(ctx, { withMoves: true });
+    await ctx.db
+      .insert(syncState)
+      .values({ memberId: m.id, status: 'up_to_date', lastSuccessAt: new Date(Date.now() - 3600_000) });
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
     const post = () =>
       app.inject({
@@ -143,13 +146,13 @@ describe('update now', () => {
     expect(first.statusCode).toBe(303);
     const second = await post();
     expect(second.statusCode).toBe(429);
-    expect(second.body).toMatch(/Available again in (60|59) min/);
+    expect(second.body).toMatch(/Available again in (59 minutes|1 hour)/);
     const events = await ctx.db.select().from(syncEvents).where(eq(syncEvents.memberId, m.id));
     expect(events.filter((e) => e.kind === 'queued')).toHaveLength(1);
     const status = await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } });
     const body = status.json();
     expect(body.update.available).toBe(false);
-    expect(body.update.label).toMatch(/^Available again in (60|59) min$/);
+    expect(body.update.label).toMatch(/^Available again in (59 minutes|1 hour)$/);
   });
 
   it('allows an update once the cooldown has passed', async () => {
@@ -169,6 +172,10 @@ describe('update now', () => {
 
   it('does not spend the cooldown on a press that queued nothing (a sync was already waiting)', async () => {
     const m = await insertMember(ctx, { withMoves: true });
+    await ctx.syncState.update(m.id, {
+      status: 'up_to_date',
+      lastSuccessAt: new Date(Date.now() - 5 * 86_400_000),
+    });
     expect(await ctx.queue.enqueueSync(m.id, 'scheduler')).toBe(true);
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
     const res = await app.inject({
@@ -179,7 +186,12 @@ describe('update now', () => {
     });
     expect(res.statusCode).toBe(303);
     const status = await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } });
-    expect(status.json().update).toMatchObject({ available: true, label: 'Update now' });
+    // No cooldown was spent; the button waits for the queued update, and says so.
+    expect(status.json().update).toMatchObject({
+      available: false,
+      label: 'Update now',
+      reason: 'An update is about to start',
+    });
   });
 
   it('answers GET and anonymous posts without a 500', async () => {
@@ -202,7 +214,18 @@ describe('status and pictures', () => {
     });
     const cookie = sessionCookie(app, { memberId: m.id });
     const s = (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
-    expect(s.words).toMatch(/^Waiting 4[12] s for Moves' rate limit$/);
+    expect(s.words).toMatch(
+      /^The first import is paused for the Moves rate limit until \d\d:\d\d \(in 4[12] seconds\): /,
+    );
+    expect(s.nextRunText).toBe('4 days after this import finishes');
+    expect(s.update).toMatchObject({
+      available: false,
+      reason: 'Available when the first import has finished',
+    });
+    expect(s.download).toEqual({
+      available: false,
+      reason: 'Available once the import has published your file to Open Humans',
+    });
     expect(s.percent).toBe(30);
     expect(s.progressText).toBe('12 of 40 weeks fetched');
     const anon = await app.inject({ method: 'GET', url: '/dashboard/status' });

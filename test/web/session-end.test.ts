@@ -73,8 +73,13 @@ describe('ending a session', () => {
     const { cookie } = await signIn(web);
     const copy = cookie;
     const res = await post('/account/delete', cookie, '/account/delete/');
-    expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('Account deleted');
+    expect(res.statusCode).toBe(303);
+    const result = await app.inject({
+      method: 'GET',
+      url: '/account/deleted',
+      headers: { cookie: setCookie(res)! },
+    });
+    expect(result.body).toContain('Account deleted');
     expect(await statusOf(copy)).toEqual({ poll: 401, page: 303, confirm: 303 });
   });
 });

@@ -5,6 +5,7 @@ export const CLIENT = {
   client_id: 'test-client',
   client_secret: 'test-secret',
   redirect_uris: ['http://127.0.0.1:9/callback'],
+  name: 'Test app',
 };
 
 export interface Harness {

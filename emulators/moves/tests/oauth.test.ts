@@ -34,6 +34,9 @@ describe('authorize page', () => {
     expect(html).toContain('>Deny<');
     expect(html).toContain(`value="${h.userId}"`);
     expect(html).toContain('a new demo user');
+    // The app is named as registered, not by its client id.
+    expect(html).toContain('The application <strong>Test app</strong> asks');
+    expect(html).not.toContain(CLIENT.client_id);
     expect(html).not.toMatch(/<script/i);
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
   });

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import { sendMessagePage } from '../errors.ts';
 import { RemovalError, type RemovalReport } from '../../accounts/index.ts';
 import { isAuthRefused, upstreamMessage } from '../../upstream/errors.ts';
-import { requireMember } from '../session.ts';
+import { requireMember, signOut } from '../session.ts';
 import { renderPage } from '../views.ts';
 
 export const PUBLISHED_BASENAME = 'moves-storyline-data.json';
@@ -14,8 +14,10 @@ function removalFailed(request: FastifyRequest, reply: FastifyReply, err: unknow
   if (!(err instanceof RemovalError)) throw err;
   return sendMessagePage(request, reply, {
     status: 502,
-    title: 'Nothing was removed',
-    what: `${err.message}. To avoid leaving your data behind on Open Humans, we stopped before removing anything here.`,
+    title: err.removedHere ? 'Your account was not deleted completely' : 'Nothing was removed',
+    what: err.removedHere
+      ? `${err.message}. Our copy of your Moves data was already deleted here; your sign-in was kept so that you can finish.`
+      : `${err.message}. To avoid leaving your data behind on Open Humans, we stopped before removing anything here.`,
     todo: 'Try again in a few minutes. If Open Humans keeps refusing, sign in again with Open Humans and retry.',
     actions: [{ href: '/dashboard', label: 'Back to your dashboard' }],
   });
@@ -37,8 +39,9 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): vo
     const member = request.member!;
     let url: string | undefined;
     try {
-      const token = await ctx.accounts.ohAccessToken(member.id);
-      const oh = await ctx.openHumans.exchangeMember(token);
+      // A refused token is refreshed once; a refused refresh marks the member for a new Open Humans sign-in, so
+      // the dashboard stops saying "Up to date" (after a sandbox restart, for example).
+      const oh = await ctx.accounts.withOhAccess(member.id, (token) => ctx.openHumans.exchangeMember(token));
       const ours = new Set((await ctx.publishing.currentFiles(member.id)).map((f) => f.ohFileId));
       const file =
         oh.files.find((f) => ours.has(f.id)) ?? oh.files.find((f) => f.basename === PUBLISHED_BASENAME);
@@ -50,8 +53,15 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): vo
         what: isAuthRefused(err)
           ? 'Open Humans no longer accepts our access for your account (you may have left the project there).'
           : `Open Humans did not answer as expected: ${upstreamMessage(err)}.`,
-        todo: isAuthRefused(err) ? 'Sign in with Open Humans again, then retry.' : 'Try again in a minute.',
-        actions: [{ href: '/dashboard', label: 'Back to your dashboard' }],
+        todo: isAuthRefused(err)
+          ? 'Sign in with Open Humans again: your data here is kept and the download works again.'
+          : 'Try again in a minute.',
+        actions: isAuthRefused(err)
+          ? [
+              { href: '/login', label: 'Sign in with Open Humans again' },
+              { href: '/dashboard', label: 'Back to your dashboard' },
+            ]
+          : [{ href: '/dashboard', label: 'Back to your dashboard' }],
       });
     }
     if (!url || !/^https?:\/\//.test(url))
@@ -82,11 +92,23 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): vo
     } catch (err) {
       return removalFailed(request, reply, err);
     }
-    return renderPage(request, reply, 'removed', { title: 'Moves disconnected', report, kind: 'disconnect' });
+    request.session.set('removed', { kind: 'disconnect', report });
+    return reply.redirect('/remove_moves/done', 303);
   });
 
-  app.get('/account/delete', { preHandler: requireMember }, async (request, reply) => {
-    const member = request.member!;
+  app.get('/remove_moves/done', { preHandler: requireMember }, async (request, reply) => {
+    const removed = request.session.get('removed');
+    if (removed?.kind !== 'disconnect') return reply.redirect('/dashboard', 303);
+    return renderPage(request, reply, 'removed', { title: 'Moves disconnected', ...removed });
+  });
+
+  app.get('/account/delete', async (request, reply) => {
+    const member = request.member;
+    if (!member) {
+      // Back from the result page of a deletion: show that result again instead of a sign-in note.
+      if (request.session.get('removed')?.kind === 'account') return reply.redirect('/account/deleted', 303);
+      return requireMember(request, reply);
+    }
     return renderPage(request, reply, 'confirm-delete', {
       title: 'Delete your account?',
       ...(await heldForMember(ctx, member.id)),
@@ -101,9 +123,18 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): vo
     } catch (err) {
       return removalFailed(request, reply, err);
     }
-    request.session.delete();
+    // Signed out; the session keeps only the result, so that the result page is a GET and Back works.
+    signOut(request);
+    request.session.set('movesConnect', undefined);
+    request.session.set('removed', { kind: 'account', report });
     request.member = undefined;
-    return renderPage(request, reply, 'removed', { title: 'Account deleted', report, kind: 'account' });
+    return reply.redirect('/account/deleted', 303);
+  });
+
+  app.get('/account/deleted', async (request, reply) => {
+    const removed = request.session.get('removed');
+    if (removed?.kind !== 'account' || request.member) return reply.redirect('/', 303);
+    return renderPage(request, reply, 'removed', { title: 'Account deleted', ...removed });
   });
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
@@ -114,8 +145,10 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): vo
     return sendMessagePage(request, reply, {
       status: 200,
       title: 'You are logged out',
-      what: 'You are signed out of this project, in this browser and wherever else you were signed in. Your data and the automatic updates are not affected.',
+      what: 'You are signed out of this project, in this browser and wherever else you were signed in. Your data and the automatic updates are not affected. You are probably still signed in to Open Humans itself, which signing in here used.',
+      todo: 'On a shared computer, log out of Open Humans too.',
       actions: [
+        { href: `${ctx.config.openHumans.baseUrl}/account/logout/`, label: 'Log out of Open Humans' },
         { href: '/login', label: 'Sign in again' },
         { href: '/', label: 'Start page' },
       ],

@@ -6,7 +6,8 @@ import type { AppContext } from '../../context.ts';
 import { sendMessagePage } from '../errors.ts';
 import { addFlash } from '../session.ts';
 import { zodRoutes, zodValidated } from '../zod-routes.ts';
-import { formatWhen } from '../status-words.ts';
+import { formatWhen, statusLabel } from '../status-words.ts';
+import { eventLabel } from './dashboard.ts';
 import { renderPage } from '../views.ts';
 
 export function isAdmin(ctx: AppContext, request: FastifyRequest): boolean {
@@ -45,14 +46,21 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext): void {
       memberCount,
       rows: rows.map((r) => ({
         ...r,
-        state:
-          r.movesStatus === 'needs_reauth'
+        state: statusLabel(
+          r.movesStatus === 'needs_reauth' || r.ohNeedsReauth
             ? 'needs_reauth'
-            : (r.status ?? (r.movesStatus ? 'idle' : 'not connected')),
-        lastSuccess: r.lastSuccessAt ? formatWhen(r.lastSuccessAt, now) : 'never',
-        nextRun: r.nextRunAt ? formatWhen(r.nextRunAt, now) : '',
+            : r.movesStatus
+              ? (r.status ?? 'idle')
+              : 'not_connected',
+        ),
+        lastSuccess: r.lastSuccessAt ? formatWhen(r.lastSuccessAt, now, 'UTC') : 'never',
+        nextRun: r.nextRunAt ? formatWhen(r.nextRunAt, now, 'UTC') : '',
       })),
-      failures: failures.map((f) => ({ ...f, when: formatWhen(f.at, now) })),
+      failures: failures.map((f) => ({
+        ...f,
+        when: formatWhen(f.at, now, 'UTC'),
+        label: eventLabel(f.kind),
+      })),
     });
   });
 

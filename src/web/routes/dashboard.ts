@@ -8,7 +8,8 @@ import { latestUpload } from '../../archive/uploads.ts';
 import { describeImport } from '../import-status.ts';
 import type { MemberOverview } from '../../accounts/index.ts';
 import { addFlash, sessionMember } from '../session.ts';
-import { describeStatus, formatBytes, formatWhen, type DashboardStatus } from '../status-words.ts';
+import { describeStatus, formatBytes, type DashboardStatus } from '../status-words.ts';
+import { displayZone, formatMovesDay, formatWhen, plural, zoneNote } from '../../util/time-words.ts';
 import { renderPage } from '../views.ts';
 
 /** How many events "Recent activity" lists. */
@@ -24,46 +25,80 @@ export interface DashboardEvent {
 
 export interface DashboardView {
   status: DashboardStatus;
+  /** "Times are in Europe/Berlin, the time zone of your Moves account." */
+  zoneNote: string;
   storedText: string;
   fileText: string;
   hasFile: boolean;
   events: DashboardEvent[];
 }
 
-const fmtDay = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+/** Event kinds as a member reads them in "Recent activity". */
+const EVENT_LABELS: Record<string, string> = {
+  queued: 'Queued',
+  rate_limited: 'Paused',
+  published: 'Published',
+  completed: 'Done',
+  error: 'Problem',
+  needs_reauth: 'Needs reconnect',
+  paused: 'Paused',
+  edits_found: 'Changes found',
+  data_reset: 'Account changed',
+  disconnected: 'Disconnected',
+  archive_imported: 'Archive imported',
+  seeded: 'Read back',
+  notice: 'Message sent',
+  notice_failed: 'Message not sent',
+};
+
+export function eventLabel(kind: string): string {
+  const label = EVENT_LABELS[kind] ?? kind.replace(/_/g, ' ');
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
 
 /** What the page shows and the poll returns, from one overview. Pure apart from the clock reading. */
 export function dashboardView(ctx: AppContext, o: MemberOverview): DashboardView {
   const now = ctx.clock.now();
+  const zone = displayZone(o.account?.timeZone);
   const { stored, files } = o;
+  const status = describeStatus({
+    account: o.account,
+    ohNeedsReauth: o.member.ohNeedsReauth,
+    state: o.state,
+    hasFile: files.length > 0,
+    now,
+    zone,
+    cooldownMinutes: ctx.config.manualUpdateCooldownMinutes,
+    staleAfterHours: ctx.config.staleAfterHours,
+  });
   const storedText =
-    `${stored.weeks} weeks, ${stored.days} days` +
-    (stored.firstDay && stored.lastDay ? ` (${fmtDay(stored.firstDay)} to ${fmtDay(stored.lastDay)})` : '');
+    stored.weeks === 0
+      ? 'Nothing yet'
+      : `${plural(stored.weeks, 'week')}, ${plural(stored.days, 'day')}` +
+        (stored.firstDay && stored.lastDay
+          ? ` (${formatMovesDay(stored.firstDay)} to ${formatMovesDay(stored.lastDay)})`
+          : '');
   const fileText = files.length
     ? files
         .map(
           (f) =>
-            `On Open Humans: ${f.basename}, ${formatBytes(f.size)}, published ${formatWhen(f.publishedAt, now)}.`,
+            `On Open Humans: ${f.basename}, ${formatBytes(f.size)}, published ${formatWhen(f.publishedAt, now, zone)}.`,
         )
         .join(' ')
-    : 'No file on Open Humans yet: it appears as soon as the first weeks are imported.';
+    : status.busy
+      ? 'No file on Open Humans yet: the import publishes it while it runs and again when it finishes.'
+      : 'No file on Open Humans yet.';
   return {
-    status: describeStatus({
-      account: o.account,
-      ohNeedsReauth: o.member.ohNeedsReauth,
-      state: o.state,
-      now,
-      cooldownMinutes: ctx.config.manualUpdateCooldownMinutes,
-      staleAfterHours: ctx.config.staleAfterHours,
-    }),
+    status,
+    zoneNote: zoneNote(o.account?.timeZone),
     storedText,
     fileText,
     hasFile: files.length > 0,
     events: o.events.map((e) => ({
-      when: formatWhen(e.at, now),
+      when: formatWhen(e.at, now, zone),
       iso: e.at.toISOString(),
       kind: e.kind,
-      label: e.kind.replace(/_/g, ' '),
+      label: eventLabel(e.kind),
       message: e.message,
     })),
   };
@@ -92,7 +127,8 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
       ...view,
       mapTiles: overview.account ? mapTilesFor(ctx, overview.member, reply) : undefined,
       importStatus: describeImport(await latestUpload(ctx, overview.member.id), newestFile),
-      welcome: !overview.account,
+      // A member who disconnected has events; a newcomer has none.
+      welcome: !overview.account && overview.events.length === 0,
     });
   });
 

@@ -74,6 +74,18 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext): voi
         });
       const pending = request.session.get('movesConnect');
       const checked = checkCallback(request.query, pending, ctx.clock.now(), PENDING_LOGIN_MAX_AGE_MS);
+      // Back to the Moves page after connecting, and approved again: this browser's connection is done already.
+      if (!checked.ok && checked.problem === 'no_session' && !request.query.error) {
+        const account = await ctx.accounts.movesAccount(member.id);
+        if (account) {
+          addFlash(
+            request,
+            'info',
+            'Moves is already connected: the second approval was not needed and changed nothing.',
+          );
+          return reply.redirect('/dashboard', 303);
+        }
+      }
       if (pending && (checked.ok || checked.problem !== 'state_mismatch'))
         request.session.set('movesConnect', undefined);
       if (!checked.ok) return connectFailedPage(request, reply, callbackProblemPages[checked.problem]);
@@ -104,13 +116,18 @@ export function registerMovesConnect(app: FastifyInstance, ctx: AppContext): voi
         });
       // Another Moves account than before: its history must not be mixed with the old account's weeks.
       if (result.changedAccount) await resetMemberData(ctx, member.id);
+      // Reconnecting after Moves refused our access continues the history; only a first connection imports it.
+      const imported = !result.changedAccount && (await ctx.syncState.get(member.id))?.lastSuccessAt;
       await ctx.queue.enqueueSync(member.id, 'connect');
       addFlash(
         request,
         'info',
         result.changedAccount
           ? 'You connected a different Moves account than before. The data we had stored from the previous account was removed here, and your whole history will now be fetched from the new account: watch it below. Your file on Open Humans is replaced at the next upload.'
-          : 'Your Moves account is connected. The first import has started: watch it below.',
+          : imported
+            ? 'Moves is connected again. The update has started and continues from where your history stopped.'
+            : 'Your Moves account is connected. The first import has started: watch it below.',
+        { untilDone: true },
       );
       return reply.redirect('/dashboard', 303);
     },

@@ -106,6 +106,7 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext): 
         });
       }
       signIn(request, memberId, sessionVersion);
+      request.session.set('removed', undefined);
       const [account, state] = await Promise.all([
         ctx.accounts.movesAccount(memberId),
         ctx.syncState.get(memberId),

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage } from '../errors.ts';
 import { addFlash, requireMember } from '../session.ts';
-import { formatDuration } from '../status-words.ts';
+import { BUSY_STATES, formatDuration } from '../status-words.ts';
 
 export function registerUpdate(app: FastifyInstance, ctx: AppContext): void {
   // The original answered GET (and anonymous visitors) with a 500; here GET explains and points back.
@@ -29,6 +29,15 @@ export function registerUpdate(app: FastifyInstance, ctx: AppContext): void {
         todo: 'Reconnect Moves; the import continues where it stopped.',
         actions: [{ href: '/connect/moves', label: 'Reconnect Moves' }],
       });
+    const state = await ctx.syncState.get(member.id);
+    if (state && !state.lastSuccessAt && BUSY_STATES.has(state.status))
+      return sendMessagePage(request, reply, {
+        status: 409,
+        title: 'The first import is still running',
+        what: 'Your whole Moves history is being fetched right now, so an update would add nothing.',
+        todo: 'Wait until the dashboard says "Up to date"; from then on you can ask for updates.',
+        actions: [{ href: '/dashboard', label: 'Back to your dashboard' }],
+      });
     const claim = await ctx.syncState.claimManualUpdate(member.id);
     if (!claim.ok) {
       const wait = formatDuration(claim.availableAt.getTime() - ctx.clock.now());
@@ -52,6 +61,7 @@ export function registerUpdate(app: FastifyInstance, ctx: AppContext): void {
       queued
         ? 'An update has started. The progress below updates by itself.'
         : 'An update is already waiting to run; it will pick up everything new.',
+      { untilDone: true },
     );
     return reply.redirect('/dashboard', 303);
   });

@@ -75,6 +75,7 @@
     setText('last-success', s.lastSuccessText);
     setText('next-run', s.nextRunText);
     setText('stored-text', s.storedText);
+    setText('zone-note', s.zoneNote);
     setText('file-text', s.fileText);
     renderEvents(s.events);
     var problem = document.getElementById('last-error');
@@ -89,6 +90,18 @@
       if (link.getAttribute('href') !== s.reconnect.href) link.setAttribute('href', s.reconnect.href);
       setText('reconnect-link', s.reconnect.label);
     }
+    var download = document.getElementById('download-link');
+    var downloadOff = document.getElementById('download-off');
+    if (download && downloadOff && s.download) {
+      download.hidden = !s.download.available;
+      downloadOff.hidden = s.download.available;
+      setText('download-note', s.download.reason || '');
+    }
+    // "The first import has started" and the like: gone once that work is done.
+    if (!s.busy)
+      Array.prototype.forEach.call(document.querySelectorAll('.flash[data-until-done]'), function (f) {
+        f.parentNode.removeChild(f);
+      });
     var button = document.getElementById('update-button');
     if (button) {
       button.disabled = !s.update.available;

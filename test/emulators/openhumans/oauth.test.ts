@@ -163,6 +163,23 @@ describe('OAuth2 authorization through the HTML pages', () => {
     expect(res.headers.get('location')).toBe(`${CLIENT.redirect_uri}?error=access_denied&state=abc`);
   });
 
+  it('logs the browser out of Open Humans after a confirmation form', async () => {
+    const b = new Browser();
+    const fields = await signInAndConsent(b, `client_id=${CLIENT.client_id}&response_type=code`);
+    let res = await b.get('/account/logout/');
+    const page = await res.text();
+    expect(page).toContain('Log out of Open Humans');
+    const refused = await b.post('/account/logout/', { csrfmiddlewaretoken: 'forged' });
+    expect(refused.status).toBe(403);
+    res = await b.post('/account/logout/', hiddenFields(page));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('You are not signed in to Open Humans');
+    // Signed out: the consent page now asks for a sign-in first.
+    res = await b.post(AUTHORIZE, { ...fields, allow: 'Authorize' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/account/login/');
+  });
+
   it('refuses a consent post without the CSRF token', async () => {
     const b = new Browser();
     const fields = await signInAndConsent(b, `client_id=${CLIENT.client_id}&response_type=code`);
