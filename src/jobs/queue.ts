@@ -35,6 +35,8 @@ export interface EnqueueOptions {
   routine?: boolean;
   /** Carried by requeues: weeks fetched so far in this chain. */
   chainWeeks?: number;
+  /** The caller writes the sync state itself (a job requeueing its own continuation): it is not marked queued. */
+  keepState?: boolean;
 }
 
 export interface QueueService {
@@ -75,7 +77,7 @@ export function createQueueService(ctx: AppContext): QueueService {
         ...(opts.startAfter ? { startAfter: queueTime(ctx, opts.startAfter) } : {}),
       });
       if (id) {
-        await ctx.syncState.markQueued(memberId, opts.startAfter ?? ctx.clock.date());
+        if (!opts.keepState) await ctx.syncState.markQueued(memberId, opts.startAfter ?? ctx.clock.date());
         const delayMs = opts.startAfter && opts.startAfter.getTime() - ctx.clock.now();
         await ctx.syncState.recordEvent(memberId, 'queued', describeReason(reason, delayMs), {
           reason,

@@ -324,7 +324,6 @@ async function handleFailure(
     const trigger = err.window === 'hour' ? 'long_wait' : 'short_wait';
     const uploaded = await safely(ctx, memberId, () => checkpoint(trigger));
     if (uploaded === 'needs_reauth') return 'needs_reauth';
-    await ctx.syncState.update(memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     // A routine update on the shared per-app budget stops at its share: say so, it is not the member's doing.
     const shared = isRoutine(data) && ctx.config.moves.rateScope === 'app';
     const paused = `Paused until ${clockTime(err.resetAt, zone)}: ${err.message}.`;
@@ -339,7 +338,13 @@ async function handleFailure(
     });
     // Queued a moment before the reset (pickup latency); the budget itself never sends before the window edge.
     const startAfter = new Date(Math.max(ctx.clock.now(), err.resetAt.getTime() - REQUEUE_LEAD_MS));
-    await ctx.queue.enqueueSync(memberId, 'requeue', { startAfter, routine: isRoutine(data), chainWeeks });
+    await ctx.queue.enqueueSync(memberId, 'requeue', {
+      startAfter,
+      routine: isRoutine(data),
+      chainWeeks,
+      keepState: true,
+    });
+    // The one write of the failure path: the requeue above leaves the state to it.
     await ctx.syncState.update(memberId, { status: 'waiting_rate_limit', nextRunAt: err.resetAt });
     result.nextRunAt = err.resetAt;
     return 'rate_limited';
@@ -376,11 +381,6 @@ async function handleFailure(
     }
     // Scaled like the rate windows, so benchmarks and tests on a fast clock back off proportionally.
     const startAfter = new Date(ctx.clock.now() + requeueDelayMs(failedRuns) / ctx.config.moves.timeScale);
-    await ctx.syncState.update(memberId, {
-      status: 'error',
-      lastError: words,
-      lastErrorAt: ctx.clock.date(),
-    });
     await ctx.syncState.recordEvent(memberId, 'error', words, {
       failedRuns,
       retryAt: startAfter.toISOString(),
@@ -392,8 +392,15 @@ async function handleFailure(
       failedRuns,
       routine: isRoutine(data),
       chainWeeks,
+      keepState: true,
     });
-    await ctx.syncState.update(memberId, { status: 'error', nextRunAt: startAfter });
+    // The one write of the failure path: the requeue above leaves the state to it.
+    await ctx.syncState.update(memberId, {
+      status: 'error',
+      lastError: words,
+      lastErrorAt: ctx.clock.date(),
+      nextRunAt: startAfter,
+    });
     result.nextRunAt = startAfter;
     return 'retry_later';
   }
