@@ -355,6 +355,8 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     await checkPage(page, 'not-found');
     await page.goto(base + '/remove_moves');
     await checkPage(page, 'confirm-disconnect');
+    await page.goto(base + '/import');
+    await checkPage(page, 'import');
 
     // Log out: it says the Open Humans session may still be open, and links to its log-out.
     await page.goto(base + '/dashboard');
