@@ -137,3 +137,32 @@ async function runOne(ctx: AppContext, row: UploadRow): Promise<ImportReport | n
     }
   }
 }
+
+/** Leftovers older than this are an upload the web process never recorded (it stopped mid-upload) or a crash's. */
+export const ABANDONED_AFTER_MS = 24 * 3600_000;
+
+/**
+ * Removes files under DATA_DIR/imports that no unfinished import needs and that are older than a day: uploads cut
+ * off before they were recorded, staging files and unpacked zips of a worker that crashed. Run by the scheduler.
+ */
+export async function sweepAbandonedUploads(ctx: AppContext): Promise<number> {
+  const dir = importWorkDir(ctx);
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch {
+    return 0;
+  }
+  const inUse = await ctx.imports.pathsInUse();
+  const before = Date.now() - ABANDONED_AFTER_MS;
+  let removed = 0;
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (inUse.has(file)) continue;
+    const stat = await fs.promises.stat(file).catch(() => null);
+    if (!stat || stat.mtimeMs > before) continue;
+    await fs.promises.rm(file, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}

@@ -18,6 +18,8 @@ export interface ArchiveImports {
   /** Records a stored upload; its id. */
   record(memberId: number, p: { fileName: string; path: string; bytes: number }): Promise<number>;
   update(id: number, patch: UploadPatch): Promise<void>;
+  /** The upload files some unfinished import still needs (every member). */
+  pathsInUse(): Promise<Set<string>>;
 }
 
 export function createArchiveImports(ctx: AppContext): ArchiveImports {
@@ -63,6 +65,14 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
 
     async update(id, patch) {
       await ctx.db.update(archiveImports).set(patch).where(eq(archiveImports.id, id));
+    },
+
+    async pathsInUse() {
+      const rows = await ctx.db
+        .select({ path: archiveImports.uploadPath })
+        .from(archiveImports)
+        .where(inArray(archiveImports.status, ['pending', 'running']));
+      return new Set(rows.map((r) => r.path).filter((p): p is string => p !== null));
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Job } from 'pg-boss';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { ImportInterruptedError } from '../archive/import-archive.ts';
-import { runPendingImports } from '../archive/uploads.ts';
+import { runPendingImports, sweepAbandonedUploads } from '../archive/uploads.ts';
 import { runSchedulerPass } from '../sync/scheduler-pass.ts';
 import { runSyncJob } from '../sync/sync-job.ts';
 import { QUEUES } from './queues.ts';
@@ -64,5 +64,8 @@ export function logged(queue: string, handler: JobHandler): JobHandler {
 
 export const jobHandlers: HandlerMap = {
   [QUEUES.syncMember]: logged(QUEUES.syncMember, handleSyncMember),
-  [QUEUES.schedulerPass]: logged(QUEUES.schedulerPass, (ctx) => runSchedulerPass(ctx)),
+  [QUEUES.schedulerPass]: logged(QUEUES.schedulerPass, async (ctx) => {
+    await sweepAbandonedUploads(ctx);
+    return runSchedulerPass(ctx);
+  }),
 };

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportInterruptedError, importWorkDir } from '../../src/archive/import-archive.ts';
-import { latestUpload, queueUpload, runPendingImports, uploadPath } from '../../src/archive/uploads.ts';
+import {
+  latestUpload,
+  queueUpload,
+  runPendingImports,
+  sweepAbandonedUploads,
+  uploadPath,
+} from '../../src/archive/uploads.ts';
 import { archiveImports, publishedFiles, storedWeeks } from '../../src/db/schema.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { createMember, dates, jackson, storylineDay, zipBuffer } from './fixtures.ts';
@@ -84,5 +90,19 @@ describe('uploads in the member job', () => {
     expect(row?.error).toMatch(/no longer there.*upload it again/);
     expect(await weeksOf(other.memberId)).toEqual([]);
     expect(path.dirname(lost)).toBe(importWorkDir(ctx));
+  });
+
+  it('sweeps day-old files no unfinished import needs, and keeps the ones that are needed or recent', async () => {
+    const { memberId } = await memberWithFile();
+    const needed = await upload(memberId);
+    const orphan = await uploadPath(ctx);
+    fs.writeFileSync(orphan, 'cut off');
+    const fresh = await uploadPath(ctx);
+    fs.writeFileSync(fresh, 'still arriving');
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    fs.utimesSync(needed, old, old);
+    fs.utimesSync(orphan, old, old);
+    expect(await sweepAbandonedUploads(ctx)).toBe(1);
+    expect([fs.existsSync(needed), fs.existsSync(orphan), fs.existsSync(fresh)]).toEqual([true, false, true]);
   });
 });
