@@ -196,7 +196,8 @@ export function describeStatus(i: StatusInput): DashboardStatus {
   if (status === 'needs_reauth' && ohNeedsReauth)
     lastErrorText = `Open Humans refused our access (you may have left the project there, or the authorization expired). Sign in with Open Humans again: your data so far is kept.`;
   else if (status === 'needs_reauth')
-    lastErrorText = `${lastError ? `${lastError} ` : ''}Moves refused our access (the app was disconnected in Moves, or the authorization expired). Reconnect Moves: your data so far is kept.`;
+    // The status sentence already says what happened; the stored error would repeat it.
+    lastErrorText = `Moves refused our access (the app was disconnected in Moves, or the authorization expired). Reconnect Moves: your data so far is kept.`;
   else if (status === 'error')
     lastErrorText = `${lastError ?? 'The update did not finish.'} ${nextRun ? 'We try again automatically.' : 'Automatic retries stopped.'} Your data so far is kept.`;
 

@@ -189,6 +189,9 @@ describe('status words', () => {
     );
     expect(moves.words).toBe('Moves no longer accepts our access: reconnect Moves to continue');
     expect(moves.nextRunText).toBe('None until you reconnect Moves');
+    expect(moves.lastErrorText).toBe(
+      'Moves refused our access (the app was disconnected in Moves, or the authorization expired). Reconnect Moves: your data so far is kept.',
+    );
     expect(moves.update).toMatchObject({ available: false, reason: 'Reconnect Moves first' });
     const oh = describeStatus(
       base({
