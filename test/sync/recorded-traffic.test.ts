@@ -23,6 +23,7 @@ import type { TestContext } from '../support/context.ts';
 import { geojsonProblems, gpxSchemaErrors } from '../support/geo-formats.ts';
 import { sessionCookie } from '../web/support.ts';
 import { addMember, createSyncContext, daysAgo, startUpstreams, type Upstreams } from './harness.ts';
+import { formatMovesDay } from '../../src/util/time-words.ts';
 
 const ZONE = 'America/Los_Angeles';
 const SEED = 11;
@@ -212,7 +213,7 @@ describe('recorded 2018 traffic through the whole path', () => {
     const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
     expect(dashboard.statusCode).toBe(200);
     expect(dashboard.body).toContain(
-      `${stored.length} weeks, ${servedDays.length} days (${iso(firstDate)} to `,
+      `${stored.length} weeks, ${servedDays.length} days (${formatMovesDay(firstDate)} to `,
     );
   }, 120_000);
 });
