@@ -10,6 +10,7 @@ import type { Roles } from './service.ts';
 import { describeStart, stopOnSignals } from './process-lifecycle.ts';
 import { acquireDirectoryLock, LockHeldError } from './db/lock-file.ts';
 import type { SandboxOptions } from './sandbox.ts';
+import { parsePort } from '../emulators/shared/cli-args.ts';
 import type { Logger } from 'pino';
 
 export class UsageError extends Error {
@@ -176,9 +177,9 @@ export const COMMANDS: Record<string, Command> = {
         env: process.env,
         appUrl: values['app-url'] as string,
         databaseUrl: (values['database-url'] as string | undefined) ?? process.env.DATABASE_URL,
-        movesPort: parseArgsOrUsage(() => portOption('--moves-port', values['moves-port'] as string)),
+        movesPort: parseArgsOrUsage(() => parsePort('--moves-port', values['moves-port'] as string)),
         openHumansPort: parseArgsOrUsage(() =>
-          portOption('--openhumans-port', values['openhumans-port'] as string),
+          parsePort('--openhumans-port', values['openhumans-port'] as string),
         ),
         outFile: values.out as string,
       });
@@ -348,19 +349,13 @@ function parseArgsOrUsage<T>(parse: () => T): T {
   }
 }
 
-function portOption(name: string, raw: string): number {
-  if (!/^\d{1,5}$/.test(raw.trim()) || Number(raw) > 65535)
-    throw new Error(`${name}: must be a port number from 0 to 65535 (0 = any free port), got "${raw}"`);
-  return Number(raw);
-}
-
 /** SANDBOX_MOVES_PORT / SANDBOX_OPENHUMANS_PORT fix the emulators' ports (default: free ones). */
 function sandboxOptions(logger: Logger): SandboxOptions {
   const port = (name: string): number => {
     const raw = process.env[name];
     if (raw === undefined || raw.trim() === '') return 0;
     try {
-      return portOption(name, raw);
+      return parsePort(name, raw);
     } catch (err) {
       throw new ConfigError([(err as Error).message]);
     }

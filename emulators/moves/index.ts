@@ -86,12 +86,6 @@ export function parseMovesEmulatorArgs(argv: string[]): MovesEmulatorOptions {
     },
   });
   const opts: MovesEmulatorOptions = {};
-  if (values.port !== undefined) {
-    const port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65535)
-      throw new Error(`--port must be an integer 0-65535, got "${values.port}"`);
-    opts.port = port;
-  }
   Object.assign(opts, parseCommonEmulatorArgs(values));
   const minuteLimit = parsePositive('minute-limit', values['minute-limit'], true);
   if (minuteLimit !== undefined) opts.minuteLimit = minuteLimit;

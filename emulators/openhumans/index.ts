@@ -104,12 +104,6 @@ export function parseOpenHumansEmulatorArgs(argv: string[]): OpenHumansEmulatorO
     },
   });
   const opts: OpenHumansEmulatorOptions = {};
-  if (values.port !== undefined) {
-    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) {
-      throw new Error(`--port must be an integer from 0 to 65535 (0 = random), got "${values.port}"`);
-    }
-    opts.port = Number(values.port);
-  }
   Object.assign(opts, parseCommonEmulatorArgs(values));
   if (values['storage-dir'] !== undefined) {
     if (values['storage-dir'].trim() === '') throw new Error('--storage-dir must not be empty');

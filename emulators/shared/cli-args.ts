@@ -1,4 +1,4 @@
-// The command-line options both emulators take (--host, --time-scale, besides --port) and their checks, so
+// The command-line options both emulators take (--port, --host, --time-scale) and their checks, so
 // `oh-moves emulator moves` and `oh-moves emulator openhumans` accept and refuse these values the same way.
 
 /** parseArgs option specs for the options every emulator CLI has; each emulator adds its own. */
@@ -8,12 +8,24 @@ export const COMMON_EMULATOR_OPTIONS = {
   'time-scale': { type: 'string' },
 } as const;
 
-/** `--host` and `--time-scale` from parseArgs values; throws a clear Error on a bad value. */
-export function parseCommonEmulatorArgs(values: { host?: string; 'time-scale'?: string }): {
+/**
+ * A TCP port as typed: one to five digits, at most 65535 (0 = any free port). Longer spellings such as
+ * "000008001" are refused rather than read as 8001. `name` is how the error names the option or variable.
+ */
+export function parsePort(name: string, raw: string): number {
+  if (!/^\d{1,5}$/.test(raw.trim()) || Number(raw) > 65535)
+    throw new Error(`${name} must be a port number from 0 to 65535 (0 = any free port), got "${raw}"`);
+  return Number(raw);
+}
+
+/** `--port`, `--host` and `--time-scale` from parseArgs values; throws a clear Error on a bad value. */
+export function parseCommonEmulatorArgs(values: { port?: string; host?: string; 'time-scale'?: string }): {
+  port?: number;
   host?: string;
   timeScale?: number;
 } {
-  const opts: { host?: string; timeScale?: number } = {};
+  const opts: { port?: number; host?: string; timeScale?: number } = {};
+  if (values.port !== undefined) opts.port = parsePort('--port', values.port);
   if (values.host !== undefined) {
     if (values.host.trim() === '') throw new Error('--host must not be empty');
     opts.host = values.host;
