@@ -3,27 +3,20 @@
 // `<img src=x onerror=…>` (and whose sync error and activity trail say so too) sees the text on the dashboard
 // map, the day view, the history and the admin page; no such element is created, no request for it is made.
 // Real Chromium via playwright-core; screenshots go to test-artifacts/browser/.
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStorylineDay } from '../../emulators/moves/generator.ts';
 import { applyNameOverrides } from '../../emulators/moves/name-overrides.ts';
-import { buildContext, type AppContext } from '../../src/context.ts';
-import { createLogger } from '../../src/logger.ts';
-import { datesOfWeek } from '../../src/moves/weeks.ts';
-import { runService, type RunningService } from '../../src/service.ts';
 import { sealSessionCookie, SESSION_COOKIE } from '../../src/web/session.ts';
-import { testConfig } from '../support/context.ts';
-import { createTestDatabase } from '../support/database.ts';
 import { insertMember } from '../web/support.ts';
+import {
+  DESKTOP,
+  haveChromium,
+  seedGeneratedWeeks,
+  shot,
+  signedInContext,
+  startWebApp,
+  type BrowserApp,
+} from './support.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-
-const ARTIFACTS = path.resolve('test-artifacts/browser');
 const PLACE = `<img src=x onerror="document.title='pwned-place'">Café`;
 const ACTIVITY = `<b onmouseover="document.title='pwned-activity'">walking</b>`;
 const ERROR = `<img src=x onerror="document.title='pwned-error'"> Moves said no`;
@@ -31,21 +24,13 @@ const ADMIN_OH_ID = '31415926';
 const WEEKS = ['2016-W23', '2016-W24'];
 const DAY = '2016-06-14';
 
-let ctx: AppContext;
-let service: RunningService;
-let browser: Browser;
-let base: string;
+let app: BrowserApp;
 let cookieValue: string;
 
 /** Opens a page signed in, hovers every map shape (tooltips are made on hover) and reports what it found. */
 async function visit(url: string, name: string) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addCookies([{ name: SESSION_COOKIE, value: cookieValue, url: base }]);
-  const requests: string[] = [];
-  context.on('request', (r) => requests.push(r.url()));
-  const page: Page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.goto(base + url);
+  const { context, page, requests } = await signedInContext(app, cookieValue, { viewport: DESKTOP });
+  await page.goto(app.base + url);
   const hasMap = (await page.locator('#map').count()) > 0;
   if (hasMap) {
     await page.waitForFunction(
@@ -59,7 +44,7 @@ async function visit(url: string, name: string) {
     }
   }
   await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await shot(page, name);
   const found = await page.evaluate(() => ({
     injected: document.querySelectorAll('img[src="x"], b[onmouseover]').length,
     title: document.title,
@@ -73,57 +58,24 @@ async function visit(url: string, name: string) {
 
 describe.skipIf(!haveChromium)('hostile names from Moves', () => {
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const config = testConfig({ PORT: '0', ADMIN_MEMBER_IDS: ADMIN_OH_ID });
-    ctx = await buildContext({
-      config,
-      logger: createLogger('silent'),
-      database: await createTestDatabase('pglite'),
-      boss: { schedule: false, supervise: false },
-    });
-    service = await runService(ctx, { web: true, worker: false, scheduler: false });
-    base = service.url!.replace('localhost', '127.0.0.1');
+    app = await startWebApp({ ADMIN_MEMBER_IDS: ADMIN_OH_ID });
+    const { ctx } = app;
     const member = await insertMember(ctx, { withMoves: true, ohMemberId: ADMIN_OH_ID });
-    const user = { seed: 77, firstDate: '20160601', timeZone: 'UTC' };
-    for (const week of WEEKS) {
-      const days = datesOfWeek(week)
-        .filter((d) => d >= user.firstDate)
-        .map((d) =>
-          applyNameOverrides(
-            generateStorylineDay(user, d, { trackPoints: true, now: Date.UTC(2017, 0, 1) }),
-            {
-              placeName: PLACE,
-              activity: ACTIVITY,
-            },
-          ),
-        );
-      await ctx.weeks.save(member.id, {
-        week,
-        daysJson: JSON.stringify(days),
-        dates: days.map((d) => d.date),
-        complete: true,
-        source: 'moves',
-      });
-    }
+    await seedGeneratedWeeks(
+      ctx,
+      member.id,
+      { seed: 77, firstDate: '20160601', timeZone: 'UTC' },
+      WEEKS,
+      (day) => applyNameOverrides(day, { placeName: PLACE, activity: ACTIVITY }),
+    );
     // Upstream text that reaches the status line, the activity trail and the admin page.
     await ctx.syncState.update(member.id, { status: 'error', lastError: ERROR, lastErrorAt: new Date() });
     await ctx.syncState.recordEvent(member.id, 'error', ERROR);
     cookieValue = (await sealSessionCookie(ctx, member.id)).slice(SESSION_COOKIE.length + 1);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
+    await app?.close();
   });
 
   it('shows them as text on the dashboard map, its status and its activity trail', async () => {

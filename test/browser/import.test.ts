@@ -3,33 +3,29 @@
 // sign in without Moves, download the sample export, upload it with the progress bar, watch the import, find the
 // published file on the Open Humans emulator holding exactly the archive's days; a second upload publishes nothing.
 // Screenshots go to test-artifacts/browser/.
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getOhAccessToken } from '../../src/accounts/index.ts';
 import { openArchive } from '../../src/archive/index.ts';
 import { members } from '../../src/db/schema.ts';
-import { buildContext, type AppContext } from '../../src/context.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
-import { runService, type RunningService } from '../../src/service.ts';
-import { testConfig } from '../support/context.ts';
-import { createTestDatabase } from '../support/database.ts';
+import type { AppContext } from '../../src/context.ts';
+import type { Sandbox } from '../../src/sandbox.ts';
+import {
+  ARTIFACTS,
+  DESKTOP,
+  haveChromium,
+  shot,
+  signUpOnOpenHumans,
+  startSandboxedApp,
+  type SandboxedBrowserApp,
+} from './support.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-const ARTIFACTS = path.resolve('test-artifacts/browser');
-
+let app: SandboxedBrowserApp;
 let sandbox: Sandbox;
 let ctx: AppContext;
-let service: RunningService;
 let browser: Browser;
 let base: string;
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
 
 interface OhFileInfo {
   id: number;
@@ -52,38 +48,17 @@ async function archiveDays(file: string): Promise<unknown[]> {
 
 describe.skipIf(!haveChromium)('importing a Moves export in a browser', () => {
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const logger = createLogger('silent');
-    sandbox = await startSandbox(testConfig({ PORT: '0' }), { logger, persistStorage: false });
-    ctx = await buildContext({
-      config: sandbox.config,
-      logger,
-      database: await createTestDatabase('pglite'),
-      boss: { schedule: false, supervise: true },
-    });
-    service = await runService(ctx, { web: true, worker: true, scheduler: false });
-    base = sandbox.config.appBaseUrl;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
+    app = await startSandboxedApp();
+    ({ sandbox, ctx, browser, base } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-    await sandbox?.close();
+    await app?.close();
   });
 
   it('downloads the sample, uploads it, follows the import and publishes the same days once', async () => {
     const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
+      viewport: DESKTOP,
       acceptDownloads: true,
     });
     const page = await context.newPage();
@@ -93,9 +68,7 @@ describe.skipIf(!haveChromium)('importing a Moves export in a browser', () => {
 
     await page.goto(base + '/');
     await expect(page.getByText('that is how your history gets here').isVisible()).resolves.toBe(true);
-    await page.getByRole('link', { name: 'Sign in with Open Humans' }).click();
-    await page.getByLabel('Username').fill('exporter');
-    await page.getByRole('button', { name: 'Create and sign in' }).click();
+    await signUpOnOpenHumans(page, sandbox, 'exporter');
     await page.getByRole('button', { name: 'Authorize' }).click();
     await page.waitForURL((u) => u.pathname === '/dashboard');
 

@@ -3,32 +3,21 @@
 // sandbox: both emulators and the app on free ports, a private test database, a fast time scale.
 // Screenshots go to test-artifacts/browser/.
 import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContext, type AppContext } from '../../src/context.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
-import { runService, type RunningService } from '../../src/service.ts';
-import { testConfig } from '../support/context.ts';
-import { createTestDatabase } from '../support/database.ts';
+import type { Sandbox } from '../../src/sandbox.ts';
+import {
+  haveChromium,
+  shot,
+  signUpOnOpenHumans,
+  startSandboxedApp,
+  type SandboxedBrowserApp,
+} from './support.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-
-const ARTIFACTS = path.resolve('test-artifacts/browser');
-
+let app: SandboxedBrowserApp;
 let sandbox: Sandbox;
-let ctx: AppContext;
-let service: RunningService;
 let browser: Browser;
 let base: string;
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
 
 async function newPage(
   viewport = { width: 1280, height: 900 },
@@ -50,47 +39,18 @@ async function ohFiles(projectMemberId: string): Promise<unknown[]> {
 /** Signs in on the Open Humans emulator as a new member; stops on the consent page. */
 async function openHumansSignIn(page: Page, username: string) {
   await page.goto(base + '/');
-  await page.getByRole('link', { name: 'Sign in with Open Humans' }).click();
-  await page.waitForURL((u) => u.origin === sandbox.openHumans.url);
-  await page.getByLabel('Username').fill(username);
-  await page.getByRole('button', { name: 'Create and sign in' }).click();
-  await page.getByRole('button', { name: 'Authorize' }).waitFor();
+  await signUpOnOpenHumans(page, sandbox, username);
 }
 
 describe.skipIf(!haveChromium)('member journey in a browser', () => {
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const logger = createLogger('silent');
     // One emulated minute per second: rate-limit waits and token lifetimes shrink, dates do not.
-    const config = testConfig({ PORT: '0', MOVES_TIME_SCALE: '60', MANUAL_UPDATE_COOLDOWN_MINUTES: '60' });
-    sandbox = await startSandbox(config, { logger, persistStorage: false });
-    ctx = await buildContext({
-      config: sandbox.config,
-      logger,
-      database: await createTestDatabase('pglite'),
-      boss: { schedule: false, supervise: true },
-    });
-    service = await runService(ctx, { web: true, worker: true, scheduler: false });
-    base = sandbox.config.appBaseUrl;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    app = await startSandboxedApp({ MOVES_TIME_SCALE: '60', MANUAL_UPDATE_COOLDOWN_MINUTES: '60' });
+    ({ sandbox, browser, base } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-    await sandbox?.close();
+    await app?.close();
   });
 
   it('walks a newcomer from sign-in to live progress, map, update cooldown, download, disconnect and log out', async () => {

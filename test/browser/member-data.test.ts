@@ -8,39 +8,33 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStorylineDay } from '../../emulators/moves/generator.ts';
-import { buildContext, type AppContext } from '../../src/context.ts';
+import type { AppContext } from '../../src/context.ts';
 import { movesAccounts } from '../../src/db/schema.ts';
-import { createLogger } from '../../src/logger.ts';
-import { datesOfWeek } from '../../src/moves/weeks.ts';
-import { runService, type RunningService } from '../../src/service.ts';
 import { sealSessionCookie, SESSION_COOKIE } from '../../src/web/session.ts';
-import { testConfig } from '../support/context.ts';
-import { createTestDatabase } from '../support/database.ts';
 import { geojsonProblems, gpxSchemaErrors } from '../support/geo-formats.ts';
 import { insertMember } from '../web/support.ts';
+import {
+  DESKTOP,
+  haveChromium,
+  PHONE,
+  seedGeneratedWeeks,
+  shot,
+  signedInContext,
+  startWebApp,
+  type BrowserApp,
+} from './support.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-
-const ARTIFACTS = path.resolve('test-artifacts/browser');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const WEEKS = ['2016-W23', '2016-W24', '2016-W25'];
 const DAY = '2016-06-14';
 
 let tileServer: http.Server;
 let tileOrigin: string;
 const tileHits: string[] = [];
+let app: BrowserApp;
 let ctx: AppContext;
-let service: RunningService;
-let browser: Browser;
 let base: string;
 let cookieValue: string;
 
@@ -58,23 +52,13 @@ async function startTileServer(): Promise<void> {
   tileOrigin = `http://127.0.0.1:${(tileServer.address() as AddressInfo).port}`;
 }
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
 /** A signed-in browser context at a size; `requests` collects every URL it asks for. */
 async function signedIn(viewport: { width: number; height: number }, touch = false) {
-  const context: BrowserContext = await browser.newContext({
+  const { context, page, requests } = await signedInContext(app, cookieValue, {
     viewport,
     acceptDownloads: true,
-    hasTouch: touch,
-    isMobile: touch,
+    touch,
   });
-  await context.addCookies([{ name: SESSION_COOKIE, value: cookieValue, url: base }]);
-  const requests: string[] = [];
-  context.on('request', (r) => requests.push(r.url()));
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => {
@@ -88,56 +72,28 @@ const mapReady = (page: Page) =>
 
 describe.skipIf(!haveChromium)('the member’s data in a browser', () => {
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     await startTileServer();
-    const logger = createLogger('silent');
-    const config = testConfig({
-      PORT: '0',
+    app = await startWebApp({
       MAP_TILE_URL: `${tileOrigin}/{z}/{x}/{y}.png`,
       MAP_TILE_ATTRIBUTION: 'Test tiles (local)',
     });
-    ctx = await buildContext({
-      config,
-      logger,
-      database: await createTestDatabase('pglite'),
-      boss: { schedule: false, supervise: false },
-    });
-    service = await runService(ctx, { web: true, worker: false, scheduler: false });
-    base = service.url!.replace('localhost', '127.0.0.1');
+    ({ ctx, base } = app);
     const member = await insertMember(ctx, { withMoves: true });
     await ctx.db
       .update(movesAccounts)
       .set({ timeZone: 'Europe/Berlin' })
       .where(eq(movesAccounts.memberId, member.id));
-    const user = { seed: 31, firstDate: '20160601', timeZone: 'Europe/Berlin' };
-    for (const week of WEEKS) {
-      const days = datesOfWeek(week)
-        .filter((d) => d >= user.firstDate)
-        .map((d) => generateStorylineDay(user, d, { trackPoints: true, now: Date.UTC(2017, 0, 1) }));
-      await ctx.weeks.save(member.id, {
-        week,
-        daysJson: JSON.stringify(days),
-        dates: days.map((d) => d.date),
-        complete: true,
-        source: 'moves',
-      });
-    }
+    await seedGeneratedWeeks(
+      ctx,
+      member.id,
+      { seed: 31, firstDate: '20160601', timeZone: 'Europe/Berlin' },
+      WEEKS,
+    );
     cookieValue = (await sealSessionCookie(ctx, member.id)).slice(SESSION_COOKIE.length + 1);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
+    await app?.close();
     await new Promise((resolve) => tileServer?.close(resolve));
   });
 

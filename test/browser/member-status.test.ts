@@ -9,29 +9,26 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContext, type AppContext } from '../../src/context.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox.ts';
-import { runService, type RunningService } from '../../src/service.ts';
-import { testConfig } from '../support/context.ts';
-import { createTestDatabase } from '../support/database.ts';
+import type { AppContext } from '../../src/context.ts';
+import type { Sandbox } from '../../src/sandbox.ts';
+import {
+  ARTIFACTS,
+  DESKTOP,
+  haveChromium,
+  PHONE,
+  signUpOnOpenHumans,
+  startSandboxedApp,
+  type SandboxedBrowserApp,
+} from './support.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-
-const ARTIFACTS = path.resolve('test-artifacts/browser');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d/;
 
+let app: SandboxedBrowserApp;
 let sandbox: Sandbox;
 let ctx: AppContext;
-let service: RunningService;
 let browser: Browser;
 let base: string;
 
@@ -186,41 +183,18 @@ async function movesControl(pathAndQuery: string, body: unknown): Promise<void> 
 
 describe.skipIf(!haveChromium)('member status in a browser', () => {
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const logger = createLogger('silent');
     // One emulated minute lasts 6 s and Moves answers 30 requests a minute (60 in a new token's first hour), so
     // a two-year first import pauses for the rate limit at least once, long enough to be seen.
-    const config = testConfig({
-      PORT: '0',
+    app = await startSandboxedApp({
       MOVES_TIME_SCALE: '10',
       MOVES_MINUTE_LIMIT: '30',
       MANUAL_UPDATE_COOLDOWN_MINUTES: '60',
     });
-    sandbox = await startSandbox(config, { logger, persistStorage: false });
-    ctx = await buildContext({
-      config: sandbox.config,
-      logger,
-      database: await createTestDatabase('pglite'),
-      boss: { schedule: false, supervise: true },
-    });
-    service = await runService(ctx, { web: true, worker: true, scheduler: false });
-    base = sandbox.config.appBaseUrl;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
+    ({ sandbox, ctx, browser, base } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-    await sandbox?.close();
+    await app?.close();
   });
 
   it('shows one truthful message per state from connect to account deletion, accessible at both sizes', async () => {
@@ -238,9 +212,7 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     await expect(page.title()).resolves.toBe('Moves for Open Humans');
     await checkPage(page, 'home');
 
-    await page.getByRole('link', { name: 'Sign in with Open Humans' }).click();
-    await page.getByLabel('Username').fill('statuswalker');
-    await page.getByRole('button', { name: 'Create and sign in' }).click();
+    await signUpOnOpenHumans(page, sandbox, 'statuswalker');
     await page.getByRole('button', { name: 'Authorize' }).click();
     await page.waitForURL(base + '/dashboard?welcome=1');
     await expect(page.getByText('One last step: connect Moves').isVisible()).resolves.toBe(true);
