@@ -38,6 +38,7 @@ export async function measureOriginal(
     movesUrl: emu.movesUrl,
     openHumansUrl: emu.openHumansUrl,
     timeScale: emu.settings.timeScale,
+    ohClient: { id: emu.ohProject.id, secret: emu.ohProject.secret },
     timeoutMs: p.timeoutMs,
     ...(p.clockOffsetMs === undefined ? {} : { clockOffsetMs: p.clockOffsetMs }),
   });

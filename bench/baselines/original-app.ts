@@ -14,6 +14,9 @@ import { pythonJsonDumps } from './python-json.ts';
 export interface OriginalMember {
   ohMemberId: string;
   ohAccessToken: string;
+  ohRefreshToken: string;
+  /** Emulator-clock ms when the Open Humans access token expires. */
+  ohTokenExpiresAt: number;
   movesAccessToken: string;
 }
 
@@ -24,6 +27,8 @@ export interface OriginalSettings {
   timeScale: number;
   /** The emulators' clock offset, so "now" agrees with them when a benchmark lets time pass. */
   clockOffsetMs?: number;
+  /** The Open Humans project's credentials, for refreshing members' tokens. */
+  ohClient: { id: string; secret: string };
   /** Give up after this long (real ms); unfinished tasks are reported. */
   timeoutMs: number;
 }
@@ -36,6 +41,8 @@ export interface OriginalRun {
   requeues: number;
   /** Tasks that died on an exception (the original did not retry them). */
   crashed: number;
+  /** The first such exception's message. */
+  firstCrash?: string;
   /** Members whose chain had not ended when the timeout came. */
   unfinished: number;
   /** Size of each member's last uploaded file, by member. */
@@ -109,8 +116,9 @@ export class OriginalApp {
           out.requeues++;
           queue.push({ member: task.member, notBefore: Date.now() + REQUEUE_SECONDS * this.secondMs });
         }
-      } catch {
+      } catch (err) {
         out.crashed++;
+        out.firstCrash ??= err instanceof Error ? err.message : String(err);
       }
       out.elapsedMs = Date.now() - t0;
     }
@@ -123,6 +131,7 @@ export class OriginalApp {
   }
 
   private async processMoves(m: OriginalMember): Promise<{ requeue: boolean; bytes: number }> {
+    await this.freshOhToken(m);
     let data = await this.existingMoves(m);
     let requeue = false;
     let failure: unknown;
@@ -160,6 +169,24 @@ export class OriginalApp {
     );
     const profile = (await res.json()) as { profile: { firstDate: string } };
     return profile.profile.firstDate;
+  }
+
+  /** Step 1 of process_moves: refresh the Open Humans token when less than 60 s of it is left (rotating). */
+  private async freshOhToken(m: OriginalMember): Promise<void> {
+    if (m.ohTokenExpiresAt - this.now().toMillis() > 60_000) return;
+    const res = await fetch(`${this.s.openHumansUrl}/oauth2/token/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${this.s.ohClient.id}:${this.s.ohClient.secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: m.ohRefreshToken }).toString(),
+    });
+    if (!res.ok) throw new Error(`token refresh: HTTP ${res.status}`);
+    const t = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+    m.ohAccessToken = t.access_token;
+    m.ohRefreshToken = t.refresh_token;
+    m.ohTokenExpiresAt = expiresAt(this.now().toMillis(), t.expires_in, this.s.timeScale);
   }
 
   private ohApi(path: string, token: string): string {
@@ -211,6 +238,10 @@ export class OriginalApp {
     return body.length;
   }
 }
+
+/** Token lifetimes on the emulators are divided by their time scale. */
+export const expiresAt = (now: number, expiresInS: number, timeScale: number) =>
+  now + (expiresInS * 1000) / timeScale;
 
 interface MovesDay {
   date: string;

@@ -3,7 +3,7 @@
 // and the member's rows written with encrypted tokens (what sign-in and the Moves connect callback store).
 import type { AppContext } from '../../src/context.ts';
 import { members, movesAccounts } from '../../src/db/schema.ts';
-import type { OriginalMember } from '../baselines/original-app.ts';
+import { expiresAt, type OriginalMember } from '../baselines/original-app.ts';
 import type { EmulatorEndpoints } from './emulators.ts';
 
 export interface MemberSpec {
@@ -127,6 +127,8 @@ export async function originalAppMember(h: EmulatorEndpoints, spec: MemberSpec):
   return {
     ohMemberId: g.ohMemberId,
     ohAccessToken: field(g.ohTokenText, 'access_token'),
+    ohRefreshToken: field(g.ohTokenText, 'refresh_token'),
+    ohTokenExpiresAt: expiresAt(Date.now(), Number(field(g.ohTokenText, 'expires_in')), h.settings.timeScale),
     movesAccessToken: field(g.movesTokenText, 'access_token'),
   };
 }

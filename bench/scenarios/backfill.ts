@@ -108,6 +108,7 @@ export async function runBackfill(p: {
     if (p.withOriginal) {
       p.log(`backfill: the original app on the same history`);
       const original = await runOriginalOn(emu, [spec], { timeoutMs: p.timeoutMs * 3 });
+      if (original.run.firstCrash) notes.push(`the original app's task died: ${original.run.firstCrash}`);
       Object.assign(
         figures,
         versusOriginal(
