@@ -40,7 +40,11 @@ export async function waitForSyncs(
   let lastReported = -1;
   for (;;) {
     const { rows } = await ctx.database.sql.query<Row>(
-      'select member_id, status, last_success_at, last_error from sync_state',
+      // "Needs reconnecting" lives on the account rows (src/accounts/reconnect.ts), not in sync_state.status.
+      `select s.member_id, last_success_at, last_error,
+         case when m.oh_needs_reauth or a.status = 'needs_reauth' then 'needs_reauth' else s.status end as status
+       from sync_state s join members m on m.id = s.member_id
+       left join moves_accounts a on a.member_id = s.member_id`,
     );
     last = rows;
     for (const r of rows) {

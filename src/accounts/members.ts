@@ -17,7 +17,7 @@ export async function upsertMemberFromLogin(
   ctx: AppContext,
   p: { member: OhMember; tokens: OhTokens },
   opts: UpsertMemberOptions = {},
-): Promise<{ memberId: number; created: boolean; sessionVersion: number }> {
+): Promise<{ memberId: number; created: boolean; sessionVersion: number; wasRefused: boolean }> {
   const now = ctx.clock.date();
   const isLogin = opts.isLogin ?? true;
   const tokenColumns = {
@@ -48,9 +48,16 @@ export async function upsertMemberFromLogin(
       id: members.id,
       inserted: sql<boolean>`(xmax = 0)`,
       sessionVersion: members.sessionVersion,
+      // A subquery in RETURNING reads the row as it was before this statement: had Open Humans refused us?
+      wasRefused: sql<boolean>`coalesce((select m.oh_needs_reauth from members m where m.id = members.id), false)`,
     });
   if (!row) throw new Error('member upsert returned no row');
-  return { memberId: row.id, created: Boolean(row.inserted), sessionVersion: row.sessionVersion };
+  return {
+    memberId: row.id,
+    created: Boolean(row.inserted),
+    sessionVersion: row.sessionVersion,
+    wasRefused: Boolean(row.wasRefused),
+  };
 }
 
 export async function findMemberByOhId(ctx: AppContext, ohMemberId: string): Promise<number | undefined> {

@@ -51,7 +51,7 @@ export interface AccountService {
   upsertMemberFromLogin(
     p: { member: OhMember; tokens: OhTokens },
     opts?: UpsertMemberOptions,
-  ): Promise<{ memberId: number; created: boolean; sessionVersion: number }>;
+  ): Promise<{ memberId: number; created: boolean; sessionVersion: number; wasRefused: boolean }>;
   /** Records (on = true) or withdraws the member's consent to background map tiles. */
   setMapTilesConsent(memberId: number, on: boolean): Promise<void>;
   /** Ends every session of the member (logout): their session version goes up. */

@@ -19,15 +19,9 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 // The values the text columns below may hold: the compiler checks every write and comparison.
 export type MovesAccountStatus = 'connected' | 'needs_reauth';
 export type WeekSource = 'moves' | 'openhumans' | 'archive';
+/** What the sync is doing. "Needs reconnecting" is not a sync status: it lives on the account rows. */
 export type SyncStatus =
-  | 'idle'
-  | 'queued'
-  | 'running'
-  | 'waiting_rate_limit'
-  | 'uploading'
-  | 'up_to_date'
-  | 'error'
-  | 'needs_reauth';
+  'idle' | 'queued' | 'running' | 'waiting_rate_limit' | 'uploading' | 'up_to_date' | 'error';
 export type SyncEventKind =
   | 'queued'
   | 'completed'

@@ -4,6 +4,7 @@
 import type { AppContext } from '../context.ts';
 import { AuthRefusedError, SERVICE_NAMES, UpstreamError } from '../upstream/errors.ts';
 import { errorReason, newErrorRef } from '../safe-error.ts';
+import { reconnectNeeded } from '../accounts/reconnect.ts';
 import { isValidZone, todayIn, weekOfDate, weekSunday } from '../moves/weeks.ts';
 import { failedRunsAfter, MAX_FAILED_RUNS, requeueDelayMs } from './backoff.ts';
 import { clockTime, displayZone, plural } from '../util/time-words.ts';
@@ -63,8 +64,9 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     if (row) await ctx.syncState.update(memberId, { status: 'idle', nextRunAt: null });
     return done('skipped');
   }
-  if (row.account.status === 'needs_reauth' || row.member.ohNeedsReauth) {
-    await markNeedsReauth(ctx, memberId, row.member.ohNeedsReauth ? 'openhumans' : 'moves');
+  const refused = reconnectNeeded(row.member, row.account);
+  if (refused) {
+    await markNeedsReauth(ctx, memberId, refused);
     return done('needs_reauth');
   }
   const previousStart = row.state?.lastSyncStartedAt ?? null;
@@ -452,8 +454,9 @@ async function markNeedsReauth(ctx: AppContext, memberId: number, service: 'move
     service === 'moves'
       ? `${name} no longer accepts our access: connect your Moves account again to resume updates.`
       : `${name} no longer accepts our access: sign in again to resume updates.`;
+  // The sync stops here; the account rows say why (src/accounts/reconnect.ts).
   await ctx.syncState.update(memberId, {
-    status: 'needs_reauth',
+    status: 'idle',
     lastError: message,
     lastErrorAt: ctx.clock.date(),
     nextRunAt: null,

@@ -1,6 +1,7 @@
 // The member's sync state in plain words, shared by the dashboard page and its JSON status endpoint. Each state
 // has exactly one sentence; times are in the member's Moves time zone and in words. Pure: everything comes in
 // as arguments, including "now".
+import { reconnectNeeded } from '../accounts/reconnect.ts';
 import {
   clockTime,
   dayAndTime,
@@ -14,7 +15,7 @@ export { formatDuration, formatWhen } from '../util/time-words.ts';
 
 export interface StatusInput {
   account: { status: string; timeZone?: string | null } | undefined;
-  /** Open Humans refused our tokens (members.ohNeedsReauth): the member must sign in again. */
+  /** Open Humans refused our tokens (members.ohNeedsReauth, src/accounts/reconnect.ts): sign in again. */
   ohNeedsReauth?: boolean;
   state:
     | {
@@ -100,13 +101,10 @@ export function statusLabel(status: string): string {
 export function describeStatus(i: StatusInput): DashboardStatus {
   const { account, state, now, zone } = i;
   const connected = account !== undefined;
-  const ohNeedsReauth = i.ohNeedsReauth === true;
-  const movesNeedsReauth = account?.status === 'needs_reauth';
-  // A needs_reauth state with neither flag set is left from before the member authorized again: the sync
-  // queued at that sign-in clears it.
-  const needsReauth = ohNeedsReauth || movesNeedsReauth;
-  const stateStatus = state?.status === 'needs_reauth' ? 'queued' : state?.status;
-  const status = !connected ? 'not_connected' : needsReauth ? 'needs_reauth' : (stateStatus ?? 'idle');
+  const refused = reconnectNeeded({ ohNeedsReauth: i.ohNeedsReauth === true }, account);
+  const ohNeedsReauth = refused === 'openhumans';
+  const needsReauth = refused !== null;
+  const status = !connected ? 'not_connected' : needsReauth ? 'needs_reauth' : (state?.status ?? 'idle');
   const weeksDone = state?.weeksDone ?? 0;
   const weeksTotal = state?.weeksTotal ?? 0;
   const nextRun = state?.nextRunAt && state.nextRunAt.getTime() > now ? state.nextRunAt : null;

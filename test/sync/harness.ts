@@ -7,6 +7,7 @@ import { startMovesEmulator, type RunningMovesEmulator } from '../../emulators/m
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
 import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
 import { upsertMemberFromLogin } from '../../src/accounts/members.ts';
+import { reconnectNeeded } from '../../src/accounts/reconnect.ts';
 import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import type { StoreKind } from '../support/database.ts';
@@ -243,10 +244,15 @@ export async function downloadPublished(ctx: TestContext, memberId: number): Pro
   return JSON.parse(Buffer.concat(chunks).toString()) as { date: string }[];
 }
 
-/** The member's sync_state row (it must exist). */
+/**
+ * The member's sync_state row (it must exist), with the status the dashboard shows: 'needs_reauth' while the
+ * account rows say the member must reconnect (src/accounts/reconnect.ts).
+ */
 export async function syncStateOf(ctx: TestContext, memberId: number) {
   const [s] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId));
-  return s!;
+  const start = await ctx.accounts.syncStart(memberId);
+  const refused = reconnectNeeded(start?.member, start?.account);
+  return { ...s!, status: refused ? ('needs_reauth' as const) : s!.status };
 }
 
 /** The member's sync events of one kind. */

@@ -108,7 +108,7 @@ describe('dashboard overview', () => {
     await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, m.id));
     await ctx.db.insert(syncState).values({
       memberId: m.id,
-      status: 'needs_reauth',
+      status: 'idle',
       lastError: 'Open Humans no longer accepts our access: sign in again to resume updates.',
     });
     const cookie = sessionCookie(app, { memberId: m.id });

@@ -11,6 +11,7 @@ import {
   csrfFrom,
   movesCode,
   ohCode,
+  postJson,
   setCookie,
   signIn,
   startConnect,
@@ -172,6 +173,50 @@ describe('Moves connect callback', () => {
     expect(taken.body).toContain('This Moves account belongs to another member');
     const dash = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: cb.cookie } });
     expect(dash.body).toContain('Connect Moves');
+  });
+});
+
+describe('signing in again after Open Humans refused our tokens', () => {
+  it('clears the refusal and resumes the updates; an ordinary sign-in queues nothing', async () => {
+    const { userId } = sandbox.moves.createUser({ firstDate: '20240101', timeZone: 'UTC' });
+    const { cookie, ohMemberId } = await signIn(web);
+    const c = await startConnect(web, cookie);
+    const connected = await app.inject({
+      method: 'GET',
+      url: `/moves_complete?code=${await movesCode(web, userId, c.state)}&state=${c.state}`,
+      headers: { cookie: c.cookie },
+    });
+    expect(connected.statusCode).toBe(303);
+    const memberId = (await ctx.accounts.findMemberByOhId(ohMemberId))!;
+    // No worker runs here: the first sync stays queued unless cancelled.
+    expect(await ctx.queue.cancelQueuedSyncs(memberId)).toBe(1);
+    const queued = async () => (await ctx.queue.liveSyncJobs(memberId)).length;
+    const signInAgain = async () => {
+      const login = await startLogin(web);
+      const { code } = await postJson<{ code: string }>(
+        `${sandbox.openHumans.url}/_control/members/${ohMemberId}/authorize`,
+        {
+          client_id: sandbox.config.openHumans.clientId,
+          state: login.state,
+          code_challenge: login.challenge,
+          code_challenge_method: 'S256',
+        },
+      );
+      const res = await app.inject({
+        method: 'GET',
+        url: `/complete?code=${encodeURIComponent(code)}&state=${encodeURIComponent(login.state)}`,
+        headers: { cookie: login.cookie },
+      });
+      expect(res.statusCode).toBe(303);
+    };
+
+    await signInAgain();
+    expect(await queued()).toBe(0);
+
+    await ctx.accounts.markNeedsReconnect(memberId, 'openhumans');
+    await signInAgain();
+    expect((await ctx.accounts.member(memberId))?.ohNeedsReauth).toBe(false);
+    expect(await queued()).toBe(1);
   });
 });
 

@@ -8,6 +8,7 @@ import { addFlash } from '../session.ts';
 import { zodRoutes, zodValidated } from '../zod-routes.ts';
 import { formatWhen, statusLabel } from '../status-words.ts';
 import { eventLabel } from './dashboard.ts';
+import { reconnectNeeded } from '../../accounts/reconnect.ts';
 import { renderPage } from '../views.ts';
 
 export function isAdmin(ctx: AppContext, request: FastifyRequest): boolean {
@@ -47,7 +48,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext): void {
       rows: rows.map((r) => ({
         ...r,
         state: statusLabel(
-          r.movesStatus === 'needs_reauth' || r.ohNeedsReauth
+          reconnectNeeded(r, r.movesStatus === null ? null : { status: r.movesStatus })
             ? 'needs_reauth'
             : r.movesStatus
               ? (r.status ?? 'idle')

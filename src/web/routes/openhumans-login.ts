@@ -87,10 +87,14 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext): 
       }
       let memberId: number;
       let sessionVersion: number | undefined;
+      let wasRefused: boolean;
       try {
         const tokens = await ctx.openHumans.exchangeCode(checked.code, pending?.verifier);
         const member = await ctx.openHumans.exchangeMember(tokens.accessToken);
-        ({ memberId, sessionVersion } = await ctx.accounts.upsertMemberFromLogin({ member, tokens }));
+        ({ memberId, sessionVersion, wasRefused } = await ctx.accounts.upsertMemberFromLogin({
+          member,
+          tokens,
+        }));
       } catch (err) {
         request.log.warn(
           { err: { name: (err as Error).name, message: upstreamMessage(err) } },
@@ -107,13 +111,9 @@ export function registerOpenHumansLogin(app: FastifyInstance, ctx: AppContext): 
       }
       signIn(request, memberId, sessionVersion);
       request.session.set('removed', undefined);
-      const [account, state] = await Promise.all([
-        ctx.accounts.movesAccount(memberId),
-        ctx.syncState.get(memberId),
-      ]);
+      const account = await ctx.accounts.movesAccount(memberId);
       // Updates stopped because Open Humans refused our tokens: this sign-in gave new ones, so resume.
-      if (account?.status === 'connected' && state?.status === 'needs_reauth')
-        await ctx.queue.enqueueSync(memberId, 'requeue');
+      if (wasRefused && account?.status === 'connected') await ctx.queue.enqueueSync(memberId, 'requeue');
       return reply.redirect(account ? '/dashboard' : '/dashboard?welcome=1', 303);
     },
   );
