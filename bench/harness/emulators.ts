@@ -2,6 +2,8 @@
 // points oh-moves at them.
 import { pino } from 'pino';
 import { startMovesEmulator, type RunningMovesEmulator } from '../../emulators/moves/index.ts';
+import type { StatsSnapshot } from '../../emulators/moves/stats.ts';
+import type { OpenHumansStats } from '../../emulators/openhumans/client.ts';
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
 
 export interface EmulatorSettings {
@@ -11,18 +13,8 @@ export interface EmulatorSettings {
   rateScope: 'user' | 'app';
 }
 
-export interface MovesStats {
-  requests: number;
-  byRoute: Record<string, Record<string, number>>;
-  rateLimited: number;
-  bytesSent: number;
-}
-
-export interface OpenHumansStats {
-  bytesUploaded: number;
-  bytesDownloaded: number;
-  requests: Record<string, Record<string, number>>;
-}
+export type MovesStats = StatsSnapshot;
+export type { OpenHumansStats };
 
 /** What another process needs to talk to the emulators (plain data: it crosses to child processes). */
 export interface EmulatorEndpoints {
@@ -90,11 +82,6 @@ export async function startBenchEmulators(settings: EmulatorSettings): Promise<B
     MOVES_HOUR_LIMIT: String(settings.hourLimit),
     MOVES_TIME_SCALE: String(settings.timeScale),
   };
-  const getJson = async <T>(url: string): Promise<T> => {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    return (await res.json()) as T;
-  };
   const endpoints: EmulatorEndpoints = {
     movesUrl: moves.url,
     openHumansUrl: openHumans.url,
@@ -108,16 +95,11 @@ export async function startBenchEmulators(settings: EmulatorSettings): Promise<B
     endpoints: () => endpoints,
     moves,
     openHumans,
-    movesStats: () => getJson<MovesStats>(`${moves.url}/_control/stats`),
-    openHumansStats: () => getJson<OpenHumansStats>(`${openHumans.url}/_control/stats`),
+    movesStats: () => moves.control.stats(),
+    openHumansStats: () => openHumans.control.stats(),
     async setClockOffset(ms) {
       moves.configure({ clockOffsetMs: ms });
-      const res = await fetch(`${openHumans.url}/_control/config`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ clockOffsetMs: Math.round(ms) }),
-      });
-      if (!res.ok) throw new Error(`Open Humans emulator refused the clock offset: HTTP ${res.status}`);
+      await openHumans.control.configure({ clockOffsetMs: Math.round(ms) });
     },
     async close() {
       await Promise.allSettled([moves.close(), openHumans.close()]);

@@ -1,6 +1,8 @@
 // Members for a benchmark, connected the way a real sign-up ends: an Open Humans member and a Moves user on
 // the emulators, both authorised through their control APIs, the codes exchanged at the real token endpoints,
 // and the member's rows written with encrypted tokens (what sign-in and the Moves connect callback store).
+import { movesControlClient } from '../../emulators/moves/client.ts';
+import { openHumansControlClient } from '../../emulators/openhumans/client.ts';
 import type { AppContext } from '../../src/context.ts';
 import { members, movesAccounts } from '../../src/db/schema.ts';
 import { expiresAt, type OriginalMember } from '../baselines/original-app.ts';
@@ -21,17 +23,6 @@ export interface BenchMember {
   /** Plain tokens (the benchmark needs them to publish seed files); stored encrypted in the database. */
   ohAccessToken: string;
   movesTokenIssuedAt: Date;
-}
-
-async function postJson(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${new URL(url).pathname}: HTTP ${res.status} ${text.slice(0, 200)}`);
-  return JSON.parse(text) as Record<string, unknown>;
 }
 
 async function postForm(url: string, form: Record<string, string>): Promise<string> {
@@ -59,30 +50,35 @@ export interface EmulatorGrant {
   movesTokenText: string;
 }
 
-/** An Open Humans member and a Moves user on the emulators, both approved and their codes exchanged. */
-export async function authorizeOnEmulators(h: EmulatorEndpoints, spec: MemberSpec): Promise<EmulatorGrant> {
-  // Open Humans: member, approval, code → tokens.
-  const ohMemberId = String((await postJson(`${h.openHumansUrl}/_control/members`, {})).project_member_id);
-  const ohAuth = await postJson(`${h.openHumansUrl}/_control/members/${ohMemberId}/authorize`, {
-    client_id: h.ohProject.id,
-  });
+/** A new Open Humans member approves the project; the code is exchanged at the token endpoint. */
+async function openHumansGrant(h: EmulatorEndpoints): Promise<{ ohMemberId: string; ohTokenText: string }> {
+  const control = openHumansControlClient(h.openHumansUrl);
+  const { project_member_id: ohMemberId } = await control.createMember();
+  const { code } = await control.authorize(ohMemberId, { client_id: h.ohProject.id });
   const ohTokenText = await postForm(`${h.openHumansUrl}/oauth2/token/`, {
     grant_type: 'authorization_code',
-    code: String(ohAuth.code),
+    code,
     redirect_uri: h.ohProject.redirectUri,
     client_id: h.ohProject.id,
     client_secret: h.ohProject.secret,
   });
+  return { ohMemberId, ohTokenText };
+}
+
+/** An Open Humans member and a Moves user on the emulators, both approved and their codes exchanged. */
+export async function authorizeOnEmulators(h: EmulatorEndpoints, spec: MemberSpec): Promise<EmulatorGrant> {
+  const { ohMemberId, ohTokenText } = await openHumansGrant(h);
   // Moves: user, approval in the phone app, code → tokens.
-  const userId = String((await postJson(`${h.movesUrl}/_control/users`, spec)).userId);
-  const movesAuth = await postJson(`${h.movesUrl}/_control/users/${userId}/authorize`, {
+  const moves = movesControlClient(h.movesUrl);
+  const { userId } = await moves.createUser(spec);
+  const { code } = await moves.authorize(userId, {
     client_id: h.movesClient.id,
     scope: 'activity location',
     redirect_uri: h.movesClient.redirectUri,
   });
   const movesTokenText = await postForm(`${h.movesUrl}/oauth/v1/access_token`, {
     grant_type: 'authorization_code',
-    code: String(movesAuth.code),
+    code,
     client_id: h.movesClient.id,
     client_secret: h.movesClient.secret,
     redirect_uri: h.movesClient.redirectUri,
@@ -95,17 +91,7 @@ export async function signInOpenHumansOnly(
   h: EmulatorEndpoints,
   ctx: AppContext,
 ): Promise<{ memberId: number }> {
-  const ohMemberId = String((await postJson(`${h.openHumansUrl}/_control/members`, {})).project_member_id);
-  const ohAuth = await postJson(`${h.openHumansUrl}/_control/members/${ohMemberId}/authorize`, {
-    client_id: h.ohProject.id,
-  });
-  const text = await postForm(`${h.openHumansUrl}/oauth2/token/`, {
-    grant_type: 'authorization_code',
-    code: String(ohAuth.code),
-    redirect_uri: h.ohProject.redirectUri,
-    client_id: h.ohProject.id,
-    client_secret: h.ohProject.secret,
-  });
+  const { ohMemberId, ohTokenText: text } = await openHumansGrant(h);
   const now = ctx.clock.now();
   const [row] = await ctx.db
     .insert(members)

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { OpenHumansConfigPatch } from '../../emulators/openhumans/client.ts';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
@@ -43,20 +44,10 @@ interface Fault {
   during?(emu: BenchEmulators, ctx: AppContext, m: BenchMember): Promise<void>;
 }
 
-async function postJson(url: string, body: unknown): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${new URL(url).pathname}: HTTP ${res.status}`);
-  return res.json();
-}
-
 const movesFaults = (emu: BenchEmulators, kind: 'status' | 'truncate' | 'malformed' | 'drop') =>
   emu.moves.configure({ faults: [{ kind, probability: 0.3, pathPrefix: STORYLINE }] });
-const ohFaults = (emu: BenchEmulators, config: object) =>
-  postJson(`${emu.openHumansUrl}/_control/config`, config);
+const ohFaults = (emu: BenchEmulators, config: OpenHumansConfigPatch) =>
+  emu.openHumans.control.configure(config);
 
 /** The fault series; the upload faults hit the first publish of a member whose weeks are all fetched. */
 function faultSeries(): Fault[] {
@@ -95,19 +86,18 @@ function faultSeries(): Fault[] {
     {
       name: 'Moves token revoked',
       expected: 'needs_reauth',
-      arrange: async (e, m) =>
-        void (await postJson(`${e.movesUrl}/_control/users/${m.movesUserId}/revoke`, {})),
+      arrange: async (e, m) => void (await e.moves.control.revoke(m.movesUserId)),
     },
     {
       name: 'member leaves mid-sync',
       expected: 'forgotten',
       arrange: async (e, m) => {
-        await postJson(`${e.movesUrl}/_control/users/${m.movesUserId}/names`, { placeName: MARKER });
+        await e.moves.control.setNames(m.movesUserId, { placeName: MARKER });
         e.moves.configure({ faults: [{ kind: 'latency', latencyMs: 300, pathPrefix: STORYLINE }] });
       },
       async during(e, ctx, m) {
         await waitFor(async () => ((await stateOf(ctx, m.memberId))?.weeksDone ?? 0) >= 2, 30_000);
-        await postJson(`${e.openHumansUrl}/_control/members/${m.ohMemberId}/leave`, {});
+        await e.openHumans.control.leave(m.ohMemberId);
         await ctx.accounts.forgetMember(m.memberId);
       },
     },
@@ -122,7 +112,7 @@ function faultSeries(): Fault[] {
         );
         const days = JSON.parse((await ctx.moves.storylineWeek(token, week)).daysJson) as { date: string }[];
         const named = days.find((d) => JSON.stringify(d).includes('"name":'));
-        await postJson(`${e.movesUrl}/_control/users/${m.movesUserId}/names`, {
+        await e.moves.control.setNames(m.movesUserId, {
           placeName: `${MARKER} `,
           repeat: Math.ceil((2 * 1024 * 1024) / (MARKER.length + 1)),
           ...(named ? { date: named.date } : {}),
@@ -161,11 +151,6 @@ async function syncChain(ctx: AppContext, memberId: number, maxRuns = 40): Promi
   return last;
 }
 
-interface OhFile {
-  basename: string;
-  incomplete: boolean;
-}
-
 /** One complete storyline file whose days are exactly Moves' (less the refused ones); nothing unfinished. */
 async function exactAndClean(
   emu: BenchEmulators,
@@ -173,9 +158,7 @@ async function exactAndClean(
   m: BenchMember,
   refusedDays: Set<string>,
 ): Promise<string | null> {
-  const files = (await (
-    await fetch(`${emu.openHumansUrl}/_control/members/${m.ohMemberId}/files`)
-  ).json()) as OhFile[];
+  const files = await emu.openHumans.control.files(m.ohMemberId);
   if (files.some((f) => f.incomplete)) return 'an unfinished upload was left on Open Humans';
   if (files.length !== 1 || files[0]!.basename !== STORYLINE_FILENAME)
     return `${files.length} files on Open Humans instead of one`;
@@ -226,7 +209,7 @@ async function tryFault(
     return await exactAndClean(emu, ctx, m, refusedDays);
   } finally {
     emu.moves.configure({ faults: [] });
-    await postJson(`${emu.movesUrl}/_control/users/${m.movesUserId}/names`, {});
+    await emu.moves.control.setNames(m.movesUserId, {});
   }
 }
 

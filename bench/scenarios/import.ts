@@ -38,8 +38,8 @@ async function runImport(years: number, log: (m: string) => void) {
     const firstDate = firstDateYearsAgo(years);
     const { userId } = emu.moves.createUser({ firstDate, timeZone: 'Europe/Berlin', seed: 7 });
     const archive = path.join(dir, 'moves_export.zip');
-    const res = await fetch(`${emu.movesUrl}/_control/users/${userId}/export?format=zip`);
-    if (!res.ok || !res.body) throw new Error(`export: HTTP ${res.status}`);
+    const res = await emu.moves.control.exportArchive(userId);
+    if (!res.body) throw new Error('export: an empty answer');
     await pipeline(Readable.fromWeb(res.body as WebReadableStream), fs.createWriteStream(archive));
     log(
       `import: ${years} year(s) from ${firstDate}, archive ${round(fs.statSync(archive).size / 2 ** 20, 1)} MB`,

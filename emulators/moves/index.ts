@@ -4,6 +4,12 @@ import type { Logger } from 'pino';
 import { defaultConfig, type ConfigPatch } from './config.ts';
 import { EmulatorContext } from './context.ts';
 import { applyConfig } from './control-routes.ts';
+import {
+  movesControlClient,
+  type MovesAppRegistration,
+  type MovesControlClient,
+  type MovesUserSpec,
+} from './client.ts';
 import { buildServer } from './server.ts';
 import { COMMON_EMULATOR_OPTIONS, parseCommonEmulatorArgs, parsePositive } from '../shared/cli-args.ts';
 
@@ -23,16 +29,12 @@ export interface RunningMovesEmulator {
   url: string;
   port: number;
   close(): Promise<void>;
-  registerClient(c: {
-    client_id: string;
-    client_secret: string;
-    redirect_uris: string[];
-    notification_url?: string;
-    name?: string;
-  }): void;
-  createUser(u: { firstDate: string; timeZone: string; seed?: number; userId?: string }): { userId: string };
+  registerClient(c: MovesAppRegistration): void;
+  createUser(u: MovesUserSpec): { userId: string };
   /** same as POST /_control/config */
   configure(patch: ConfigPatch): void;
+  /** The whole control API over HTTP. */
+  control: MovesControlClient;
 }
 
 export async function startMovesEmulator(opts: MovesEmulatorOptions = {}): Promise<RunningMovesEmulator> {
@@ -56,6 +58,7 @@ export async function startMovesEmulator(opts: MovesEmulatorOptions = {}): Promi
     registerClient: (c) => ctx.store.registerClient(c),
     createUser: (u) => ({ userId: ctx.store.createUser(u).userId }),
     configure: (patch) => applyConfig(ctx, patch),
+    control: movesControlClient(`http://${urlHost}:${port}`),
   };
 }
 

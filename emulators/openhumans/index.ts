@@ -14,6 +14,11 @@ import { EmulatorState } from './state.ts';
 import { EmulatorStats } from './stats.ts';
 import { StorageSigner } from './storage-endpoint.ts';
 import { ObjectStorage } from './storage.ts';
+import {
+  openHumansControlClient,
+  type OpenHumansControlClient,
+  type OpenHumansProjectRegistration,
+} from './client.ts';
 import { COMMON_EMULATOR_OPTIONS, parseCommonEmulatorArgs } from '../shared/cli-args.ts';
 
 export interface OpenHumansEmulatorOptions {
@@ -29,15 +34,10 @@ export interface RunningOpenHumansEmulator {
   port: number;
   close(): Promise<void>;
   // in-process shortcuts used by the sandbox and tests (same effect as the control API):
-  createProject(p: {
-    client_id: string;
-    client_secret: string;
-    redirect_uri: string;
-    webhook_url?: string;
-    webhook_secret?: string;
-    name?: string;
-  }): { master_token: string; id: number };
+  createProject(p: OpenHumansProjectRegistration): { master_token: string; id: number };
   createMember(m?: { username?: string }): { project_member_id: string };
+  /** The whole control API over HTTP. */
+  control: OpenHumansControlClient;
 }
 
 export async function startOpenHumansEmulator(
@@ -85,6 +85,7 @@ export async function startOpenHumansEmulator(
     createMember(m) {
       return { project_member_id: state.createMember(m?.username).projectMemberId };
     },
+    control: openHumansControlClient(url),
   };
 }
 

@@ -17,7 +17,7 @@ import type { OhTokens } from '../../src/openhumans/client.ts';
 import { AuthRefusedError } from '../../src/upstream/errors.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
-import { clientEnv, control, movesCode, ohCode, startMoves, startOh } from '../clients/emulators.ts';
+import { clientEnv, movesCode, ohCode, startMoves, startOh } from '../clients/emulators.ts';
 
 let oh: RunningOpenHumansEmulator;
 let moves: RunningMovesEmulator;
@@ -208,7 +208,7 @@ describe.each(storeKinds())('accounts on %s', (store) => {
 
   it('marks the member for re-authorization when Open Humans refuses the refresh', async () => {
     const { memberId, ohId } = await ohLogin();
-    await control(oh.url, `/_control/members/${ohId}/leave`, { erasure_requested: false });
+    await oh.control.leave(ohId, { erasure_requested: false });
     await expect(getOhAccessToken(ctx, memberId)).rejects.toBeInstanceOf(AuthRefusedError);
     expect((await storedOh(memberId)).ohNeedsReauth).toBe(true);
     // Later calls fail at once, without asking Open Humans again.
@@ -219,7 +219,7 @@ describe.each(storeKinds())('accounts on %s', (store) => {
     const { memberId } = await ohLogin();
     const { movesUserId, tokens } = await movesLogin();
     await connectMovesAccount(ctx, memberId, { ...tokens, expiresAt: soon() });
-    await control(moves.url, `/_control/users/${movesUserId}/revoke`, {});
+    await moves.control.revoke(movesUserId);
     await expect(getMovesAccessToken(ctx, memberId)).rejects.toBeInstanceOf(AuthRefusedError);
     expect((await ctx.accounts.movesAccount(memberId))?.status).toBe('needs_reauth');
     // Connecting again clears it.

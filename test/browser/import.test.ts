@@ -13,6 +13,7 @@ import type { AppContext } from '../../src/context.ts';
 import type { Sandbox } from '../../src/sandbox.ts';
 import {
   ARTIFACTS,
+  completeOhFiles,
   DESKTOP,
   haveChromium,
   shot,
@@ -27,16 +28,7 @@ let ctx: AppContext;
 let browser: Browser;
 let base: string;
 
-interface OhFileInfo {
-  id: number;
-  basename: string;
-  incomplete?: boolean;
-}
-
-async function ohFiles(projectMemberId: string): Promise<OhFileInfo[]> {
-  const res = await fetch(`${sandbox.openHumans.url}/_control/members/${projectMemberId}/files`);
-  return ((await res.json()) as OhFileInfo[]).filter((f) => !f.incomplete);
-}
+const ohFiles = (projectMemberId: string) => completeOhFiles(sandbox, projectMemberId);
 
 async function archiveDays(file: string): Promise<unknown[]> {
   const a = await openArchive(file);
@@ -116,9 +108,7 @@ describe.skipIf(!haveChromium)('importing a Moves export in a browser', () => {
     expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual(expected);
 
     // The same archive again: everything is already current, nothing is uploaded.
-    const before = (
-      (await (await fetch(`${sandbox.openHumans.url}/_control/stats`)).json()) as { bytesUploaded: number }
-    ).bytesUploaded;
+    const before = (await sandbox.openHumans.control.stats()).bytesUploaded;
     await page.goto(base + '/import');
     await page.setInputFiles('#archive', file);
     await page.getByRole('button', { name: 'Upload and import' }).click();
@@ -131,9 +121,7 @@ describe.skipIf(!haveChromium)('importing a Moves export in a browser', () => {
       { timeout: 90_000 },
     );
     await shot(page, 'import-03-again');
-    const after = (
-      (await (await fetch(`${sandbox.openHumans.url}/_control/stats`)).json()) as { bytesUploaded: number }
-    ).bytesUploaded;
+    const after = (await sandbox.openHumans.control.stats()).bytesUploaded;
     expect(after).toBe(before);
     expect((await ohFiles(projectMemberId)).map((f) => f.id)).toEqual(files.map((f) => f.id));
 

@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.ts';
 import {
+  completeOhFiles,
   haveChromium,
   shot,
   signUpOnOpenHumans,
@@ -28,13 +29,7 @@ async function newPage(
   return { context, page };
 }
 
-/** The files the Open Humans emulator holds for a member (control API). */
-async function ohFiles(projectMemberId: string): Promise<unknown[]> {
-  const res = await fetch(`${sandbox.openHumans.url}/_control/members/${projectMemberId}/files`);
-  const body = (await res.json()) as unknown;
-  const files = Array.isArray(body) ? (body as { incomplete?: boolean }[]) : [];
-  return files.filter((f) => !f.incomplete);
-}
+const ohFiles = (projectMemberId: string) => completeOhFiles(sandbox, projectMemberId);
 
 /** Signs in on the Open Humans emulator as a new member; stops on the consent page. */
 async function openHumansSignIn(page: Page, username: string) {

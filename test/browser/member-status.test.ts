@@ -167,18 +167,8 @@ async function waitForWords(page: Page, re: RegExp, timeout = 60_000): Promise<v
 }
 
 async function ohMessagesTo(ohMemberId: string): Promise<{ subject: string; message: string }[]> {
-  const res = await fetch(`${sandbox.openHumans.url}/_control/messages`);
-  const all = (await res.json()) as { projectMemberIds: string[]; subject: string; message: string }[];
+  const all = await sandbox.openHumans.control.messages();
   return all.filter((m) => m.projectMemberIds.includes(ohMemberId));
-}
-
-async function movesControl(pathAndQuery: string, body: unknown): Promise<void> {
-  const res = await fetch(`${sandbox.moves.url}/_control/${pathAndQuery}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`Moves control ${pathAndQuery}: ${res.status}`);
 }
 
 describe.skipIf(!haveChromium)('member status in a browser', () => {
@@ -274,7 +264,7 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     const movesUserId = /Connected to Moves user (\d+)/.exec(
       await (await page.goto(base + '/dashboard'))!.text(),
     )![1]!;
-    await movesControl(`users/${movesUserId}/revoke`, {});
+    await sandbox.moves.control.revoke(movesUserId);
     await ctx.queue.enqueueSync(memberId, 'admin');
     await waitForWords(page, /^Moves no longer accepts our access: reconnect Moves to continue$/);
     await expect(page.locator('#next-run').innerText()).resolves.toBe('None until you reconnect Moves');
@@ -302,14 +292,16 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     await expect(page.locator('.flash').first().innerText()).resolves.toMatch(/^Moves is already connected/);
 
     // A failed update: Moves answers 503; the page says when it tries again and what went wrong.
-    await movesControl('config', { faults: [{ kind: 'status', status: 503, pathPrefix: '/api/1.1/user/' }] });
+    await sandbox.moves.control.configure({
+      faults: [{ kind: 'status', status: 503, pathPrefix: '/api/1.1/user/' }],
+    });
     try {
       await ctx.queue.enqueueSync(memberId, 'admin');
       await waitForWords(page, /^The last attempt failed: trying again today at \d\d:\d\d \(in [\w ]+\)$/);
       await expect(page.locator('#last-error').isVisible()).resolves.toBe(true);
       await checkPage(page, 'dashboard-failed');
     } finally {
-      await movesControl('config', { faults: [] });
+      await sandbox.moves.control.configure({ faults: [] });
     }
     await waitForWords(page, /^Up to date$/, 90_000);
 

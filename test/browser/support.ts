@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { OpenHumansControlFile } from '../../emulators/openhumans/client.ts';
 import { generateStorylineDay } from '../../emulators/moves/generator.ts';
 import type { StorylineDayJson } from '../../emulators/moves/projections.ts';
 import { buildContext, type AppContext } from '../../src/context.ts';
@@ -124,6 +125,14 @@ export async function signUpOnOpenHumans(page: Page, sandbox: Sandbox, username:
   await page.getByLabel('Username').fill(username);
   await page.getByRole('button', { name: 'Create and sign in' }).click();
   await page.getByRole('button', { name: 'Authorize' }).waitFor();
+}
+
+/** The member's files on the Open Humans emulator, leaving out direct uploads that never completed. */
+export async function completeOhFiles(
+  sandbox: Sandbox,
+  ohMemberId: string,
+): Promise<OpenHumansControlFile[]> {
+  return (await sandbox.openHumans.control.files(ohMemberId)).filter((f) => !f.incomplete);
 }
 
 /** A browser context carrying a member's session cookie; `requests` collects every URL it asks for. */

@@ -1,6 +1,8 @@
 // Shared set-up for client tests: both emulators on random ports, a registered app on each, and a test
 // context whose clients point at them.
+import { movesControlClient } from '../../emulators/moves/client.ts';
 import { startMovesEmulator, type RunningMovesEmulator } from '../../emulators/moves/index.ts';
+import { openHumansControlClient, type OpenHumansAuthorization } from '../../emulators/openhumans/client.ts';
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
 
 export const OH_CLIENT = { client_id: 'oh-test-client', client_secret: 'oh-test-secret-0123456789' };
@@ -27,24 +29,13 @@ export function clientEnv(p: { ohUrl?: string; movesUrl?: string }): Record<stri
   };
 }
 
-export async function control<T = unknown>(base: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`control ${path} → ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /** Approves the member on the OH emulator (what the consent page does) and returns the code. */
 export async function ohCode(
   ohUrl: string,
   memberId: string,
-  extra: Record<string, string> = {},
+  extra: Omit<OpenHumansAuthorization, 'client_id'> = {},
 ): Promise<string> {
-  const r = await control<{ code: string }>(ohUrl, `/_control/members/${memberId}/authorize`, {
+  const r = await openHumansControlClient(ohUrl).authorize(memberId, {
     client_id: OH_CLIENT.client_id,
     ...extra,
   });
@@ -61,7 +52,7 @@ export async function startMoves(
 
 /** Approves the Moves user (what the phone app does) and returns the code. */
 export async function movesCode(movesUrl: string, userId: string): Promise<string> {
-  const r = await control<{ code: string }>(movesUrl, `/_control/users/${userId}/authorize`, {
+  const r = await movesControlClient(movesUrl).authorize(userId, {
     client_id: MOVES_CLIENT.client_id,
     scope: 'activity location',
     redirect_uri: `${APP_BASE_URL}/moves_complete`,

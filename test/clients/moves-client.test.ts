@@ -1,11 +1,12 @@
 // The Moves client against the Moves emulator: OAuth2 with rotation, profile, weekly storylines, changed days,
 // rate headers, and the mapping of 401 / 429 / 5xx / timeouts / malformed bodies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfigPatch } from '../../emulators/moves/config.ts';
 import type { RunningMovesEmulator } from '../../emulators/moves/index.ts';
 import { MovesClient, type MovesTokens } from '../../src/moves/client.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { AuthRefusedError, RateLimitedError, UpstreamError } from '../../src/upstream/errors.ts';
-import { APP_BASE_URL, MOVES_CLIENT, control, movesCode, startMoves } from './emulators.ts';
+import { APP_BASE_URL, MOVES_CLIENT, movesCode, startMoves } from './emulators.ts';
 
 let moves: RunningMovesEmulator;
 const metrics = createMetrics();
@@ -35,7 +36,7 @@ async function connectedUser(
   return { userId, tokens };
 }
 
-const config = (patch: unknown) => control(moves.url, '/_control/config', patch);
+const config = (patch: ConfigPatch) => moves.control.configure(patch);
 
 beforeAll(async () => {
   moves = await startMoves({ minuteLimit: 1000, hourLimit: 100_000 });
@@ -124,7 +125,7 @@ describe('data', () => {
   it('finds days edited since a time', async () => {
     const { userId, tokens } = await connectedUser({ firstDate: '20160101' });
     const since = new Date(Date.now() - 1000);
-    await control(moves.url, `/_control/users/${userId}/edit`, { date: '20160110' });
+    await moves.control.editDay(userId, '20160110');
     const changed = await client.changedDays(tokens.accessToken, {
       from: '20160101',
       to: '20160131',
@@ -138,7 +139,7 @@ describe('data', () => {
 describe('failures', () => {
   it('maps a revoked token to AuthRefusedError, for data and refresh', async () => {
     const { userId, tokens } = await connectedUser();
-    await control(moves.url, `/_control/users/${userId}/revoke`, {});
+    await moves.control.revoke(userId);
     await expect(client.profile(tokens.accessToken)).rejects.toBeInstanceOf(AuthRefusedError);
     await expect(client.refresh(tokens.refreshToken)).rejects.toBeInstanceOf(AuthRefusedError);
   });

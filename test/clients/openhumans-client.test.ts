@@ -3,11 +3,12 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenHumansConfigPatch } from '../../emulators/openhumans/client.ts';
 import type { RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
 import { OpenHumansClient, type OhTokens } from '../../src/openhumans/client.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { AuthRefusedError, UpstreamError } from '../../src/upstream/errors.ts';
-import { APP_BASE_URL, OH_CLIENT, control, ohCode, startOh } from './emulators.ts';
+import { APP_BASE_URL, OH_CLIENT, ohCode, startOh } from './emulators.ts';
 
 let oh: RunningOpenHumansEmulator;
 const metrics = createMetrics();
@@ -45,7 +46,7 @@ const upload = (
     body: () => Readable.from([Buffer.from(content)]),
   });
 
-const faults = (body: unknown) => control(oh.url, '/_control/config', body);
+const faults = (patch: OpenHumansConfigPatch) => oh.control.configure(patch);
 
 beforeAll(async () => {
   oh = await startOh();
@@ -130,10 +131,7 @@ describe('files', () => {
       expect(r.size).toBe(Buffer.byteLength(c));
       ids.push(r.id);
     }
-    const stored = await control<{ id: number; size: number; incomplete: boolean }[]>(
-      oh.url,
-      `/_control/members/${memberId}/files`,
-    );
+    const stored = await oh.control.files(memberId);
     expect(stored.map((f) => [f.id, f.size, f.incomplete])).toEqual(
       ids.map((id, i) => [id, Buffer.byteLength(contents[i]!), false]),
     );
@@ -175,10 +173,7 @@ describe('files', () => {
         ),
     });
     expect(r.size).toBe(chunk.length * chunks);
-    const stored = await control<{ id: number; md5: string }[]>(
-      oh.url,
-      `/_control/members/${memberId}/files`,
-    );
+    const stored = await oh.control.files(memberId);
     expect(stored.find((f) => f.id === r.id)?.md5).toBe(md5.digest('hex'));
 
     const [file] = (await client.exchangeMember(tokens.accessToken)).files;
@@ -209,10 +204,7 @@ describe('files', () => {
     // None of the failed uploads became a visible file; the next one works.
     expect((await client.exchangeMember(tokens.accessToken)).files).toEqual([]);
     const ok = await upload(client, tokens.accessToken, '[4]');
-    const files = await control<{ id: number; incomplete: boolean }[]>(
-      oh.url,
-      `/_control/members/${memberId}/files`,
-    );
+    const files = await oh.control.files(memberId);
     expect(files.filter((f) => !f.incomplete).map((f) => f.id)).toEqual([ok.id]);
   });
 
@@ -291,7 +283,7 @@ describe('failures', () => {
   it('sends messages and leaves the project; afterwards the token is refused', async () => {
     const { memberId, tokens } = await newMemberTokens();
     await client.message(tokens.accessToken, 'Hello', 'Your data is up to date.');
-    const messages = await control<unknown[]>(oh.url, '/_control/messages');
+    const messages = await oh.control.messages();
     expect(JSON.stringify(messages)).toContain('Your data is up to date.');
     await client.removeMember(tokens.accessToken);
     const err = await client.exchangeMember(tokens.accessToken).catch((e: unknown) => e);

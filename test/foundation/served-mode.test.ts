@@ -10,7 +10,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/sandbox.ts';
 import { eventually, killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
-import { postJson } from '../web/support.ts';
+import { movesControlClient } from '../../emulators/moves/client.ts';
+import { openHumansControlClient } from '../../emulators/openhumans/client.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const dbName = `ohm_served_${crypto.randomBytes(4).toString('hex')}`;
@@ -101,36 +102,28 @@ describe.skipIf(!adminUrl)('served mode on PostgreSQL', () => {
       // Sign in with Open Humans: start on web 1, come back on web 2 (one SECRET_KEY, one database).
       const get = browser();
       const login = new URL((await get(`${web1}/login`)).headers.get('location')!);
-      const member = await postJson<{ project_member_id: string }>(`${env.OH_BASE_URL}/_control/members`, {});
-      const { code: ohCode } = await postJson<{ code: string }>(
-        `${env.OH_BASE_URL}/_control/members/${member.project_member_id}/authorize`,
-        {
-          client_id: env.OH_CLIENT_ID,
-          state: login.searchParams.get('state'),
-          code_challenge: login.searchParams.get('code_challenge'),
-          code_challenge_method: 'S256',
-        },
-      );
+      const ohControl = openHumansControlClient(env.OH_BASE_URL!);
+      const member = await ohControl.createMember();
+      const { code: ohCode } = await ohControl.authorize(member.project_member_id, {
+        client_id: env.OH_CLIENT_ID!,
+        state: login.searchParams.get('state')!,
+        code_challenge: login.searchParams.get('code_challenge')!,
+        code_challenge_method: 'S256',
+      });
       const signedIn = await get(`${web2}/complete?code=${ohCode}&state=${login.searchParams.get('state')}`);
       expect(signedIn.status).toBe(303);
 
       // Connect Moves: a user with four weeks of history approves in the "phone app".
       const connect = new URL((await get(`${web2}/connect/moves`)).headers.get('location')!);
       const firstDate = new Date(Date.now() - 28 * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
-      const user = await postJson<{ userId: string }>(`${env.MOVES_API_BASE}/_control/users`, {
-        firstDate,
-        timeZone: 'Europe/Helsinki',
-        seed: 7,
+      const movesControl = movesControlClient(env.MOVES_API_BASE!);
+      const user = await movesControl.createUser({ firstDate, timeZone: 'Europe/Helsinki', seed: 7 });
+      const { code: movesCode } = await movesControl.authorize(user.userId, {
+        client_id: env.MOVES_CLIENT_ID!,
+        scope: 'activity location',
+        redirect_uri: env.MOVES_REDIRECT_URI!,
+        state: connect.searchParams.get('state')!,
       });
-      const { code: movesCode } = await postJson<{ code: string }>(
-        `${env.MOVES_API_BASE}/_control/users/${user.userId}/authorize`,
-        {
-          client_id: env.MOVES_CLIENT_ID,
-          scope: 'activity location',
-          redirect_uri: env.MOVES_REDIRECT_URI,
-          state: connect.searchParams.get('state'),
-        },
-      );
       const connected = await get(
         `${web1}/moves_complete?code=${movesCode}&state=${connect.searchParams.get('state')}`,
       );

@@ -23,7 +23,6 @@ import {
   downloadPublished,
   eventsOf,
   movesTruth,
-  postJson,
   startUpstreams,
   syncStateOf,
   syncUntilDone,
@@ -38,9 +37,7 @@ const HOSTILE = 'Secret Garden <img src=x onerror=alert(1)>';
 
 /** Every file the emulator holds for the member, unfinished uploads included. */
 async function allOhFiles(up: Upstreams, ohMemberId: string): Promise<OhFileInfo[]> {
-  const res = await fetch(`${up.oh.url}/_control/members/${ohMemberId}/files`);
-  const body = (await res.json()) as OhFileInfo[] | { files: OhFileInfo[] };
-  return Array.isArray(body) ? body : body.files;
+  return up.oh.control.files(ohMemberId);
 }
 
 /** Exactly one complete storyline file and nothing unfinished: "survived" in the fault series. */
@@ -125,13 +122,13 @@ describe.each(storeKinds())('fault series on %s', (store) => {
     const firstDate = daysAgo(15);
     const a = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 42 });
     await remember(a, firstDate, 'UTC');
-    await postJson(`${up.moves.url}/_control/users/${a.movesUserId}/revoke`, {});
+    await up.moves.control.revoke(a.movesUserId);
     expect((await runSyncJob(ctx, { memberId: a.memberId, reason: 'manual' })).outcome).toBe('needs_reauth');
 
     const b = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 43 });
     await remember(b, firstDate, 'UTC');
     // Leaving the project on Open Humans revokes our tokens; our record stays until the webhook arrives.
-    await postJson(`${up.oh.url}/_control/members/${b.ohMemberId}/leave`, {});
+    await up.oh.control.leave(b.ohMemberId);
     expect((await runSyncJob(ctx, { memberId: b.memberId, reason: 'manual' })).outcome).toBe('needs_reauth');
     expect((await syncStateOf(ctx, b.memberId)).status).toBe('needs_reauth');
   });
@@ -139,7 +136,7 @@ describe.each(storeKinds())('fault series on %s', (store) => {
   it('a member leaving mid-sync ends the job with a short, data-free error', async () => {
     const firstDate = daysAgo(400);
     const m = await addMember(ctx, up, { firstDate, timeZone: 'Europe/Berlin', seed: 44 });
-    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/names`, { placeName: HOSTILE });
+    await up.moves.control.setNames(m.movesUserId, { placeName: HOSTILE });
     await remember(m, firstDate, 'Europe/Berlin');
     up.moves.configure({
       faults: [{ kind: 'latency', latencyMs: 40, pathPrefix: '/api/1.1/user/storyline' }],
@@ -163,7 +160,7 @@ describe.each(storeKinds())('fault series on %s', (store) => {
         if ((row?.n ?? 0) >= 4) break;
         await new Promise((r) => setTimeout(r, 25));
       }
-      await postJson(`${up.oh.url}/_control/members/${m.ohMemberId}/leave`, {});
+      await up.oh.control.leave(m.ohMemberId);
       await ctx.accounts.forgetMember(m.memberId);
       const outcome = await job;
       if (!outcome.ok) {
@@ -203,8 +200,8 @@ describe.each(storeKinds())('fault series on %s', (store) => {
       { name: 'complete 500', config: { complete: { count: 1, status: 500 } } },
     ];
     for (const fault of faults) {
-      await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/edit`, { date: daysAgo(3) });
-      await postJson(`${up.oh.url}/_control/config`, fault.config);
+      await up.moves.control.editDay(m.movesUserId, daysAgo(3));
+      await up.oh.control.configure(fault.config);
       const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' });
       expect(r.outcome, fault.name).toBe('retry_later');
       // The failed upload's file is gone at once; the previous file is still the current one.
@@ -221,13 +218,13 @@ describe.each(storeKinds())('fault series on %s', (store) => {
     const m = await addMember(ctx, up, { firstDate: daysAgo(20), timeZone: 'UTC', seed: 46 });
     await remember(m, daysAgo(20), 'UTC');
     // Open Humans keeps failing the complete step: the upload and the immediate clean-up both fail.
-    await postJson(`${up.oh.url}/_control/config`, { complete: { count: 2, status: 502 } });
+    await up.oh.control.configure({ complete: { count: 2, status: 502 } });
     expect((await runSyncJob(ctx, { memberId: m.memberId, reason: 'connect' })).outcome).toBe('retry_later');
     expect((await allOhFiles(up, m.ohMemberId)).filter((f) => f.incomplete)).toHaveLength(1);
 
     // A crash between creating an upload and finishing it: the file is recorded, nothing ran after the PUT.
     const token = await getOhAccessToken(ctx, m.memberId);
-    await postJson(`${up.oh.url}/_control/config`, { put: { count: 1, drop: true } });
+    await up.oh.control.configure({ put: { count: 1, drop: true } });
     await expect(
       ctx.openHumans.uploadFile(token, {
         filename: STORYLINE_FILENAME,
@@ -259,7 +256,7 @@ describe.each(storeKinds())('fault series on %s', (store) => {
     // A day that has a named place (not every day does).
     const truth = await movesTruth(ctx, m.memberId, firstDate, 'UTC');
     const target = truth.days.find((d) => d.date < daysAgo(1) && JSON.stringify(d).includes('"name":'))!.date;
-    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/names`, {
+    await up.moves.control.setNames(m.movesUserId, {
       placeName: 'Secret Garden ',
       repeat: Math.ceil((2 * 1024 * 1024) / 14),
       date: target,
@@ -278,7 +275,7 @@ describe.each(storeKinds())('fault series on %s', (store) => {
     const published = await downloadPublished(ctx, m.memberId);
     const truthDates = truth.days.map((d) => d.date);
     expect(published.map((d) => d.date)).toEqual(truthDates.filter((d) => d !== target));
-    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/names`, {});
+    await up.moves.control.setNames(m.movesUserId, {});
   });
 
   it('under a steady 60% error rate, runs that store weeks keep their short wait and never give up', async () => {

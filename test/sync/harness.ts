@@ -4,6 +4,8 @@ import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { expect } from 'vitest';
 import { startMovesEmulator, type RunningMovesEmulator } from '../../emulators/moves/index.ts';
+import type { StatsSnapshot } from '../../emulators/moves/stats.ts';
+import type { OpenHumansControlFile } from '../../emulators/openhumans/client.ts';
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../../emulators/openhumans/index.ts';
 import { getMovesAccessToken, getOhAccessToken } from '../../src/accounts/index.ts';
 import { upsertMemberFromLogin } from '../../src/accounts/members.ts';
@@ -93,16 +95,14 @@ export function upstreamEnv(up: Upstreams): Record<string, string> {
   };
 }
 
-export async function postJson<T = unknown>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/** The Moves user approves the sync tests' app (what the phone app does): the code the callback gets. */
+export async function movesCode(up: Upstreams, userId: string): Promise<string> {
+  const { code } = await up.moves.control.authorize(userId, {
+    client_id: MOVES_CLIENT.client_id,
+    scope: 'activity location',
+    redirect_uri: `${APP_BASE}/moves_complete`,
   });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${url} → ${res.status}: ${text}`);
-  // Moves user ids exceed 2^53: keep them as text.
-  return JSON.parse(text.replace(/"(userId|user_id)":(\d+)/g, '"$1":"$2"')) as T;
+  return code;
 }
 
 export interface TestMember {
@@ -119,34 +119,22 @@ export async function addMember(
   existingOhMemberId?: string,
 ): Promise<TestMember> {
   const ohMemberId = existingOhMemberId ?? up.oh.createMember().project_member_id;
-  const { code: ohCode } = await postJson<{ code: string }>(
-    `${up.oh.url}/_control/members/${ohMemberId}/authorize`,
-    { client_id: OH_CLIENT.client_id },
-  );
+  const { code: ohCode } = await up.oh.control.authorize(ohMemberId, { client_id: OH_CLIENT.client_id });
   const ohTokens = await ctx.openHumans.exchangeCode(ohCode);
   const member = await ctx.openHumans.exchangeMember(ohTokens.accessToken);
   const { memberId } = await upsertMemberFromLogin(ctx, { member, tokens: ohTokens });
 
   const { userId } = up.moves.createUser(user);
-  const { code } = await postJson<{ code: string }>(`${up.moves.url}/_control/users/${userId}/authorize`, {
-    client_id: MOVES_CLIENT.client_id,
-    scope: 'activity location',
-    redirect_uri: `${APP_BASE}/moves_complete`,
-  });
-  const movesTokens = await ctx.moves.exchangeCode(code);
+  const movesTokens = await ctx.moves.exchangeCode(await movesCode(up, userId));
   const linked = await connectMovesAccount(ctx, memberId, movesTokens);
   if (!linked.ok) throw new Error(`could not link the Moves account: ${linked.reason}`);
   return { memberId, ohMemberId, movesUserId: userId };
 }
 
-export interface MovesStats {
-  requests: number;
-  byRoute: Record<string, Record<string, number>>;
-  rateLimited: number;
-}
+export type MovesStats = StatsSnapshot;
 
-export async function movesStats(up: Upstreams): Promise<MovesStats> {
-  return (await fetch(`${up.moves.url}/_control/stats`)).json() as Promise<MovesStats>;
+export function movesStats(up: Upstreams): Promise<MovesStats> {
+  return up.moves.control.stats();
 }
 
 /** Week requests the emulator answered (the sync's only period-path calls: storyline weeks), by status. */
@@ -154,20 +142,11 @@ export function storylineCount(s: MovesStats, status = '200'): number {
   return s.byRoute['GET /api/1.1/user/:kind/daily/:period']?.[status] ?? 0;
 }
 
-export interface OhFileInfo {
-  id: number;
-  basename: string;
-  size: number;
-  md5: string;
-  metadata: Record<string, unknown>;
-  incomplete: boolean;
-}
+export type OhFileInfo = OpenHumansControlFile;
 
 export async function ohFiles(up: Upstreams, ohMemberId: string): Promise<OhFileInfo[]> {
-  const res = await fetch(`${up.oh.url}/_control/members/${ohMemberId}/files`);
-  const body = (await res.json()) as OhFileInfo[] | { files: OhFileInfo[] };
   // Uploads that never completed (a failed PUT or complete step) are not visible to anyone: leave them out.
-  return (Array.isArray(body) ? body : body.files).filter((f) => !f.incomplete);
+  return (await up.oh.control.files(ohMemberId)).filter((f) => !f.incomplete);
 }
 
 /** Requests to the Moves API proper (the control API excluded). */
@@ -189,7 +168,7 @@ export function sharedClock(up: Upstreams): Clock & { advance(ms: number): Promi
     async advance(ms: number) {
       clock.offsetMs += ms;
       up.moves.configure({ clockOffsetMs: clock.offsetMs });
-      await postJson(`${up.oh.url}/_control/config`, { clockOffsetMs: clock.offsetMs });
+      await up.oh.control.configure({ clockOffsetMs: clock.offsetMs });
     },
   });
 }

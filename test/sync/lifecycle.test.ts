@@ -28,7 +28,7 @@ import {
   syncStateOf,
   movesStats,
   ohFiles,
-  postJson,
+  movesCode,
   startUpstreams,
   storylineCount,
   type Upstreams,
@@ -200,11 +200,7 @@ describe.each(storeKinds())('sync lifecycle on %s', (store) => {
     // The member connects another Moves user, with a longer history.
     const firstDate = daysAgo(50);
     const { userId } = up.moves.createUser({ firstDate, timeZone: 'Asia/Tokyo', seed: 45 });
-    const { code } = await postJson<{ code: string }>(`${up.moves.url}/_control/users/${userId}/authorize`, {
-      client_id: 'sync-moves-client',
-      scope: 'activity location',
-      redirect_uri: 'http://127.0.0.1:9/moves_complete',
-    });
+    const code = await movesCode(up, userId);
     const linked = await connectMovesAccount(ctx, m.memberId, await ctx.moves.exchangeCode(code));
     expect(linked).toMatchObject({ ok: true, changedAccount: true });
 

@@ -10,7 +10,6 @@ import {
   createSyncContext,
   daysAgo,
   eventsOf,
-  postJson,
   startUpstreams,
   type Upstreams,
 } from './harness.ts';
@@ -34,8 +33,7 @@ afterAll(async () => {
 });
 
 async function messagesTo(ohMemberId: string): Promise<OhMessage[]> {
-  const res = await fetch(`${up.oh.url}/_control/messages`);
-  const all = (await res.json()) as OhMessage[];
+  const all: OhMessage[] = await up.oh.control.messages();
   return all.filter((m) => m.projectMemberIds.includes(ohMemberId));
 }
 
@@ -53,7 +51,7 @@ describe('notices to the member', () => {
 
   it('tells a member once when Moves refuses our access, and records it', async () => {
     const m = await addMember(ctx, up, { firstDate: daysAgo(10), timeZone: 'Europe/Berlin', seed: 21 });
-    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/revoke`, {});
+    await up.moves.control.revoke(m.movesUserId);
     expect((await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' })).outcome).toBe('needs_reauth');
     expect((await runSyncJob(ctx, { memberId: m.memberId, reason: 'scheduler' })).outcome).toBe(
       'needs_reauth',
@@ -101,7 +99,7 @@ describe('notices to the member', () => {
 
   it('records a notice that cannot be sent because Open Humans refuses our access', async () => {
     const m = await addMember(ctx, up, { firstDate: daysAgo(10), timeZone: 'UTC', seed: 23 });
-    await postJson(`${up.oh.url}/_control/members/${m.ohMemberId}/leave`, { erasure_requested: false });
+    await up.oh.control.leave(m.ohMemberId, { erasure_requested: false });
     expect((await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' })).outcome).toBe('needs_reauth');
     expect(await messagesTo(m.ohMemberId)).toHaveLength(0);
     const failed = await eventsOf(ctx, m.memberId, 'notice_failed');

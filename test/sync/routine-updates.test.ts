@@ -21,7 +21,6 @@ import {
   eventsOf,
   movesStats,
   ohFiles,
-  postJson,
   setNotificationUrl,
   startUpstreams,
   type TestMember,
@@ -98,7 +97,7 @@ describe('routine updates of a 5-year history', () => {
     const edited = daysAgo(3 * 365);
     const before = await movesDay(edited);
     // The emulator POSTs the signed notification to the app's webhook, which marks the edited week stale.
-    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/edit`, { date: edited });
+    await up.moves.control.editDay(m.movesUserId, edited);
     await expect
       .poll(async () => (await eventsOf(ctx, m.memberId, 'edits_notified')).length, { timeout: 10_000 })
       .toBe(1);
@@ -113,7 +112,7 @@ describe('routine updates of a 5-year history', () => {
     setNotificationUrl(up, 'http://127.0.0.1:9/nowhere'); // Moves' notification is lost
     const edited = daysAgo(3 * 365 + 40);
     const before = await movesDay(edited);
-    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/edit`, { date: edited });
+    await up.moves.control.editDay(m.movesUserId, edited);
     const cycle = deepScanCycleUpdates(FIVE_YEARS + 7);
     let updates = 0;
     let found = false;

@@ -20,7 +20,6 @@ import {
   syncStateOf,
   movesStats,
   ohFiles,
-  postJson,
   startUpstreams,
   storylineCount,
   syncUntilDone,
@@ -83,7 +82,7 @@ describe.each(storeKinds())('sync job on %s', (store) => {
 
     // An edited past day: its week is found with updatedSince and fetched again, and the file is replaced.
     const edited = daysAgo(60);
-    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/edit`, { date: edited });
+    await up.moves.control.editDay(m.movesUserId, edited);
     const mid2 = storylineCount(await movesStats(up));
     const r3 = await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' });
     expect(r3.outcome).toBe('completed');
@@ -112,8 +111,8 @@ describe.each(storeKinds())('sync job on %s', (store) => {
       { complete: { count: 1, status: 500 } },
     ];
     for (const fault of faults) {
-      await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/edit`, { date: daysAgo(10) });
-      await postJson(`${up.oh.url}/_control/config`, fault);
+      await up.moves.control.editDay(m.movesUserId, daysAgo(10));
+      await up.oh.control.configure(fault);
       const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' });
       expect(r.outcome).toBe('retry_later');
       const files = await ohFiles(up, m.ohMemberId);
@@ -156,7 +155,7 @@ describe.each(storeKinds())('sync job on %s', (store) => {
 
   it('a revoked Moves token ends in needs_reauth without a retry loop', async () => {
     const m = await addMember(ctx, up, { firstDate: daysAgo(10), timeZone: 'UTC', seed: 3 });
-    await postJson(`${up.moves.url}/_control/users/${m.movesUserId}/revoke`, {});
+    await up.moves.control.revoke(m.movesUserId);
     const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'manual' });
     expect(r.outcome).toBe('needs_reauth');
     const s = await syncStateOf(ctx, m.memberId);

@@ -19,7 +19,7 @@ import {
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { Sandbox } from '../../src/sandbox.ts';
-import { postJson, signIn, startWebSandbox, type WebSandbox } from './support.ts';
+import { signIn, startWebSandbox, type WebSandbox } from './support.ts';
 
 let web: WebSandbox;
 let sandbox: Sandbox;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   // Point the project's webhook at the app's real address (re-registering a client_id updates the project).
   const oh = sandbox.config.openHumans;
-  await postJson(`${sandbox.openHumans.url}/_control/projects`, {
+  await sandbox.openHumans.control.createProject({
     client_id: oh.clientId,
     client_secret: oh.clientSecret,
     redirect_uri: `${sandbox.config.appBaseUrl}/complete`,
@@ -113,10 +113,7 @@ async function queuedJobs(memberId: number): Promise<string[]> {
   return rows.map((r) => r.state);
 }
 
-async function ohFiles(ohMemberId: string): Promise<{ basename: string }[]> {
-  const res = await fetch(`${sandbox.openHumans.url}/_control/members/${ohMemberId}/files`);
-  return (await res.json()) as { basename: string }[];
-}
+const ohFiles = (ohMemberId: string) => sandbox.openHumans.control.files(ohMemberId);
 
 const empty = {
   members: [],
@@ -134,9 +131,9 @@ describe.each([true, false])('a member leaves on Open Humans (erasure requested:
     expect(await queuedJobs(memberId)).toEqual(['created']);
     expect(await ohFiles(ohMemberId)).toHaveLength(1);
 
-    const left = await postJson<{
+    const left = (await sandbox.openHumans.control.leave(ohMemberId, { erasure_requested: erasure })) as {
       left: { webhook: { status: number | null; signature: string | null } | null }[];
-    }>(`${sandbox.openHumans.url}/_control/members/${ohMemberId}/leave`, { erasure_requested: erasure });
+    };
     expect(left.left).toHaveLength(1);
     expect(left.left[0]?.webhook?.signature).toMatch(/^sha1=/);
     expect(left.left[0]?.webhook?.status).toBe(200);

@@ -109,12 +109,7 @@ describe('importing an export on the website', () => {
     expect(done).toMatchObject({ state: 'published', busy: false });
     expect(done.details.join(' ')).toContain(`Days imported: ${expected.length}`);
 
-    const ohStats = async () =>
-      (
-        (await (await fetch(`${web.sandbox.openHumans.url}/_control/stats`)).json()) as {
-          bytesUploaded: number;
-        }
-      ).bytesUploaded;
+    const ohStats = async () => (await web.sandbox.openHumans.control.stats()).bytesUploaded;
     const uploadedBefore = await ohStats();
     const again = await upload(cookie, { name: 'moves_export.zip', data });
     expect(again.statusCode).toBe(303);

@@ -128,17 +128,6 @@ export async function startWebSandbox(
   };
 }
 
-/** POSTs JSON (the emulators' control API) and returns the JSON answer; a non-2xx answer throws. */
-export async function postJson<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 /** GET /login: the session cookie, and the state and PKCE challenge of the redirect to Open Humans. */
 export async function startLogin(web: WebSandbox, cookie?: string) {
   const res = await web.app.inject({ method: 'GET', url: '/login', headers: cookie ? { cookie } : {} });
@@ -160,15 +149,12 @@ export async function ohCode(
   challenge: string,
 ): Promise<{ code: string; ohMemberId: string }> {
   const { project_member_id } = web.sandbox.openHumans.createMember();
-  const { code } = await postJson<{ code: string }>(
-    `${web.sandbox.openHumans.url}/_control/members/${project_member_id}/authorize`,
-    {
-      client_id: web.sandbox.config.openHumans.clientId,
-      state,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    },
-  );
+  const { code } = await web.sandbox.openHumans.control.authorize(project_member_id, {
+    client_id: web.sandbox.config.openHumans.clientId,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   return { code, ohMemberId: project_member_id };
 }
 
@@ -196,14 +182,11 @@ export async function startConnect(web: WebSandbox, cookie: string) {
 
 /** The Moves user authorizes the app: the code the callback gets. */
 export async function movesCode(web: WebSandbox, userId: string, state: string): Promise<string> {
-  const { code } = await postJson<{ code: string }>(
-    `${web.sandbox.moves.url}/_control/users/${userId}/authorize`,
-    {
-      client_id: web.sandbox.config.moves.clientId,
-      scope: 'activity location',
-      redirect_uri: web.sandbox.config.moves.redirectUri,
-      state,
-    },
-  );
+  const { code } = await web.sandbox.moves.control.authorize(userId, {
+    client_id: web.sandbox.config.moves.clientId,
+    scope: 'activity location',
+    redirect_uri: web.sandbox.config.moves.redirectUri,
+    state,
+  });
   return code;
 }

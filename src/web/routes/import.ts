@@ -8,6 +8,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { movesControlClient } from '../../../emulators/moves/client.ts';
 import { latestUpload, queueUpload, unfinishedUpload, uploadPath } from '../../archive/uploads.ts';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage, type MessagePage } from '../errors.ts';
@@ -177,17 +178,12 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
         title: 'Page not found',
         what: 'Sample exports exist only in the sandbox.',
       });
-    const base = ctx.config.moves.apiBase;
+    const moves = movesControlClient(ctx.config.moves.apiBase);
     const today = new Date(ctx.clock.now());
     const first = new Date(today.getTime() - 60 * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-    const created = await fetch(`${base}/_control/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ firstDate: first, timeZone: 'Europe/Berlin' }),
-    });
-    const { userId } = (await created.json()) as { userId: string };
-    const res = await fetch(`${base}/_control/users/${encodeURIComponent(userId)}/export?format=zip`);
-    if (!res.ok || !res.body) throw new Error(`the Moves emulator answered ${res.status}`);
+    const { userId } = await moves.createUser({ firstDate: first, timeZone: 'Europe/Berlin' });
+    const res = await moves.exportArchive(userId);
+    if (!res.body) throw new Error('the Moves emulator sent an empty export');
     return reply
       .header('content-type', 'application/zip')
       .header('content-disposition', 'attachment; filename="moves_export.zip"')
