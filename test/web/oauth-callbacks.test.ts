@@ -11,7 +11,6 @@ import {
   csrfFrom,
   movesCode,
   ohCode,
-  postJson,
   setCookie,
   signIn,
   startConnect,
@@ -193,15 +192,7 @@ describe('signing in again after Open Humans refused our tokens', () => {
     const queued = async () => (await ctx.queue.liveSyncJobs(memberId)).length;
     const signInAgain = async () => {
       const login = await startLogin(web);
-      const { code } = await postJson<{ code: string }>(
-        `${sandbox.openHumans.url}/_control/members/${ohMemberId}/authorize`,
-        {
-          client_id: sandbox.config.openHumans.clientId,
-          state: login.state,
-          code_challenge: login.challenge,
-          code_challenge_method: 'S256',
-        },
-      );
+      const { code } = await ohCode(web, login.state, login.challenge, ohMemberId);
       const res = await app.inject({
         method: 'GET',
         url: `/complete?code=${encodeURIComponent(code)}&state=${encodeURIComponent(login.state)}`,

@@ -142,13 +142,14 @@ export async function startLogin(web: WebSandbox, cookie?: string) {
   };
 }
 
-/** A new Open Humans member who authorizes the project: the code the callback gets. */
+/** An Open Humans member (a new one unless given) who authorizes the project: the code the callback gets. */
 export async function ohCode(
   web: WebSandbox,
   state: string,
   challenge: string,
+  existingOhMemberId?: string,
 ): Promise<{ code: string; ohMemberId: string }> {
-  const { project_member_id } = web.sandbox.openHumans.createMember();
+  const project_member_id = existingOhMemberId ?? web.sandbox.openHumans.createMember().project_member_id;
   const { code } = await web.sandbox.openHumans.control.authorize(project_member_id, {
     client_id: web.sandbox.config.openHumans.clientId,
     state,
