@@ -12,6 +12,7 @@ import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
 import { jobHandlers } from '../../src/jobs/handlers.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
+import { uploadLegacyStoryline } from '../support/legacy-file.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import { resetMemberData } from '../../src/sync/reset.ts';
 import { runSchedulerPass } from '../../src/sync/scheduler-pass.ts';
@@ -149,15 +150,7 @@ describe.each(storeKinds())('sync lifecycle on %s', (store) => {
     // The original app's file: everything up to four weeks ago.
     const legacyDays = truth.days.filter((d) => d.date < daysAgo(28));
     const body = JSON.stringify(legacyDays);
-    const legacy = await ctx.openHumans.uploadFile(await getOhAccessToken(ctx, m.memberId), {
-      filename: STORYLINE_FILENAME,
-      metadata: {
-        description: 'Moves GPS maps, locations, and steps data.',
-        tags: ['GPS', 'Moves', 'steps'],
-      },
-      size: Buffer.byteLength(body),
-      body: () => Readable.from([Buffer.from(body)]),
-    });
+    const legacy = await uploadLegacyStoryline(ctx, await getOhAccessToken(ctx, m.memberId), body);
     // An archive import before the first sync stored the two oldest weeks.
     const archiveWeeks = truth.weeks.slice(0, 2);
     await storeDaysAsWeeks(

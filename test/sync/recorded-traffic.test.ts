@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { asc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { importArchive } from '../../src/archive/index.ts';
 import { storedWeeks } from '../../src/db/schema.ts';
 import { currentWeek, weekOfDate, weekRange } from '../../src/moves/weeks.ts';
 import { arrayInner } from '../../src/sync/file-assembly.ts';
+import { uploadLegacyStoryline } from '../support/legacy-file.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import { seedFromOpenHumans } from '../../src/sync/seed.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
@@ -129,15 +129,7 @@ describe('recorded 2018 traffic through the whole path', () => {
     // A member of the original app whose Open Humans file is this one: seeding stores the same weeks.
     const legacy = await addMember(ctx, up, { firstDate, timeZone: ZONE, seed: SEED + 1 });
     const legacyToken = await getOhAccessToken(ctx, legacy.memberId);
-    await ctx.openHumans.uploadFile(legacyToken, {
-      filename: STORYLINE_FILENAME,
-      metadata: {
-        description: 'Moves GPS maps, locations, and steps data.',
-        tags: ['GPS', 'Moves', 'steps'],
-      },
-      size: Buffer.byteLength(published),
-      body: () => Readable.from([Buffer.from(published)]),
-    });
+    await uploadLegacyStoryline(ctx, legacyToken, published);
     const seeded = await seedFromOpenHumans(ctx, legacy.memberId, legacyToken, { timeZone: ZONE });
     expect(seeded).toMatchObject({ seeded: true, invalid: 0, days: servedDays.length });
     expect((await weeksOf(legacy.memberId)).map((w) => w.daysJson)).toEqual(served);

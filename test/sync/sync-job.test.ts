@@ -1,6 +1,5 @@
 // The sync job end to end against both emulators, on every store: backfill, incremental runs, edits, rate
 // limits, upload failures, Moves faults, revoked tokens, seeding from a legacy file and job de-duplication.
-import { Readable } from 'node:stream';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKinds } from '../support/database.ts';
@@ -8,6 +7,7 @@ import type { TestContext } from '../support/context.ts';
 import { publishedFiles, storedWeeks, movesAccounts } from '../../src/db/schema.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
 import { getOhAccessToken } from '../../src/accounts/index.ts';
+import { uploadLegacyStoryline } from '../support/legacy-file.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import {
   addMember,
@@ -183,15 +183,7 @@ describe.each(storeKinds())('sync job on %s', (store) => {
     const legacy = truth.days.filter((d) => d.date < cut);
     const body = JSON.stringify([...legacy, 'error', { nodate: true }], null, 1);
     const ohToken = await getOhAccessToken(ctx, m.memberId);
-    const legacyFile = await ctx.openHumans.uploadFile(ohToken, {
-      filename: STORYLINE_FILENAME,
-      metadata: {
-        description: 'Moves GPS maps, locations, and steps data.',
-        tags: ['GPS', 'Moves', 'steps'],
-      },
-      size: Buffer.byteLength(body),
-      body: () => Readable.from([Buffer.from(body)]),
-    });
+    const legacyFile = await uploadLegacyStoryline(ctx, ohToken, body);
     const before = storylineCount(await movesStats(up));
     const r = await runSyncJob(ctx, { memberId: m.memberId, reason: 'connect' });
     expect(r.outcome).toBe('completed');

@@ -3,13 +3,13 @@
 // archive that changes and publishes nothing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { Job } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive } from '../../src/archive/index.ts';
 import { importWorkDir } from '../../src/archive/import-archive.ts';
 import { handleSyncMember } from '../../src/jobs/handlers.ts';
 
+import { uploadLegacyStoryline } from '../support/legacy-file.ts';
 import { STORYLINE_FILENAME } from '../../src/sync/publish.ts';
 import type { TestContext } from '../support/context.ts';
 import { csrfFrom, setCookie, signIn, startWebSandbox, type WebSandbox } from './support.ts';
@@ -132,15 +132,7 @@ describe('importing an export on the website', () => {
       { date: '20150602', summary: null, segments: null, lastUpdate: '20150603T000000Z' },
     ]);
     const token = await web.ctx.accounts.ohAccessToken(memberId);
-    await web.ctx.openHumans.uploadFile(token, {
-      filename: STORYLINE_FILENAME,
-      metadata: {
-        description: 'Moves GPS maps, locations, and steps data.',
-        tags: ['GPS', 'Moves', 'steps'],
-      },
-      size: Buffer.byteLength(original),
-      body: () => Readable.from([Buffer.from(original)]),
-    });
+    await uploadLegacyStoryline(web.ctx, token, original);
     const sample = await web.app.inject({ method: 'GET', url: '/import/sample', headers: { cookie } });
     const local = path.join(web.sandbox.config.dataDir, 'sample-merge.zip');
     fs.writeFileSync(local, sample.rawPayload);
