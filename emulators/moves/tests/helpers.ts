@@ -40,12 +40,12 @@ export async function authorizeCode(
   userId: string,
   scope = 'activity location',
 ): Promise<string> {
-  const r = await post(em, `/_control/users/${userId}/authorize`, {
+  const { code } = await em.control.authorize(userId, {
     client_id: CLIENT.client_id,
     scope,
     redirect_uri: CLIENT.redirect_uris[0],
   });
-  return (r.json as { code: string }).code;
+  return code;
 }
 
 export async function exchange(em: RunningMovesEmulator, params: Record<string, string>): Promise<Response> {

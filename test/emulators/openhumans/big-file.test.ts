@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningOpenHumansEmulator } from '../../../emulators/openhumans/index.ts';
-import { apiUrl, authorizedMember, CLIENT, control, META, postForm, start } from './helpers.ts';
+import { apiUrl, authorizedMember, CLIENT, META, postForm, start } from './helpers.ts';
 
 const SIZE = 200 * 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -84,12 +84,9 @@ it('streams 200 MB up and back down with flat memory', async () => {
   const upMd5 = upHash.digest('hex');
   expect(downloaded).toBe(SIZE);
   expect(downHash.digest('hex')).toBe(upMd5);
-  const files = (await (await control(e, `members/${id}/files`)).json()) as { md5: string; size: number }[];
+  const files = await e.control.files(id);
   expect(files[0]).toMatchObject({ md5: upMd5, size: SIZE });
-  const stats = (await (await control(e, 'stats')).json()) as {
-    bytesUploaded: number;
-    bytesDownloaded: number;
-  };
+  const stats = await e.control.stats();
   expect(stats.bytesUploaded).toBeGreaterThanOrEqual(SIZE);
   expect(stats.bytesDownloaded).toBeGreaterThanOrEqual(SIZE);
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOpenHumansEmulator } from '../../../emulators/openhumans/index.ts';
-import { apiUrl, authorizedMember, CLIENT, control, directUpload, META, postForm, start } from './helpers.ts';
+import { apiUrl, authorizedMember, CLIENT, directUpload, META, postForm, start } from './helpers.ts';
 
 let e: RunningOpenHumansEmulator;
 let master: string;
@@ -11,17 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => e.close());
 
-interface ControlFile {
-  id: number;
-  basename: string;
-  incomplete: boolean;
-  size: number | null;
-  md5: string | null;
-}
-
-async function controlFiles(id: string): Promise<ControlFile[]> {
-  return (await (await control(e, `members/${id}/files`)).json()) as ControlFile[];
-}
+const controlFiles = (id: string) => e.control.files(id);
 
 describe('direct upload', () => {
   it('stores the bytes in three steps and lists the file', async () => {
@@ -107,13 +97,13 @@ describe('direct upload', () => {
       metadata: META,
     });
     const { url } = (await r1.json()) as { url: string };
-    await control(e, 'config', { clockOffsetMs: 7 * 3600 * 1000 });
+    await e.control.configure({ clockOffsetMs: 7 * 3600 * 1000 });
     try {
       const put = await fetch(url, { method: 'PUT', body: new Blob(['x']) });
       expect(put.status).toBe(403);
       expect(await put.text()).toContain('Request has expired');
     } finally {
-      await control(e, 'config', { clockOffsetMs: 0 });
+      await e.control.configure({ clockOffsetMs: 0 });
     }
   });
 
@@ -124,14 +114,14 @@ describe('direct upload', () => {
       metadata: META,
     });
     const { id: fileId, url } = (await r1.json()) as { id: number; url: string };
-    await control(e, 'config', { faults: { put: { count: 1, status: 503 } } });
+    await e.control.configure({ faults: { put: { count: 1, status: 503 } } });
     expect((await fetch(url, { method: 'PUT', body: new Blob(['x']) })).status).toBe(503);
-    await control(e, 'config', { faults: { put: { count: 1, drop: true } } });
+    await e.control.configure({ faults: { put: { count: 1, drop: true } } });
     await expect(fetch(url, { method: 'PUT', body: new Blob(['x']) })).rejects.toThrow();
     const ok = await fetch(url, { method: 'PUT', body: new Blob(['xyz']) });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
-    await control(e, 'config', { faults: { complete: { count: 1 } } });
+    await e.control.configure({ faults: { complete: { count: 1 } } });
     const failed = await postForm(apiUrl(e, 'files/upload/complete/', tokens.access_token), {
       file_id: String(fileId),
     });
@@ -313,10 +303,7 @@ describe('messages and members', () => {
     });
     res = await postForm(apiUrl(e, 'message/', master), { message: 'x', project_member_ids: id });
     expect(res.status).toBe(200);
-    const messages = (await (await control(e, 'messages')).json()) as {
-      projectMemberIds: string[];
-      message: string;
-    }[];
+    const messages = await e.control.messages();
     expect(messages.map((m) => m.projectMemberIds)).toEqual([[id], [id]]);
 
     res = await fetch(apiUrl(e, 'members/', master));

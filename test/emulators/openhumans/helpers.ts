@@ -52,8 +52,7 @@ export async function authorizedMember(
   clientId = CLIENT.client_id,
 ): Promise<{ id: string; tokens: Tokens }> {
   const { project_member_id: id } = e.createMember();
-  const res = await control(e, `members/${id}/authorize`, { client_id: clientId });
-  const { code } = (await res.json()) as { code: string };
+  const { code } = await e.control.authorize(id, { client_id: clientId });
   const t = await tokenRequest(e, {
     grant_type: 'authorization_code',
     code,

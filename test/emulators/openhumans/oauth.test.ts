@@ -6,7 +6,6 @@ import {
   authorizedMember,
   basic,
   CLIENT,
-  control,
   hiddenFields,
   start,
   tokenRequest,
@@ -207,16 +206,7 @@ describe('OAuth2 authorization through the HTML pages', () => {
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const { project_member_id: id } = e.createMember();
     const auth = async () =>
-      (
-        (await (
-          await control(e, `members/${id}/authorize`, {
-            client_id: CLIENT.client_id,
-            code_challenge: challenge,
-          })
-        ).json()) as {
-          code: string;
-        }
-      ).code;
+      (await e.control.authorize(id, { client_id: CLIENT.client_id, code_challenge: challenge })).code;
     let code = await auth();
     let res = await tokenRequest(e, {
       grant_type: 'authorization_code',
@@ -262,9 +252,7 @@ describe('OAuth2 authorization through the HTML pages', () => {
     );
     // Client credentials in the body work too.
     const { project_member_id: id } = e.createMember();
-    const { code } = (await (
-      await control(e, `members/${id}/authorize`, { client_id: CLIENT.client_id })
-    ).json()) as { code: string };
+    const { code } = await e.control.authorize(id, { client_id: CLIENT.client_id });
     res = await tokenRequest(
       e,
       { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:1/other' },
@@ -314,7 +302,7 @@ describe('OAuth2 authorization through the HTML pages', () => {
 
   it('expires access tokens after 10 hours of the emulator clock', async () => {
     const { tokens } = await authorizedMember(e);
-    await control(e, 'config', { clockOffsetMs: 36_001_000 });
+    await e.control.configure({ clockOffsetMs: 36_001_000 });
     try {
       const res = await fetch(apiUrl(e, 'exchange-member/', tokens.access_token));
       expect(res.status).toBe(401);
@@ -323,7 +311,7 @@ describe('OAuth2 authorization through the HTML pages', () => {
       const r = await tokenRequest(e, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
       expect(((await r.json()) as Tokens).expires_in).toBe(36000);
     } finally {
-      await control(e, 'config', { clockOffsetMs: 0 });
+      await e.control.configure({ clockOffsetMs: 0 });
     }
   });
 });

@@ -76,7 +76,7 @@ describe('deauthorization webhook', () => {
     const { id } = await authorizedMember(e);
     failNext = 1;
     const before = received.length;
-    await control(e, `members/${id}/leave`, { erasure_requested: false });
+    await e.control.leave(id, { erasure_requested: false });
     const [first, retry] = received.slice(before);
     expect(received.length - before).toBe(2);
     expect(first?.signature).toMatch(/^sha1=[0-9a-f]{40}$/);
@@ -97,13 +97,13 @@ describe('download URLs', () => {
     const ok = await fetch(url, { redirect: 'manual' });
     expect(ok.status).toBe(302);
     expect(ok.headers.get('location')).toContain('x-oh-key=');
-    await control(e, 'config', { clockOffsetMs: 3601 * 1000 });
+    await e.control.configure({ clockOffsetMs: 3601 * 1000 });
     try {
       const late = await fetch(url, { redirect: 'manual' });
       expect(late.status).toBe(403);
       expect(await late.text()).toBe('<h1>You are not authorized to view this file.</h1>');
     } finally {
-      await control(e, 'config', { clockOffsetMs: 0 });
+      await e.control.configure({ clockOffsetMs: 0 });
     }
     const wrong = await fetch(url.replace(/key=.*/, 'key=00000000-0000-0000-0000-000000000000'), {
       redirect: 'manual',
@@ -111,7 +111,7 @@ describe('download URLs', () => {
     expect(wrong.status).toBe(403);
     // The expireDownloadUrls fault kills keys already handed out.
     expect((await fetch(url, { redirect: 'manual' })).status).toBe(302);
-    await control(e, 'config', { faults: { expireDownloadUrls: true } });
+    await e.control.configure({ faults: { expireDownloadUrls: true } });
     expect((await fetch(url, { redirect: 'manual' })).status).toBe(403);
   });
 });
