@@ -1,6 +1,6 @@
 // A typed client for the Moves emulator's /_control API (docs/emulators.md): what the sandbox, the tests and the
-// benchmarks use to register the app, create users, approve them as the phone app would, edit days, set
-// faults and read counters — over HTTP, so it works on an emulator in this process or in another one.
+// benchmarks use to create users, approve them as the phone app would, edit days, set faults and read counters —
+// over HTTP, so it works on an emulator in this process or in another one.
 import { controlFetch, controlRequest } from '../shared/control-request.ts';
 import type { ConfigPatch, EmulatorConfig } from './config.ts';
 import type { NameOverridesInput } from './name-overrides.ts';
@@ -39,9 +39,7 @@ export interface MovesAuthorization {
 
 export interface MovesControlClient {
   readonly url: string;
-  registerApp(app: MovesAppRegistration): Promise<void>;
   createUser(user: MovesUserSpec): Promise<MovesUserInfo>;
-  users(): Promise<MovesUserInfo[]>;
   /** The user approves the app (what the phone app does): the code and the redirect the app would get. */
   authorize(userId: string, request: MovesAuthorization): Promise<{ code: string; redirect: string }>;
   /** The user revokes the app's grants (all apps without `clientId`): how many were revoked. */
@@ -53,7 +51,6 @@ export interface MovesControlClient {
   /** The user's export archive, moves_export.zip, as a streamed answer. */
   exportArchive(userId: string): Promise<Response>;
   stats(): Promise<StatsSnapshot>;
-  resetStats(): Promise<void>;
   /** Rate limits, time scale, clock offset, faults and behaviour; answers the whole configuration. */
   configure(patch: ConfigPatch): Promise<EmulatorConfig>;
 }
@@ -62,11 +59,7 @@ export function movesControlClient(url: string): MovesControlClient {
   const user = (userId: string, action: string) => `/_control/users/${encodeURIComponent(userId)}/${action}`;
   return {
     url,
-    async registerApp(app) {
-      await controlRequest(url, '/_control/clients', app);
-    },
     createUser: (spec) => controlRequest(url, '/_control/users', spec),
-    users: () => controlRequest(url, '/_control/users'),
     authorize: (userId, request) => controlRequest(url, user(userId, 'authorize'), request),
     revoke: (userId, clientId) =>
       controlRequest(url, user(userId, 'revoke'), clientId === undefined ? {} : { client_id: clientId }),
@@ -74,9 +67,6 @@ export function movesControlClient(url: string): MovesControlClient {
     setNames: (userId, names) => controlRequest(url, user(userId, 'names'), names),
     exportArchive: (userId) => controlFetch(url, `${user(userId, 'export')}?format=zip`),
     stats: () => controlRequest(url, '/_control/stats'),
-    async resetStats() {
-      await controlRequest(url, '/_control/reset-stats', {});
-    },
     configure: (patch) => controlRequest(url, '/_control/config', patch),
   };
 }

@@ -1,10 +1,10 @@
 // A typed client for the Open Humans emulator's /_control API (docs/emulators.md): what the sandbox, the tests
 // and the benchmarks use to register a project, create members, approve them as the consent page would, make
-// them leave, list their files, read messages, webhooks and counters, and set faults — over HTTP, so it works on
+// them leave, list their files, read messages and counters, and set faults — over HTTP, so it works on
 // an emulator in this process or in another one.
 import { controlRequest } from '../shared/control-request.ts';
 import type { FaultConfig } from './faults.ts';
-import type { RecordedMessage, WebhookDelivery } from './state.ts';
+import type { RecordedMessage } from './state.ts';
 
 export interface OpenHumansProjectRegistration {
   client_id: string;
@@ -65,7 +65,6 @@ export interface OpenHumansControlClient {
   ): Promise<{ left: { project_id: number; webhook: unknown }[] }>;
   files(memberId: string): Promise<OpenHumansControlFile[]>;
   messages(): Promise<RecordedMessage[]>;
-  webhooks(): Promise<WebhookDelivery[]>;
   stats(): Promise<OpenHumansStats>;
   configure(patch: OpenHumansConfigPatch): Promise<unknown>;
 }
@@ -81,7 +80,6 @@ export function openHumansControlClient(url: string): OpenHumansControlClient {
     leave: (memberId, options = {}) => controlRequest(url, member(memberId, 'leave'), options),
     files: (memberId) => controlRequest(url, member(memberId, 'files')),
     messages: () => controlRequest(url, '/_control/messages'),
-    webhooks: () => controlRequest(url, '/_control/webhooks'),
     stats: () => controlRequest(url, '/_control/stats'),
     configure: (patch) => controlRequest(url, '/_control/config', patch),
   };
