@@ -320,6 +320,19 @@ describe('webhooks', () => {
       .createHmac('sha1', MOVES_SECRET)
       .update(body + ts + nonce)
       .digest('base64');
+  /** POSTs a Moves notification carrying these signature headers. */
+  const notify = (payload: string, signature: string, ts: string, nonce: string, type = 'application/json') =>
+    app.inject({
+      method: 'POST',
+      url: '/webhooks/moves/notify',
+      headers: {
+        'content-type': type,
+        'x-moves-signature': signature,
+        'x-moves-timestamp': ts,
+        'x-moves-nonce': nonce,
+      },
+      payload,
+    });
 
   it('verifies the documented Open Humans example signature', async () => {
     const { validOpenHumansSignature } = await import('../../src/web/webhook-signatures.ts');
@@ -380,31 +393,11 @@ describe('webhooks', () => {
       });
       expect(oh.statusCode, body).toBeGreaterThanOrEqual(400);
       expect(oh.statusCode, body).toBeLessThan(500);
-      const mv = await app.inject({
-        method: 'POST',
-        url: '/webhooks/moves/notify',
-        headers: {
-          'content-type': 'text/plain',
-          'x-moves-signature': movesSign(body, '1', 'n'),
-          'x-moves-timestamp': '1',
-          'x-moves-nonce': 'n',
-        },
-        payload: body,
-      });
+      const mv = await notify(body, movesSign(body, '1', 'n'), '1', 'n', 'text/plain');
       expect(mv.statusCode, body).toBeGreaterThanOrEqual(400);
       expect(mv.statusCode, body).toBeLessThan(500);
     }
-    const sigGarbage = await app.inject({
-      method: 'POST',
-      url: '/webhooks/moves/notify',
-      headers: {
-        'content-type': 'application/json',
-        'x-moves-signature': '%%%',
-        'x-moves-timestamp': '1',
-        'x-moves-nonce': 'n',
-      },
-      payload: '{}',
-    });
+    const sigGarbage = await notify('{}', '%%%', '1', 'n');
     expect(sigGarbage.statusCode).toBe(401);
   });
 
@@ -414,46 +407,16 @@ describe('webhooks', () => {
     const body = `{"userId":${movesUserId},"storylineUpdates":[{"reason":"DataUpload","startTime":"20121213T072747Z","endTime":"20121212T234417-0200","lastSegmentType":"place","lastSegmentStartTime":"20121213T082747Z"}]}`;
     const ts = String(Math.floor(Date.now() / 1000));
     const nonce = 'abc123';
-    const bad = await app.inject({
-      method: 'POST',
-      url: '/webhooks/moves/notify',
-      headers: {
-        'content-type': 'application/json',
-        'x-moves-signature': movesSign(body, ts, 'other'),
-        'x-moves-timestamp': ts,
-        'x-moves-nonce': nonce,
-      },
-      payload: body,
-    });
+    const bad = await notify(body, movesSign(body, ts, 'other'), ts, nonce);
     expect(bad.statusCode).toBe(401);
-    const good = await app.inject({
-      method: 'POST',
-      url: '/webhooks/moves/notify',
-      headers: {
-        'content-type': 'application/json',
-        'x-moves-signature': movesSign(body, ts, nonce),
-        'x-moves-timestamp': ts,
-        'x-moves-nonce': nonce,
-      },
-      payload: body,
-    });
+    const good = await notify(body, movesSign(body, ts, nonce), ts, nonce);
     expect(good.statusCode).toBe(200);
     expect(good.json()).toEqual({ status: 'queued' });
     const events = await ctx.db.select().from(syncEvents).where(eq(syncEvents.memberId, m.id));
     expect(events.map((e) => e.details)).toContainEqual(expect.objectContaining({ reason: 'notification' }));
     // A neighbouring id that a lossy parse would confuse with this one is not matched.
     const other = body.replace(movesUserId, '23138311640030065');
-    const res = await app.inject({
-      method: 'POST',
-      url: '/webhooks/moves/notify',
-      headers: {
-        'content-type': 'application/json',
-        'x-moves-signature': movesSign(other, ts, nonce),
-        'x-moves-timestamp': ts,
-        'x-moves-nonce': nonce,
-      },
-      payload: other,
-    });
+    const res = await notify(other, movesSign(other, ts, nonce), ts, nonce);
     expect(res.json()).toEqual({ status: 'ignored' });
   });
 
@@ -461,18 +424,7 @@ describe('webhooks', () => {
     const movesUserId = '23138311640030099';
     const m = await insertMember(ctx, { withMoves: true, movesUserId });
     const body = `{"userId":${movesUserId},"storylineUpdates":[]}`;
-    const send = (ts: string, nonce: string) =>
-      app.inject({
-        method: 'POST',
-        url: '/webhooks/moves/notify',
-        headers: {
-          'content-type': 'application/json',
-          'x-moves-signature': movesSign(body, ts, nonce),
-          'x-moves-timestamp': ts,
-          'x-moves-nonce': nonce,
-        },
-        payload: body,
-      });
+    const send = (ts: string, nonce: string) => notify(body, movesSign(body, ts, nonce), ts, nonce);
     const now = Math.floor(Date.now() / 1000);
     const first = await send(String(now), 'n1');
     expect(first.json()).toEqual({ status: 'queued' });
