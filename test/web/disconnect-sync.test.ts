@@ -14,6 +14,7 @@ import {
   setCookie,
   startTestWebApp,
   type TestWebApp,
+  postCsrfForm,
 } from './support.ts';
 
 let web: TestWebApp;
@@ -47,12 +48,7 @@ describe('disconnect Moves with a sync waiting', () => {
 
     const cookie = sessionCookie(app, { memberId: m.id });
     const page = await pageToken(app, '/remove_moves', cookie);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/remove_moves',
-      headers: { cookie: page.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `_csrf=${encodeURIComponent(page.token)}`,
-    });
+    const res = await postCsrfForm(app, '/remove_moves', page.cookie, page.token);
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/remove_moves/done');
     const done = await app.inject({

@@ -17,6 +17,7 @@ import {
   startLogin,
   startWebSandbox,
   type WebSandbox,
+  postCsrfForm,
 } from './support.ts';
 
 let web: WebSandbox;
@@ -240,12 +241,7 @@ describe('account deletion', () => {
     const token = csrfFrom(confirm.body);
     const session = setCookie(confirm) ?? cookie;
     const before = await ctx.db.select().from(members);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/account/delete',
-      headers: { cookie: session, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `_csrf=${encodeURIComponent(token)}`,
-    });
+    const res = await postCsrfForm(app, '/account/delete', session, token);
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/account/deleted');
     const result = await app.inject({

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, movesAccounts, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { insertMember, pageToken, sessionCookie } from './support.ts';
+import { insertMember, pageToken, postCsrfForm, sessionCookie } from './support.ts';
 
 const WEBHOOK_SECRET = 'abcdefghijklmnop-webhook';
 const MOVES_SECRET = 'moves-client-secret-for-tests';
@@ -94,19 +94,9 @@ describe('CSRF', () => {
   it('refuses a form post with a wrong token (403) and accepts the right one', async () => {
     const m = await insertMember(ctx, { withMoves: true });
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
-    const bad = await app.inject({
-      method: 'POST',
-      url: '/update_data',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `_csrf=${encodeURIComponent(token.slice(0, -2) + 'xx')}`,
-    });
+    const bad = await postCsrfForm(app, '/update_data', cookie, token.slice(0, -2) + 'xx');
     expect(bad.statusCode).toBe(403);
-    const good = await app.inject({
-      method: 'POST',
-      url: '/update_data',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `_csrf=${encodeURIComponent(token)}`,
-    });
+    const good = await postCsrfForm(app, '/update_data', cookie, token);
     expect(good.statusCode).toBe(303);
     expect(good.headers.location).toBe('/dashboard');
   });
@@ -116,12 +106,7 @@ describe('CSRF', () => {
     const b = await insertMember(ctx, { withMoves: true });
     const { token } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: a.id }));
     const { cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: b.id }));
-    const res = await app.inject({
-      method: 'POST',
-      url: '/remove_moves',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `_csrf=${encodeURIComponent(token)}`,
-    });
+    const res = await postCsrfForm(app, '/remove_moves', cookie, token);
     expect(res.statusCode).toBe(403);
     const [still] = await ctx.db.select().from(movesAccounts).where(eq(movesAccounts.memberId, b.id));
     expect(still).toBeDefined();
@@ -135,13 +120,7 @@ describe('update now', () => {
       .insert(syncState)
       .values({ memberId: m.id, status: 'up_to_date', lastSuccessAt: new Date(Date.now() - 3600_000) });
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
-    const post = () =>
-      app.inject({
-        method: 'POST',
-        url: '/update_data/',
-        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-        payload: `_csrf=${encodeURIComponent(token)}`,
-      });
+    const post = () => postCsrfForm(app, '/update_data/', cookie, token);
     const first = await post();
     expect(first.statusCode).toBe(303);
     const second = await post();
@@ -161,12 +140,7 @@ describe('update now', () => {
       .insert(syncState)
       .values({ memberId: m.id, lastManualRequestAt: new Date(Date.now() - 61 * 60_000) });
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
-    const res = await app.inject({
-      method: 'POST',
-      url: '/update_data',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `_csrf=${encodeURIComponent(token)}`,
-    });
+    const res = await postCsrfForm(app, '/update_data', cookie, token);
     expect(res.statusCode).toBe(303);
   });
 
@@ -178,12 +152,7 @@ describe('update now', () => {
     });
     expect(await ctx.queue.enqueueSync(m.id, 'scheduler')).toBe(true);
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
-    const res = await app.inject({
-      method: 'POST',
-      url: '/update_data',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `_csrf=${encodeURIComponent(token)}`,
-    });
+    const res = await postCsrfForm(app, '/update_data', cookie, token);
     expect(res.statusCode).toBe(303);
     const status = await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } });
     // No cooldown was spent; the button waits for the queued update, and says so.

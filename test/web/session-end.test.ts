@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.ts';
 import { members } from '../../src/db/schema.ts';
 import { sealSessionCookie } from '../../src/web/session.ts';
-import { csrfFrom, setCookie, signIn, startWebSandbox, type WebSandbox } from './support.ts';
+import { csrfFrom, postCsrfForm, setCookie, signIn, startWebSandbox, type WebSandbox } from './support.ts';
 
 let web: WebSandbox;
 let ctx: AppContext;
@@ -31,12 +31,7 @@ async function statusOf(cookie: string) {
 async function post(url: string, cookie: string, page: string) {
   const form = await app.inject({ method: 'GET', url: page, headers: { cookie } });
   const session = setCookie(form) ?? cookie;
-  return app.inject({
-    method: 'POST',
-    url,
-    headers: { cookie: session, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `_csrf=${encodeURIComponent(csrfFrom(form.body))}`,
-  });
+  return postCsrfForm(app, url, session, csrfFrom(form.body));
 }
 
 async function memberIdOf(ohMemberId: string): Promise<number> {

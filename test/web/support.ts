@@ -70,6 +70,16 @@ export async function pageToken(
   return { token: csrfFrom(res.body), cookie: setCookie(res) ?? cookie };
 }
 
+/** POSTs a form carrying only its CSRF token, as the session. */
+export function postCsrfForm(app: FastifyInstance, url: string, cookie: string, token: string) {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `_csrf=${encodeURIComponent(token)}`,
+  });
+}
+
 /** The web app on a private test database, ready for `app.inject`. */
 export interface TestWebApp {
   ctx: TestContext;
