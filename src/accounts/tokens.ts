@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts';
 import { members, movesAccounts } from '../db/schema.ts';
 import { AuthRefusedError, UpstreamError, type UpstreamService } from '../upstream/errors.ts';
 import { AccountNotFoundError } from './errors.ts';
+import { retryAfter401 } from '../upstream/retry-after-401.ts';
 
 /** Refresh when less than this is left (what Open Humans' own integrations do). */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -283,11 +284,11 @@ export async function withAccess<T>(
   get: (opts: TokenOptions) => Promise<Access>,
   fn: (access: Access) => Promise<T>,
 ): Promise<T> {
-  const access = await get({});
-  try {
-    return await fn(access);
-  } catch (err) {
-    if (!(err instanceof AuthRefusedError) || err.status !== 401) throw err;
-    return fn(await get({ rejected: access.accessToken }));
-  }
+  let access = await get({});
+  return retryAfter401(
+    () => fn(access),
+    async () => {
+      access = await get({ rejected: access.accessToken });
+    },
+  );
 }

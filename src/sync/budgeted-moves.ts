@@ -14,6 +14,7 @@ import {
   type BudgetTicket,
 } from './rate-budget.ts';
 import { boundaryGuardMs } from './rate-window.ts';
+import { retryAfter401 } from '../upstream/retry-after-401.ts';
 
 /**
  * The longest a job waits in its worker slot for a window to reset (real ms): a continuation is queued to start
@@ -118,7 +119,22 @@ export class BudgetedMoves {
     }
   }
 
-  private async call<T>(fn: () => Promise<{ value: T; rate: RateHeaders | null }>): Promise<T> {
+  /** One Moves call with quick retries; a 401 renews the token once per job (retryAfter401), then is final. */
+  private call<T>(fn: () => Promise<{ value: T; rate: RateHeaders | null }>): Promise<T> {
+    return retryAfter401(
+      () => this.attempts(fn),
+      async (refused) => {
+        // An access token can be revoked before it expires: one refresh, then a refusal is final.
+        if (this.refreshed) throw refused;
+        this.refreshed = true;
+        const next = await this.renew(this.accessToken);
+        this.accessToken = next.accessToken;
+        this.account.tokenIssuedAt = next.issuedAt;
+      },
+    );
+  }
+
+  private async attempts<T>(fn: () => Promise<{ value: T; rate: RateHeaders | null }>): Promise<T> {
     const { ctx } = this;
     for (let attempt = 0; ; attempt++) {
       const ticket = await this.take();
@@ -149,14 +165,6 @@ export class BudgetedMoves {
             err.rate && err.rate.hourRemaining <= 0 ? 'hour' : 'minute',
             true,
           );
-        }
-        if (err instanceof AuthRefusedError && err.status === 401 && !this.refreshed) {
-          // An access token can be revoked before it expires: one refresh, then a refusal is final.
-          this.refreshed = true;
-          const next = await this.renew(this.accessToken);
-          this.accessToken = next.accessToken;
-          this.account.tokenIssuedAt = next.issuedAt;
-          continue;
         }
         if (err instanceof AuthRefusedError || !isRetryable(err) || attempt >= QUICK_RETRIES) throw err;
         ctx.logger.info({ memberId: this.memberId, err, attempt }, 'Moves call failed; retrying');

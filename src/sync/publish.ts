@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { AppContext } from '../context.ts';
-import { AuthRefusedError } from '../upstream/errors.ts';
+import { retryAfter401 } from '../upstream/retry-after-401.ts';
 import { errorReason } from '../safe-error.ts';
 import { assembleDaysArray } from './file-assembly.ts';
 import { isoDate } from '../moves/weeks.ts';
@@ -72,14 +72,12 @@ export async function publishStoryline(
     });
   let uploaded: { id: number; size: number };
   try {
-    try {
-      uploaded = await upload(token);
-    } catch (err) {
-      // An access token revoked early: one refresh, then a refusal is final (needs re-authorization).
-      if (!(err instanceof AuthRefusedError) || err.status !== 401) throw err;
-      token = await ohAccessToken(token);
-      uploaded = await upload(token);
-    }
+    uploaded = await retryAfter401(
+      () => upload(token),
+      async () => {
+        token = await ohAccessToken(token);
+      },
+    );
   } catch (err) {
     // This upload will never be resumed (the next attempt starts a new one): remove its file now if Open
     // Humans lets us, else at the next publish. The upload's own error is what the caller needs to see.
