@@ -29,28 +29,14 @@ export class ElementTooLargeError extends Error {
 
 /** Yields each top-level array element's JSON text. Throws NotAnArrayError when the document is no array. */
 export async function* rawArrayElements(input: Readable, limits: ElementLimits = {}): AsyncGenerator<string> {
-  const maxDepth = limits.maxDepth ?? Infinity;
   const maxBytes = limits.maxBytes ?? Infinity;
-  let size = 0;
   const tokens = parser.asStream({ packValues: true, streamValues: false });
   input.on('error', (err) => tokens.destroy(err));
   input.pipe(tokens);
 
   let rootOpen = false;
   let rootClosed = false;
-  // Containers inside the current element; empty between elements.
-  const stack: Frame[] = [];
-  let parts: string[] = [];
-
-  // Before a value: a comma if it is not the first item of an array (object values follow their key).
-  const beforeValue = () => {
-    const top = stack[stack.length - 1];
-    if (top && !top.isObject) {
-      if (top.count > 0) parts.push(',');
-      top.count++;
-    }
-  };
-
+  const element = new ElementText(limits.maxDepth ?? Infinity);
   for await (const token of tokens as AsyncIterable<parser.Token>) {
     if (!rootOpen) {
       if (token.name !== 'startArray') throw new NotAnArrayError('the file is not a JSON array');
@@ -58,40 +44,67 @@ export async function* rawArrayElements(input: Readable, limits: ElementLimits =
       continue;
     }
     if (rootClosed) throw new NotAnArrayError('unexpected data after the JSON array');
-    let elementDone = false;
+    const step = element.add(token);
+    if (step === 'rootEnd') rootClosed = true;
+    if (element.size > maxBytes) throw new ElementTooLargeError(`an entry is larger than ${maxBytes} bytes`);
+    if (step === 'elementDone') yield element.take();
+  }
+  if (!rootOpen || !rootClosed) throw new NotAnArrayError('the file is empty or not a complete JSON array');
+}
+
+/** One element's JSON text, rebuilt token by token. */
+class ElementText {
+  /** Characters of the element so far (approximate: what the limit counts). */
+  size = 0;
+  private parts: string[] = [];
+  // Containers inside the current element; empty between elements.
+  private readonly stack: Frame[] = [];
+  private readonly maxDepth: number;
+
+  constructor(maxDepth: number) {
+    this.maxDepth = maxDepth;
+  }
+
+  /** The element's text; starts the next one. */
+  take(): string {
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    return text;
+  }
+
+  /** Adds a token inside the root array; says when it completed an element or was the root array's end. */
+  add(token: parser.Token): 'elementDone' | 'rootEnd' | undefined {
+    const { parts, stack } = this;
     switch (token.name) {
       case 'startArray':
       case 'startObject':
-        beforeValue();
+        this.beforeValue();
         parts.push(token.name === 'startObject' ? '{' : '[');
         stack.push({ isObject: token.name === 'startObject', count: 0 });
-        if (stack.length > maxDepth)
-          throw new ElementTooLargeError(`an entry nests deeper than ${maxDepth} levels`);
-        break;
+        if (stack.length > this.maxDepth)
+          throw new ElementTooLargeError(`an entry nests deeper than ${this.maxDepth} levels`);
+        return undefined;
       case 'endArray':
       case 'endObject':
-        if (stack.length === 0) {
-          rootClosed = true; // the root array's end
-          break;
-        }
+        if (stack.length === 0) return 'rootEnd';
         stack.pop();
         parts.push(token.name === 'endObject' ? '}' : ']');
-        elementDone = stack.length === 0;
-        break;
+        return stack.length === 0 ? 'elementDone' : undefined;
       case 'keyValue': {
         const top = stack[stack.length - 1]!;
         if (top.count > 0) parts.push(',');
         top.count++;
         parts.push(JSON.stringify(token.value), ':');
-        size += token.value.length;
-        break;
+        this.size += token.value.length;
+        return undefined;
       }
       case 'stringValue':
       case 'numberValue':
       case 'nullValue':
       case 'trueValue':
       case 'falseValue':
-        beforeValue();
+        this.beforeValue();
         parts.push(
           token.name === 'stringValue'
             ? JSON.stringify(token.value)
@@ -99,18 +112,19 @@ export async function* rawArrayElements(input: Readable, limits: ElementLimits =
               ? token.value
               : String(token.value),
         );
-        size += typeof token.value === 'string' ? token.value.length : 5;
-        elementDone = stack.length === 0;
-        break;
+        this.size += typeof token.value === 'string' ? token.value.length : 5;
+        return stack.length === 0 ? 'elementDone' : undefined;
       default:
-        break;
-    }
-    if (size > maxBytes) throw new ElementTooLargeError(`an entry is larger than ${maxBytes} bytes`);
-    if (elementDone) {
-      yield parts.join('');
-      parts = [];
-      size = 0;
+        return undefined;
     }
   }
-  if (!rootOpen || !rootClosed) throw new NotAnArrayError('the file is empty or not a complete JSON array');
+
+  /** Before a value: a comma if it is not the first item of an array (object values follow their key). */
+  private beforeValue(): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top && !top.isObject) {
+      if (top.count > 0) this.parts.push(',');
+      top.count++;
+    }
+  }
 }

@@ -53,6 +53,13 @@ export interface SyncStateService {
 }
 
 export function createSyncStateService(ctx: AppContext): SyncStateService {
+  return { ...stateRow(ctx), ...manualUpdateSlot(ctx), ...events(ctx) };
+}
+
+/** The member's `sync_state` row: status, progress, cursors, last error. */
+function stateRow(
+  ctx: AppContext,
+): Pick<SyncStateService, 'get' | 'update' | 'markQueued' | 'resetProgress' | 'clear'> {
   return {
     async get(memberId) {
       const [row] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId)).limit(1);
@@ -100,6 +107,31 @@ export function createSyncStateService(ctx: AppContext): SyncStateService {
         .where(eq(syncState.memberId, memberId));
     },
 
+    async clear(memberId) {
+      await ctx.db
+        .update(syncState)
+        .set({
+          status: 'idle',
+          weeksDone: 0,
+          weeksTotal: 0,
+          nextRunAt: null,
+          lastSuccessAt: null,
+          lastSyncStartedAt: null,
+          lastError: null,
+          lastErrorAt: null,
+          unpublishedWeeks: 0,
+          updatedAt: ctx.clock.date(),
+        })
+        .where(eq(syncState.memberId, memberId));
+    },
+  };
+}
+
+/** The Update-now cooldown (`sync_state.lastManualRequestAt`). */
+function manualUpdateSlot(
+  ctx: AppContext,
+): Pick<SyncStateService, 'claimManualUpdate' | 'releaseManualUpdate'> {
+  return {
     async claimManualUpdate(memberId) {
       const now = ctx.clock.date();
       const cooldownMs = ctx.config.manualUpdateCooldownMinutes * 60_000;
@@ -126,25 +158,12 @@ export function createSyncStateService(ctx: AppContext): SyncStateService {
         .set({ lastManualRequestAt: null })
         .where(sql`${syncState.memberId} = ${memberId} and ${syncState.lastManualRequestAt} = ${claimedAt}`);
     },
+  };
+}
 
-    async clear(memberId) {
-      await ctx.db
-        .update(syncState)
-        .set({
-          status: 'idle',
-          weeksDone: 0,
-          weeksTotal: 0,
-          nextRunAt: null,
-          lastSuccessAt: null,
-          lastSyncStartedAt: null,
-          lastError: null,
-          lastErrorAt: null,
-          unpublishedWeeks: 0,
-          updatedAt: ctx.clock.date(),
-        })
-        .where(eq(syncState.memberId, memberId));
-    },
-
+/** `sync_events`: the audit trail, the admin's failure list and the current incident. */
+function events(ctx: AppContext): Pick<SyncStateService, 'recordEvent' | 'incident' | 'recentFailures'> {
+  return {
     async recordEvent(memberId, kind, message, details) {
       await ctx.db
         .insert(syncEvents)

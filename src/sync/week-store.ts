@@ -72,6 +72,13 @@ from stored_weeks w, jsonb_array_elements(case when jsonb_typeof(w.days_json::js
 where w.member_id = $1 and jsonb_typeof(d) = 'object' and d->>'date' ~ '^\\d{8}$'`;
 
 export function createWeekStore(ctx: AppContext): WeekStore {
+  return { ...weekRows(ctx), ...weekContents(ctx) };
+}
+
+/** The stored weeks as rows: which there are, their totals, and the writes. */
+function weekRows(
+  ctx: AppContext,
+): Pick<WeekStore, 'list' | 'save' | 'markStale' | 'range' | 'notFromArchive' | 'remove'> {
   return {
     async list(memberId) {
       return ctx.db
@@ -107,6 +114,33 @@ export function createWeekStore(ctx: AppContext): WeekStore {
         : { firstDay: null, lastDay: null, dayCount: 0, weeks: 0, bytes: 0 };
     },
 
+    async notFromArchive(memberId) {
+      const rows = await ctx.db
+        .select({ week: storedWeeks.week })
+        .from(storedWeeks)
+        .where(and(eq(storedWeeks.memberId, memberId), ne(storedWeeks.source, 'archive')));
+      return new Set(rows.map((r) => r.week));
+    },
+
+    async remove(memberId, source) {
+      const rows = await ctx.db
+        .delete(storedWeeks)
+        .where(
+          source
+            ? and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.source, source))
+            : eq(storedWeeks.memberId, memberId),
+        )
+        .returning({ days: storedWeeks.dayCount });
+      return { weeks: rows.length, days: rows.reduce((sum, r) => sum + r.days, 0) };
+    },
+  };
+}
+
+/** What the stored weeks hold: their days, streamed in batches, and the steps per day. */
+function weekContents(
+  ctx: AppContext,
+): Pick<WeekStore, 'stream' | 'streamDays' | 'daysOf' | 'newest' | 'stepsPerDay'> {
+  return {
     async *stream(memberId) {
       let after = '';
       for (;;) {
@@ -158,14 +192,6 @@ export function createWeekStore(ctx: AppContext): WeekStore {
       return rows.map((r) => r.daysJson);
     },
 
-    async notFromArchive(memberId) {
-      const rows = await ctx.db
-        .select({ week: storedWeeks.week })
-        .from(storedWeeks)
-        .where(and(eq(storedWeeks.memberId, memberId), ne(storedWeeks.source, 'archive')));
-      return new Set(rows.map((r) => r.week));
-    },
-
     async stepsPerDay(memberId) {
       const { rows } = await ctx.database.sql.query<{
         date: string;
@@ -173,18 +199,6 @@ export function createWeekStore(ctx: AppContext): WeekStore {
         has_data: boolean;
       }>(STEPS_PER_DAY_SQL, [memberId]);
       return rows.map((r) => ({ date: r.date, steps: Number(r.steps), hasData: r.has_data }));
-    },
-
-    async remove(memberId, source) {
-      const rows = await ctx.db
-        .delete(storedWeeks)
-        .where(
-          source
-            ? and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.source, source))
-            : eq(storedWeeks.memberId, memberId),
-        )
-        .returning({ days: storedWeeks.dayCount });
-      return { weeks: rows.length, days: rows.reduce((sum, r) => sum + r.days, 0) };
     },
   };
 }
