@@ -97,7 +97,12 @@ describe.each(storeKinds())('accounts on %s', (store) => {
     expect(ctx.cipher.decrypt(row.ohRefreshToken)).toBe(tokens.refreshToken);
     expect(row.ohUsername).toBe(member.username ?? null);
     const again = await upsertMemberFromLogin(ctx, { member, tokens });
-    expect(again).toEqual({ memberId: first.memberId, created: false, sessionVersion: first.sessionVersion });
+    expect(again).toEqual({
+      memberId: first.memberId,
+      created: false,
+      sessionVersion: first.sessionVersion,
+      wasRefused: false,
+    });
   });
 
   it('returns a valid token without refreshing, and refreshes one about to expire', async () => {
