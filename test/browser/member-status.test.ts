@@ -173,11 +173,12 @@ async function ohMessagesTo(ohMemberId: string): Promise<{ subject: string; mess
 
 describe.skipIf(!haveChromium)('member status in a browser', () => {
   beforeAll(async () => {
-    // One emulated minute lasts 6 s and Moves answers 30 requests a minute (60 in a new token's first hour), so
-    // a two-year first import pauses for the rate limit at least once, long enough to be seen.
+    // One emulated minute lasts 6 s and Moves answers 45 requests a minute (90 in a new token's first hour), so
+    // a two-year first import runs for 90 weeks (seconds, even with weeks fetched ahead: long enough for the
+    // page's 2 s poll to show it), then pauses for the rate limit once, long enough to be seen.
     app = await startSandboxedApp({
       MOVES_TIME_SCALE: '10',
-      MOVES_MINUTE_LIMIT: '30',
+      MOVES_MINUTE_LIMIT: '45',
       MANUAL_UPDATE_COOLDOWN_MINUTES: '60',
     });
     ({ sandbox, ctx, browser, base } = app);
