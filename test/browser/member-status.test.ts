@@ -173,13 +173,17 @@ async function ohMessagesTo(ohMemberId: string): Promise<{ subject: string; mess
 
 describe.skipIf(!haveChromium)('member status in a browser', () => {
   beforeAll(async () => {
-    // One emulated minute lasts 6 s and Moves answers 45 requests a minute (90 in a new token's first hour), so
-    // a two-year first import runs for 90 weeks (seconds, even with weeks fetched ahead: long enough for the
-    // page's 2 s poll to show it), then pauses for the rate limit once, long enough to be seen.
+    // One emulated minute lasts 6 s and Moves answers 20 requests a minute (40 in a new token's first hour): a
+    // two-year first import (107 requests) needs at least three windows, so the middle one is always used up and
+    // the import pauses for the rate limit. Each week takes 200 ms to arrive, so 40 weeks (3 in flight) keep the
+    // import running for about 2.7 s: longer than the page's 2 s poll, so the member sees it running.
     app = await startSandboxedApp({
       MOVES_TIME_SCALE: '10',
-      MOVES_MINUTE_LIMIT: '45',
+      MOVES_MINUTE_LIMIT: '20',
       MANUAL_UPDATE_COOLDOWN_MINUTES: '60',
+    });
+    app.sandbox.moves.configure({
+      faults: [{ kind: 'latency', latencyMs: 200, pathPrefix: '/api/1.1/user/storyline' }],
     });
     ({ sandbox, ctx, browser, base } = app);
   });
