@@ -1,18 +1,14 @@
 // Runs the original app's replay on the same emulators as a scenario and puts its figures beside ours:
 // `original<Figure>` and `<figure>VsOriginal` (oh-moves ÷ original, below 1 is better for us).
-import { apiRequestCounts, type BenchEmulators } from '../harness/emulators.ts';
+import { trafficSince, type BenchEmulators, type Traffic } from '../harness/emulators.ts';
 import { originalAppMember, type MemberSpec } from '../harness/members.ts';
 import { round, type Figures } from '../harness/results.ts';
 import { OriginalApp, type OriginalMember, type OriginalRun } from './original-app.ts';
 
-export interface OriginalFigures {
+export interface OriginalFigures extends Traffic {
   run: OriginalRun;
   /** Real seconds from the first task to the last upload. */
   seconds: number;
-  requests: number;
-  http429: number;
-  bytesUploaded: number;
-  bytesDownloaded: number;
 }
 
 /** Connects `specs` as new members for the original app (same histories) and runs it until every chain ends. */
@@ -32,8 +28,7 @@ export async function measureOriginal(
   members: OriginalMember[],
   p: { timeoutMs: number; clockOffsetMs?: number },
 ): Promise<OriginalFigures> {
-  const moves0 = apiRequestCounts(await emu.movesStats());
-  const oh0 = await emu.openHumansStats();
+  const traffic = await trafficSince(emu);
   const app = new OriginalApp({
     movesUrl: emu.movesUrl,
     openHumansUrl: emu.openHumansUrl,
@@ -43,16 +38,7 @@ export async function measureOriginal(
     ...(p.clockOffsetMs === undefined ? {} : { clockOffsetMs: p.clockOffsetMs }),
   });
   const run = await app.run(members);
-  const moves1 = apiRequestCounts(await emu.movesStats());
-  const oh1 = await emu.openHumansStats();
-  return {
-    run,
-    seconds: run.elapsedMs / 1000,
-    requests: moves1.requests - moves0.requests,
-    http429: moves1.http429 - moves0.http429,
-    bytesUploaded: oh1.bytesUploaded - oh0.bytesUploaded,
-    bytesDownloaded: oh1.bytesDownloaded - oh0.bytesDownloaded,
-  };
+  return { run, seconds: run.elapsedMs / 1000, ...(await traffic()) };
 }
 
 /** The original's figures and the ratios, for a scenario's figures. `ours` holds the same four quantities. */

@@ -120,3 +120,27 @@ export function apiRequestCounts(stats: MovesStats): { requests: number; http429
   }
   return { requests, http429 };
 }
+
+/** Moves API requests and Open Humans bytes since a reading of both emulators' counters. */
+export interface Traffic {
+  requests: number;
+  http429: number;
+  bytesUploaded: number;
+  bytesDownloaded: number;
+}
+
+/** Reads both emulators' counters now; the returned function gives what passed since. */
+export async function trafficSince(emu: BenchEmulators): Promise<() => Promise<Traffic>> {
+  const moves0 = apiRequestCounts(await emu.movesStats());
+  const oh0 = await emu.openHumansStats();
+  return async () => {
+    const moves1 = apiRequestCounts(await emu.movesStats());
+    const oh1 = await emu.openHumansStats();
+    return {
+      requests: moves1.requests - moves0.requests,
+      http429: moves1.http429 - moves0.http429,
+      bytesUploaded: oh1.bytesUploaded - oh0.bytesUploaded,
+      bytesDownloaded: oh1.bytesDownloaded - oh0.bytesDownloaded,
+    };
+  };
+}

@@ -13,7 +13,12 @@
 import type { AppContext } from '../../src/context.ts';
 import { measureOriginal, runOriginalOn, versusOriginal } from '../baselines/compare.ts';
 import { createBenchContext, createBenchDatabase, postgresReachable } from '../harness/context.ts';
-import { apiRequestCounts, startBenchEmulators, type BenchEmulators } from '../harness/emulators.ts';
+import {
+  startBenchEmulators,
+  trafficSince,
+  type BenchEmulators,
+  type Traffic,
+} from '../harness/emulators.ts';
 import { connectMembers, firstDateYearsAgo, type BenchMember, type MemberSpec } from '../harness/members.ts';
 import { waitForSyncs } from '../harness/progress.ts';
 import { round, type Figures, type ScenarioOutcome } from '../harness/results.ts';
@@ -97,11 +102,7 @@ async function letTimePass(emu: BenchEmulators, ctx: { clockOffset: { offsetMs: 
   ctx.clockOffset.offsetMs = ms;
 }
 
-interface RoundFigures {
-  requests: number;
-  http429: number;
-  bytesUploaded: number;
-  bytesDownloaded: number;
+interface RoundFigures extends Traffic {
   seconds: number;
   lastEnd: number;
   stuck: number;
@@ -114,8 +115,7 @@ async function routineRound(
   ids: number[],
   p: { viaScheduler: boolean; timeoutMs: number; clockOffsetMs: number; log?(n: number): void },
 ): Promise<RoundFigures & { enqueued: number; passS: number }> {
-  const moves0 = apiRequestCounts(await emu.movesStats());
-  const oh0 = await emu.openHumansStats();
+  const traffic = await trafficSince(emu);
   const since = ctx.clock.now() - 1;
   const t0 = Date.now();
   let enqueued = 0;
@@ -135,15 +135,10 @@ async function routineRound(
   });
   const ends = [...done.finishedAt.values()];
   const lastEnd = ends.length ? Math.max(...ends) : Date.now();
-  const moves1 = apiRequestCounts(await emu.movesStats());
-  const oh1 = await emu.openHumansStats();
   return {
     enqueued,
     passS,
-    requests: moves1.requests - moves0.requests,
-    http429: moves1.http429 - moves0.http429,
-    bytesUploaded: oh1.bytesUploaded - oh0.bytesUploaded,
-    bytesDownloaded: oh1.bytesDownloaded - oh0.bytesDownloaded,
+    ...(await traffic()),
     seconds: (lastEnd - t0) / 1000,
     lastEnd,
     stuck: done.stuck.length,
