@@ -20,6 +20,7 @@ import { OpenHumansClient } from './openhumans/client.ts';
 import { MovesClient } from './moves/client.ts';
 
 import { createAccountService, type AccountService } from './accounts/service.ts';
+import { MemberViewCache, TransactionViews } from './accounts/member-view-cache.ts';
 import { createQueueService, type QueueService } from './jobs/queue.ts';
 import { createPublishedFiles, type PublishedFiles } from './sync/published-files.ts';
 import { createSyncStateService, type SyncStateService } from './sync/sync-state.ts';
@@ -54,6 +55,8 @@ export interface AppContext extends Services {
   keys: DerivedKeys;
   cipher: TokenCipher;
   metrics: Metrics;
+  /** What the dashboard reads about a member, kept briefly; every service writing a member's rows tells it. */
+  memberViews: MemberViewCache;
   /** Open Humans API client (OAuth2, member data, uploads), built from config.openHumans. */
   openHumans: OpenHumansClient;
   /** Moves API client (OAuth2, profile, storyline), built from config.moves. */
@@ -64,6 +67,12 @@ export interface AppContext extends Services {
   /** Starts the shutdown: stop taking jobs, let running ones finish or hand them back, close the database. */
   close(): Promise<void>;
 }
+
+/**
+ * How long a member's dashboard view may be reused when no write in this process changed it: the longest a
+ * worker process's progress takes to show on another process's dashboard (which polls every 2 s anyway).
+ */
+export const MEMBER_VIEW_MAX_AGE_MS = 1000;
 
 export interface BuildContextOptions {
   config: Config;
@@ -106,6 +115,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
       keys,
       cipher: new TokenCipher(keys.tokens),
       metrics,
+      memberViews: new MemberViewCache(MEMBER_VIEW_MAX_AGE_MS),
       openHumans: new OpenHumansClient({
         clientId: config.openHumans.clientId,
         clientSecret: config.openHumans.clientSecret,
@@ -159,7 +169,14 @@ function withServices(base: Omit<AppContext, keyof Services>): AppContext {
     syncState: createSyncStateService(ctx),
     queue: createQueueService(ctx),
     imports: createArchiveImports(ctx),
-    transaction: (fn) => ctx.db.transaction((tx) => fn(withServices({ ...ctx, db: tx as unknown as Db }))),
+    async transaction(fn) {
+      const memberViews = new TransactionViews(ctx.memberViews);
+      try {
+        return await ctx.db.transaction((tx) => fn(withServices({ ...ctx, db: tx as unknown as Db, memberViews })));
+      } finally {
+        memberViews.settle();
+      }
+    },
   };
   return Object.assign(ctx, services);
 }

@@ -10,6 +10,7 @@ export async function setMapTilesConsent(ctx: AppContext, memberId: number, on: 
     .update(members)
     .set({ mapTilesConsentAt: on ? ctx.clock.date() : null })
     .where(eq(members.id, memberId));
+  ctx.memberViews.changed(memberId);
 }
 
 /** True when the member (a loaded members row) agreed to background map tiles. */

@@ -89,7 +89,18 @@ function overviewQuery(ctx: AppContext) {
 // Built once per database handle: the dashboard poll runs it all the time.
 const preparedOverview = new WeakMap<object, ReturnType<typeof overviewQuery>>();
 
-export async function memberOverview(
+/** The overview, from the member view cache when nothing changed it (src/accounts/member-view-cache.ts). */
+export function memberOverview(
+  ctx: AppContext,
+  memberId: number,
+  eventLimit: number,
+): Promise<MemberOverview | undefined> {
+  return ctx.memberViews.get(memberId, `overview:${eventLimit}`, () =>
+    loadMemberOverview(ctx, memberId, eventLimit),
+  );
+}
+
+async function loadMemberOverview(
   ctx: AppContext,
   memberId: number,
   eventLimit: number,

@@ -52,6 +52,7 @@ export async function upsertMemberFromLogin(
       wasRefused: sql<boolean>`coalesce((select m.oh_needs_reauth from members m where m.id = members.id), false)`,
     });
   if (!row) throw new Error('member upsert returned no row');
+  ctx.memberViews.changed(row.id);
   return {
     memberId: row.id,
     created: Boolean(row.inserted),
@@ -71,9 +72,11 @@ export async function findMemberByOhId(ctx: AppContext, ohMemberId: string): Pro
 /** Open Humans refused the member's tokens: they must sign in again (a new sign-in clears it). */
 export async function markOhRefused(ctx: AppContext, memberId: number): Promise<void> {
   await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, memberId));
+  ctx.memberViews.changed(memberId);
 }
 
 /** Deletes the member; the foreign keys cascade to every row that still refers to them. */
 export async function removeMember(ctx: AppContext, memberId: number): Promise<void> {
   await ctx.db.delete(members).where(eq(members.id, memberId));
+  ctx.memberViews.changed(memberId);
 }

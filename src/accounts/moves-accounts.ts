@@ -69,6 +69,7 @@ export async function connectMovesAccount(
     if (isUniqueViolation(err)) return { ok: false, reason: 'linked_to_other_member' };
     throw err;
   }
+  ctx.memberViews.changed(memberId);
   return { ok: true, changedAccount: previous !== undefined && previous.movesUserId !== tokens.userId };
 }
 
@@ -82,6 +83,7 @@ export async function saveMovesProfile(
     .update(movesAccounts)
     .set({ firstDate: profile.firstDate, timeZone: profile.timeZone })
     .where(eq(movesAccounts.memberId, memberId));
+  ctx.memberViews.changed(memberId);
 }
 
 export interface MovesAccountInfo {
@@ -133,6 +135,7 @@ export async function markMovesRefused(ctx: AppContext, memberId: number): Promi
     .update(movesAccounts)
     .set({ status: 'needs_reauth' })
     .where(eq(movesAccounts.memberId, memberId));
+  ctx.memberViews.changed(memberId);
 }
 
 /** Removes the Moves link; the Moves user id it had (null when there was none). */
@@ -141,6 +144,7 @@ export async function removeMovesAccount(ctx: AppContext, memberId: number): Pro
     .delete(movesAccounts)
     .where(eq(movesAccounts.memberId, memberId))
     .returning({ movesUserId: movesAccounts.movesUserId });
+  ctx.memberViews.changed(memberId);
   return row?.movesUserId ?? null;
 }
 

@@ -20,4 +20,5 @@ export async function endSessions(ctx: AppContext, memberId: number): Promise<vo
     .update(members)
     .set({ sessionVersion: sql`${members.sessionVersion} + 1` })
     .where(eq(members.id, memberId));
+  ctx.memberViews.changed(memberId);
 }

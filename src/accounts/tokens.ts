@@ -179,6 +179,7 @@ function ohSlot(ctx: AppContext, memberId: number): TokenSlot {
         .update(members)
         .set({ ohNeedsReauth: true })
         .where(and(eq(members.id, memberId), eq(members.ohRefreshToken, oldRefreshEnc)));
+      ctx.memberViews.changed(memberId);
     },
   };
 }
@@ -213,6 +214,7 @@ function movesSlot(ctx: AppContext, memberId: number): TokenSlot {
         })
         .where(and(eq(movesAccounts.memberId, memberId), eq(movesAccounts.refreshToken, oldRefreshEnc)))
         .returning({ id: movesAccounts.memberId });
+      ctx.memberViews.changed(memberId); // the dashboard shows when the Moves token was issued
       return rows.length === 1;
     },
     async markRefused(oldRefreshEnc) {
@@ -220,6 +222,7 @@ function movesSlot(ctx: AppContext, memberId: number): TokenSlot {
         .update(movesAccounts)
         .set({ status: 'needs_reauth' })
         .where(and(eq(movesAccounts.memberId, memberId), eq(movesAccounts.refreshToken, oldRefreshEnc)));
+      ctx.memberViews.changed(memberId);
     },
   };
 }

@@ -1,6 +1,7 @@
 // One factory for the database: embedded PGlite (DATA_DIR/pg) or a PostgreSQL server (DATABASE_URL).
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -62,7 +63,32 @@ function lastRows(results: { rows: unknown[] } | { rows: unknown[] }[]): { rows:
   return { rows: (list[list.length - 1]?.rows ?? []) as Record<string, unknown>[] };
 }
 
+/**
+ * PGlite runs each query synchronously on this thread and resolves it in a microtask, so a job's run of
+ * queries and the work between them would hold the event loop until its next network wait: 50–150 ms at a
+ * time during a backfill, during which no web request is answered. Each query therefore first yields to the
+ * event loop (setImmediate), so pending requests are served between a job's queries.
+ */
+function yieldBeforeQueries(pglite: PGlite): void {
+  const query = pglite.query.bind(pglite);
+  const exec = pglite.exec.bind(pglite);
+  const transaction = pglite.transaction.bind(pglite);
+  pglite.query = async (...args: Parameters<PGlite['query']>) => {
+    await setImmediatePromise();
+    return query(...args);
+  };
+  pglite.exec = async (...args: Parameters<PGlite['exec']>) => {
+    await setImmediatePromise();
+    return exec(...args);
+  };
+  pglite.transaction = async <T>(callback: Parameters<PGlite['transaction']>[0]): Promise<T> => {
+    await setImmediatePromise();
+    return transaction(callback) as Promise<T>;
+  };
+}
+
 export function wrapPglite(pglite: PGlite, lock?: DirectoryLock): Database {
+  yieldBeforeQueries(pglite);
   const sqlExec: SqlExecutor = {
     async query<R>(text: string, params?: unknown[]) {
       const r = await pglite.query<R>(text, params as unknown[]);

@@ -39,14 +39,17 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
 
     allUnfinished: (memberId) => unfinished(memberId),
 
-    async latest(memberId) {
-      const [row] = await ctx.db
-        .select()
-        .from(archiveImports)
-        .where(eq(archiveImports.memberId, memberId))
-        .orderBy(desc(archiveImports.id))
-        .limit(1);
-      return row;
+    latest(memberId) {
+      // Read by every dashboard page view.
+      return ctx.memberViews.get(memberId, 'latestImport', async () => {
+        const [row] = await ctx.db
+          .select()
+          .from(archiveImports)
+          .where(eq(archiveImports.memberId, memberId))
+          .orderBy(desc(archiveImports.id))
+          .limit(1);
+        return row;
+      });
     },
 
     async record(memberId, p) {
@@ -60,11 +63,17 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
           createdAt: ctx.clock.date(),
         })
         .returning({ id: archiveImports.id });
+      ctx.memberViews.changed(memberId);
       return row!.id;
     },
 
     async update(id, patch) {
-      await ctx.db.update(archiveImports).set(patch).where(eq(archiveImports.id, id));
+      const rows = await ctx.db
+        .update(archiveImports)
+        .set(patch)
+        .where(eq(archiveImports.id, id))
+        .returning({ memberId: archiveImports.memberId });
+      for (const r of rows) ctx.memberViews.changed(r.memberId);
     },
 
     async pathsInUse() {

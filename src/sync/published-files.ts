@@ -54,6 +54,7 @@ export function createPublishedFiles(ctx: AppContext): PublishedFiles {
           .where(and(eq(publishedFiles.memberId, memberId), eq(publishedFiles.status, 'current')));
         await tx.insert(publishedFiles).values({ memberId, ...file, status: 'current' });
       });
+      ctx.memberViews.changed(memberId);
     },
 
     async adoptSeeded(memberId, file) {
@@ -61,6 +62,7 @@ export function createPublishedFiles(ctx: AppContext): PublishedFiles {
         .insert(publishedFiles)
         .values({ memberId, ...file, status: 'current' })
         .onConflictDoNothing();
+      ctx.memberViews.changed(memberId);
     },
 
     pendingRemoval: (memberId) => withStatus(memberId, 'delete_pending'),

@@ -72,6 +72,7 @@ function stateRow(
         .insert(syncState)
         .values({ memberId, ...patch, updatedAt: now })
         .onConflictDoUpdate({ target: syncState.memberId, set: { ...patch, updatedAt: now } });
+      ctx.memberViews.changed(memberId);
     },
 
     async markQueued(memberId, nextRunAt) {
@@ -88,6 +89,7 @@ function stateRow(
             updatedAt: now,
           },
         });
+      ctx.memberViews.changed(memberId);
     },
 
     async resetProgress(memberId) {
@@ -105,6 +107,7 @@ function stateRow(
           updatedAt: ctx.clock.date(),
         })
         .where(eq(syncState.memberId, memberId));
+      ctx.memberViews.changed(memberId);
     },
 
     async clear(memberId) {
@@ -123,6 +126,7 @@ function stateRow(
           updatedAt: ctx.clock.date(),
         })
         .where(eq(syncState.memberId, memberId));
+      ctx.memberViews.changed(memberId);
     },
   };
 }
@@ -144,6 +148,7 @@ function manualUpdateSlot(
           sql`${syncState.memberId} = ${memberId} and (${syncState.lastManualRequestAt} is null or ${syncState.lastManualRequestAt} <= ${threshold})`,
         )
         .returning({ memberId: syncState.memberId });
+      ctx.memberViews.changed(memberId);
       if (claimed.length) return { ok: true, claimedAt: now };
       const [row] = await ctx.db
         .select({ last: syncState.lastManualRequestAt })
@@ -157,6 +162,7 @@ function manualUpdateSlot(
         .update(syncState)
         .set({ lastManualRequestAt: null })
         .where(sql`${syncState.memberId} = ${memberId} and ${syncState.lastManualRequestAt} = ${claimedAt}`);
+      ctx.memberViews.changed(memberId);
     },
   };
 }
@@ -168,6 +174,7 @@ function events(ctx: AppContext): Pick<SyncStateService, 'recordEvent' | 'incide
       await ctx.db
         .insert(syncEvents)
         .values({ memberId, at: ctx.clock.date(), kind, message, details: details ?? null });
+      ctx.memberViews.changed(memberId);
     },
 
     async incident(memberId, reason) {

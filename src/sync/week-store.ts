@@ -96,6 +96,7 @@ function weekRows(
         .update(storedWeeks)
         .set({ complete: false })
         .where(and(eq(storedWeeks.memberId, memberId), inArray(storedWeeks.week, weeks)));
+      ctx.memberViews.changed(memberId);
     },
 
     async range(memberId) {
@@ -131,6 +132,7 @@ function weekRows(
             : eq(storedWeeks.memberId, memberId),
         )
         .returning({ days: storedWeeks.dayCount });
+      ctx.memberViews.changed(memberId);
       return { weeks: rows.length, days: rows.reduce((sum, r) => sum + r.days, 0) };
     },
   };
@@ -261,5 +263,6 @@ async function saveWeek(ctx: AppContext, memberId: number, w: WeekToStore): Prom
       },
     })
     .returning({ same: sql<boolean | null>`(select same from ${old})` });
+  ctx.memberViews.changed(memberId);
   return r?.same !== true;
 }

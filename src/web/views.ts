@@ -13,9 +13,13 @@ import { formatBytes } from './status-words.ts';
 export const VIEWS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
 
 export async function registerViews(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const eta = new Eta({ views: VIEWS_DIR, cache: process.env.NODE_ENV === 'production', autoEscape: true });
+  // Templates are compiled once and kept: compiling one costs more than serving the page. A developer editing
+  // templates sets NODE_ENV=development to see changes without a restart.
+  const cache = process.env.NODE_ENV !== 'development';
+  const eta = new Eta({ views: VIEWS_DIR, cache, autoEscape: true });
   await app.register(view, {
     engine: { eta },
+    production: cache, // @fastify/view otherwise switches eta's cache off outside NODE_ENV=production
     root: VIEWS_DIR,
     defaultContext: {
       appName: 'Moves for Open Humans',
