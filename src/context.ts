@@ -172,7 +172,9 @@ function withServices(base: Omit<AppContext, keyof Services>): AppContext {
     async transaction(fn) {
       const memberViews = new TransactionViews(ctx.memberViews);
       try {
-        return await ctx.db.transaction((tx) => fn(withServices({ ...ctx, db: tx as unknown as Db, memberViews })));
+        return await ctx.db.transaction((tx) =>
+          fn(withServices({ ...ctx, db: tx as unknown as Db, memberViews })),
+        );
       } finally {
         memberViews.settle();
       }

@@ -120,10 +120,8 @@ async function main(): Promise<void> {
       const { buildWebApp } = await import('../../src/web/app.ts');
       const member = task.spec ? await connectMember(task.endpoints, ctx, task.spec) : undefined;
       if (task.worker) await startInProcessWorker(ctx);
-      if (task.syncSpec) {
-        const syncing = await connectMember(task.endpoints, ctx, task.syncSpec);
-        await ctx.queue.enqueueSync(syncing.memberId, 'connect');
-      }
+      const syncing = task.syncSpec ? await connectMember(task.endpoints, ctx, task.syncSpec) : undefined;
+      if (syncing) await ctx.queue.enqueueSync(syncing.memberId, 'connect');
       const app = await buildWebApp(ctx);
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       await send({
@@ -132,9 +130,17 @@ async function main(): Promise<void> {
         ...(member ? { cookie: await sessionCookieFor(ctx, member.memberId) } : {}),
       });
       await stopRequested;
+      // Where the backfill got to while the load ran (it must still be running for the figures to count).
+      const state = syncing ? await ctx.syncState.get(syncing.memberId) : undefined;
       await app.close();
       await ctx.close();
-      await send({ type: 'result', peakRssMb: rss.stop().maxRssMb });
+      await send({
+        type: 'result',
+        peakRssMb: rss.stop().maxRssMb,
+        ...(state
+          ? { backfill: { status: state.status, weeksDone: state.weeksDone, weeksTotal: state.weeksTotal } }
+          : {}),
+      });
     }
     process.exit(0);
   } catch (err) {

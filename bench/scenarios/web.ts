@@ -1,32 +1,33 @@
 // web: latency and throughput of /dashboard and its JSON status endpoint under 50 concurrent connections with
 // a signed-in session cookie, while another member's 5-year backfill runs. On both stores: embedded PGlite (one
 // process: web and worker, as `npm start` runs it) and served mode (PostgreSQL, two web processes behind the
-// benchmark's own round-robin, one worker process). The load generator runs in this process, the app in others.
-import autocannon from 'autocannon';
+// benchmark's own round-robin, one worker process). The load generator runs in a process of its own (away
+// from the emulators' work), the app in other processes.
 import { createBenchDatabase, postgresReachable, type BenchDatabase } from '../harness/context.ts';
 import { startBenchEmulators, type BenchEmulators } from '../harness/emulators.ts';
 import { firstDateYearsAgo, type MemberSpec } from '../harness/members.ts';
 import { round, type Figures, type ScenarioOutcome } from '../harness/results.ts';
-import { startRoundRobin } from '../harness/round-robin.ts';
+import { loadInProcess } from '../harness/load-process.ts';
 import { target, type Scenario, type ScenarioOptions } from '../harness/scenario.ts';
 import { forkApp, type ChildApp } from '../harness/workers.ts';
 const PATHS = { dashboard: '/dashboard', status: '/dashboard/status' } as const;
 
-async function load(url: string, cookie: string, seconds: number): Promise<Figures & { non2xx: number }> {
-  const r = await autocannon({ url, connections: 50, duration: seconds, headers: { cookie } });
-  return {
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    requestsPerSecond: round(r.requests.average, 1),
-    requests: r.requests.total,
-    non2xx: r.non2xx,
-    errors: r.errors,
-  };
-}
-
 const DASHBOARD_MEMBER: MemberSpec = { firstDate: firstDateYearsAgo(1), timeZone: 'Europe/Berlin', seed: 3 };
 /** Backfills throughout the load: 262 requests at 120 a minute (a new token's doubled limit) take over 2 minutes. */
 const SYNCING_MEMBER: MemberSpec = { firstDate: firstDateYearsAgo(5), timeZone: 'America/New_York', seed: 4 };
+
+type WebReport = {
+  peakRssMb: number;
+  backfill?: { status: string; weeksDone: number; weeksTotal: number };
+};
+
+/** The syncing member's state when the load ended, in words. */
+function backfillNote(store: string, report: WebReport): string {
+  const b = report.backfill;
+  return b
+    ? `${store}: the backfill was ${b.status} at ${b.weeksDone} of ${b.weeksTotal} weeks when the load ended`
+    : `${store}: no backfill state was reported`;
+}
 
 interface StoreRun {
   runs: { name: string; settings: Record<string, unknown>; figures: Figures }[];
@@ -34,28 +35,30 @@ interface StoreRun {
   peakRssMb: number[];
 }
 
-/** Both routes at `url` with `cookie`, after a short warm-up each (figures of the steady server). */
+/** Both routes with the signed-in `cookie`, after a short warm-up each (figures of the steady server). */
 async function loadRoutes(
-  url: string,
+  backends: string[],
   cookie: string,
   seconds: number,
   store: string,
   log: (m: string) => void,
 ) {
+  const result = await loadInProcess(
+    { backends, paths: Object.values(PATHS), cookie, connections: 50, seconds },
+    (m) => log(`web: ${store} ${m}`),
+  );
   const runs: StoreRun['runs'] = [];
   const notes: string[] = [];
-  for (const path of Object.values(PATHS)) {
-    const res = await fetch(url + path, { headers: { cookie }, redirect: 'manual' });
-    if (res.status !== 200)
+  for (const { path, firstStatus, firstLocation, ...figures } of result.paths) {
+    if (firstStatus !== 200)
       notes.push(
-        `${store} ${path} answered ${res.status}${res.headers.get('location') ? ` → ${res.headers.get('location')}` : ''} to the signed-in cookie: its figures are of that answer, not of the page`,
+        `${store} ${path} answered ${firstStatus}${firstLocation ? ` → ${firstLocation}` : ''} to the signed-in cookie: its figures are of that answer, not of the page`,
       );
-    await autocannon({ url: url + path, connections: 10, duration: 1, headers: { cookie } });
-    log(`web: ${store} ${path} for ${seconds} s at 50 connections`);
-    const figures = await load(url + path, cookie, seconds);
     if (figures.non2xx) notes.push(`${store} ${path}: ${figures.non2xx} responses were not 2xx`);
     runs.push({ name: `${store} ${path}`, settings: { store, path }, figures });
   }
+  if (result.connectionsPerBackend)
+    notes.push(`${store}: connections per web process ${JSON.stringify(result.connectionsPerBackend)}`);
   return { runs, notes };
 }
 
@@ -66,7 +69,7 @@ async function embeddedRun(
 ): Promise<StoreRun> {
   const db = await createBenchDatabase('pglite');
   try {
-    const app = forkApp<{ peakRssMb: number }>(
+    const app = forkApp<WebReport>(
       {
         kind: 'web',
         endpoints: emu.endpoints(),
@@ -77,9 +80,10 @@ async function embeddedRun(
       { ...emu.appEnv, ...db.env },
     );
     const ready = (await app.ready) as { url: string; cookie: string };
-    const r = await loadRoutes(ready.url, ready.cookie, seconds, 'embedded', log);
-    const { peakRssMb } = await app.stop();
-    return { ...r, peakRssMb: [peakRssMb] };
+    const r = await loadRoutes([ready.url], ready.cookie, seconds, 'embedded', log);
+    const report = await app.stop();
+    r.notes.push(backfillNote('embedded', report));
+    return { ...r, peakRssMb: [report.peakRssMb] };
   } finally {
     await db.drop();
   }
@@ -87,30 +91,25 @@ async function embeddedRun(
 
 async function servedRun(emu: BenchEmulators, seconds: number, log: (m: string) => void): Promise<StoreRun> {
   let db: BenchDatabase | undefined;
-  const apps: ChildApp<{ peakRssMb: number }>[] = [];
+  const apps: ChildApp<WebReport>[] = [];
   try {
     db = await createBenchDatabase('postgres');
     const env = { ...emu.appEnv, ...db.env };
     // The first web process migrates the database and connects both members; then the rest join.
-    const first = forkApp<{ peakRssMb: number }>(
+    const first = forkApp<WebReport>(
       { kind: 'web', endpoints: emu.endpoints(), spec: DASHBOARD_MEMBER, syncSpec: SYNCING_MEMBER },
       env,
     );
     apps.push(first);
     const ready = (await first.ready) as { url: string; cookie: string };
-    const second = forkApp<{ peakRssMb: number }>({ kind: 'web', endpoints: emu.endpoints() }, env);
-    const worker = forkApp<{ peakRssMb: number }>({ kind: 'worker' }, env);
+    const second = forkApp<WebReport>({ kind: 'web', endpoints: emu.endpoints() }, env);
+    const worker = forkApp<WebReport>({ kind: 'worker' }, env);
     apps.push(second, worker);
     const secondReady = (await second.ready) as { url: string };
     await worker.ready;
-    const balancer = await startRoundRobin([ready.url, secondReady.url]);
-    try {
-      const r = await loadRoutes(balancer.url, ready.cookie, seconds, 'served', log);
-      r.notes.push(`served: connections per web process ${JSON.stringify(balancer.counts())}`);
-      return { ...r, peakRssMb: [] };
-    } finally {
-      await balancer.close();
-    }
+    const r = await loadRoutes([ready.url, secondReady.url], ready.cookie, seconds, 'served', log);
+    r.notes.push(backfillNote('served', await first.stop()));
+    return { ...r, peakRssMb: [] };
   } finally {
     await Promise.allSettled(apps.map((a) => a.stop()));
     await db?.drop().catch(() => {});

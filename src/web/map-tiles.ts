@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { hasMapTilesConsent } from '../accounts/index.ts';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
-import { contentSecurityPolicy } from './security.ts';
+import { allowImagesFrom } from './security.ts';
 
 export const OSM_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 
@@ -76,10 +76,7 @@ export function mapTilesFor(
   const source = tileSource(ctx.config);
   if (!source) return { offered: false, provider: '', url: '', attribution: '', attributionHref: '' };
   const consented = hasMapTilesConsent(member);
-  if (consented)
-    reply.helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(ctx, source.origin) },
-    });
+  if (consented) allowImagesFrom(ctx, reply, source.origin);
   return {
     offered: true,
     provider: source.provider,

@@ -3,8 +3,8 @@
 // CSRF tokens are checked in preHandler (after the form body is parsed) on every form post.
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import helmet, { contentSecurityPolicy as cspMiddleware } from 'helmet';
 import type { AppContext } from '../context.ts';
 
 /** The policy; `tiles` is the tile server's origin, given only for a consenting member's map page. */
@@ -26,19 +26,41 @@ export function contentSecurityPolicy(ctx: AppContext, tiles?: string): Record<s
   };
 }
 
+type HeaderMiddleware = ReturnType<typeof helmet>;
+const noop = () => {};
+
+/**
+ * helmet's headers on every response. The middleware is built once here: @fastify/helmet rebuilt it (parsing
+ * every CSP directive) on each request, a sixth of what a dashboard poll cost.
+ */
 export async function registerSecurity(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const https = ctx.config.appBaseUrl.startsWith('https://');
-  await app.register(helmet, {
+  const headers = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(ctx) },
     strictTransportSecurity: https ? { maxAge: 180 * 24 * 3600, includeSubDomains: false } : false,
     referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
   });
+  app.addHook('onRequest', (request, reply, done) => headers(request.raw, reply.raw, () => done()));
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(csrf, {
     sessionPlugin: '@fastify/secure-session',
     getToken: (req) => csrfFromBody(req.body),
   });
+}
+
+const tilePolicies = new Map<string, HeaderMiddleware>();
+
+/** Widens this reply's Content-Security-Policy to images from `tiles` (a tile server's origin). */
+export function allowImagesFrom(ctx: AppContext, reply: FastifyReply, tiles: string): void {
+  const directives = contentSecurityPolicy(ctx, tiles);
+  const key = JSON.stringify(directives);
+  let policy = tilePolicies.get(key);
+  if (!policy) {
+    policy = cspMiddleware({ useDefaults: false, directives });
+    tilePolicies.set(key, policy);
+  }
+  policy(reply.request.raw, reply.raw, noop);
 }
 
 function csrfFromBody(body: unknown): string | undefined {
