@@ -71,11 +71,16 @@ export function createQueueService(ctx: AppContext): QueueService {
         ...(routine ? { routine } : {}),
         ...(opts.chainWeeks ? { chainWeeks: opts.chainWeeks } : {}),
       };
-      const id = await ctx.boss.send(QUEUES.syncMember, data, {
-        singletonKey: String(memberId),
-        priority: routine ? PRIORITY.routine : PRIORITY.requested,
-        ...(opts.startAfter ? { startAfter: queueTime(ctx, opts.startAfter) } : {}),
-      });
+      const send = () =>
+        ctx.boss.send(QUEUES.syncMember, data, {
+          singletonKey: String(memberId),
+          priority: routine ? PRIORITY.routine : PRIORITY.requested,
+          ...(opts.startAfter ? { startAfter: queueTime(ctx, opts.startAfter) } : {}),
+        });
+      let id = await send();
+      // "Update now" (or a connect) while a routine update waits: that job would keep its place behind every
+      // backfill. It gives way to this one, which runs the same update at the requested priority.
+      if (id === null && !routine && (await cancelQueuedRoutineJobs(ctx, memberId))) id = await send();
       if (id) {
         if (!opts.keepState) await ctx.syncState.markQueued(memberId, opts.startAfter ?? ctx.clock.date());
         const delayMs = opts.startAfter && opts.startAfter.getTime() - ctx.clock.now();
@@ -128,6 +133,17 @@ export function createQueueService(ctx: AppContext): QueueService {
       );
     },
   };
+}
+
+/** Cancels the member's routine sync jobs that have not started; true when there was one. */
+async function cancelQueuedRoutineJobs(ctx: AppContext, memberId: number): Promise<boolean> {
+  const queued = await ctx.boss.findJobs<SyncJobData>(QUEUES.syncMember, {
+    key: String(memberId),
+    queued: true,
+  });
+  const ids = queued.filter((j) => j.data.routine).map((j) => j.id);
+  if (ids.length) await ctx.boss.cancel(QUEUES.syncMember, ids);
+  return ids.length > 0;
 }
 
 /**

@@ -173,4 +173,23 @@ describe('backfills first on the shared per-app budget', () => {
     const [first] = await ctx.boss.fetch<{ memberId: number; reason: string }>(QUEUES.syncMember);
     expect(first?.data).toMatchObject({ memberId: newcomer.memberId, reason: 'connect' });
   });
+
+  it('"Update now" while a routine update waits takes its place at the requested priority', async () => {
+    const waiting = await addMember(ctx, up, { firstDate: daysAgo(30), timeZone: 'UTC', seed: 60 });
+    const other = await addMember(ctx, up, { firstDate: daysAgo(30), timeZone: 'UTC', seed: 61 });
+    expect(await ctx.queue.enqueueSync(waiting.memberId, 'scheduler')).toBe(true);
+    expect(await ctx.queue.enqueueSync(other.memberId, 'scheduler')).toBe(true);
+    expect(await ctx.queue.enqueueSync(waiting.memberId, 'manual')).toBe(true);
+    const jobs = await ctx.boss.findJobs<{ reason: string; routine?: boolean }>(QUEUES.syncMember, {
+      key: String(waiting.memberId),
+      queued: true,
+    });
+    expect(jobs.map((j) => ({ reason: j.data.reason, routine: j.data.routine ?? false }))).toEqual([
+      { reason: 'manual', routine: false },
+    ]);
+    // A second press finds the requested job queued and adds nothing.
+    expect(await ctx.queue.enqueueSync(waiting.memberId, 'manual')).toBe(false);
+    const [first] = await ctx.boss.fetch<{ memberId: number; reason: string }>(QUEUES.syncMember);
+    expect(first?.data).toMatchObject({ memberId: waiting.memberId, reason: 'manual' });
+  });
 });

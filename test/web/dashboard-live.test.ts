@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, publishedFiles, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { eq } from 'drizzle-orm';
+import { MEMBER_VIEW_MAX_AGE_MS } from '../../src/context.ts';
 import type { TestContext } from '../support/context.ts';
 import { insertMember, sessionCookie, startTestWebApp, type TestWebApp } from './support.ts';
 
@@ -93,9 +94,7 @@ describe('dashboard overview', () => {
     expect(empty.body).toMatch(/<p class="muted" id="events-empty">Nothing yet.<\/p>/);
     expect(empty.body).toContain('/static/dashboard.js');
 
-    await ctx.db
-      .insert(syncEvents)
-      .values({ memberId: m.id, at: new Date(), kind: 'queued', message: 'Update requested by the member' });
+    await ctx.syncState.recordEvent(m.id, 'queued', 'Update requested by the member');
     const s = (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
     expect(s.events.map((e: { message: string }) => e.message)).toEqual(['Update requested by the member']);
     const page = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
@@ -130,9 +129,37 @@ describe('dashboard overview', () => {
       .update(movesAccounts)
       .set({ status: 'needs_reauth' })
       .where(eq(movesAccounts.memberId, m.id));
+    // Written past the services (which tell the member view cache themselves), as another process would.
+    ctx.memberViews.changed(m.id);
     const moves = (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
     expect(moves.reconnect).toEqual({ href: '/connect/moves', label: 'Reconnect Moves' });
     expect(moves.words).toBe('Moves no longer accepts our access: reconnect Moves to continue');
+  });
+
+  it("shows another process's writes within a second, and this process's at once", async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const cookie = sessionCookie(app, { memberId: m.id });
+    const status = async () =>
+      (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
+    expect((await status()).events).toEqual([]);
+    // A worker process records an event: this process learns of it when its view is a second old.
+    await ctx.db
+      .insert(syncEvents)
+      .values({ memberId: m.id, at: new Date(), kind: 'completed', message: 'Done elsewhere' });
+    const seen = Date.now();
+    let events: { message: string }[] = [];
+    while (events.length === 0 && Date.now() - seen < 5000) {
+      events = (await status()).events;
+      if (events.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(events.map((e) => e.message)).toEqual(['Done elsewhere']);
+    expect(Date.now() - seen).toBeLessThanOrEqual(MEMBER_VIEW_MAX_AGE_MS + 500);
+    // A write through this process's services is on the very next read.
+    await ctx.syncState.recordEvent(m.id, 'queued', 'Asked here');
+    expect((await status()).events.map((e: { message: string }) => e.message)).toEqual([
+      'Asked here',
+      'Done elsewhere',
+    ]);
   });
 
   it('treats a session whose member was deleted as signed out', async () => {

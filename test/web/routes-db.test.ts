@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, movesAccounts, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
 import { buildWebApp } from '../../src/web/app.ts';
+import { QUEUES } from '../../src/jobs/queues.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { insertMember, pageToken, postCsrfForm, sessionCookie } from './support.ts';
 
@@ -150,7 +151,7 @@ describe('update now', () => {
       status: 'up_to_date',
       lastSuccessAt: new Date(Date.now() - 5 * 86_400_000),
     });
-    expect(await ctx.queue.enqueueSync(m.id, 'scheduler')).toBe(true);
+    expect(await ctx.queue.enqueueSync(m.id, 'admin')).toBe(true);
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
     const res = await postCsrfForm(app, '/update_data', cookie, token);
     expect(res.statusCode).toBe(303);
@@ -161,6 +162,24 @@ describe('update now', () => {
       label: 'Update now',
       reason: 'An update is about to start',
     });
+  });
+
+  it('takes the place of a waiting routine update, so the press is not queued behind backfills', async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    await ctx.syncState.update(m.id, {
+      status: 'up_to_date',
+      lastSuccessAt: new Date(Date.now() - 5 * 86_400_000),
+    });
+    expect(await ctx.queue.enqueueSync(m.id, 'scheduler')).toBe(true);
+    const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
+    const res = await postCsrfForm(app, '/update_data', cookie, token);
+    expect(res.statusCode).toBe(303);
+    const jobs = await ctx.boss.findJobs<{ reason: string; routine?: boolean }>(QUEUES.syncMember, {
+      key: String(m.id),
+      queued: true,
+    });
+    expect(jobs.map((j) => j.data)).toEqual([expect.objectContaining({ reason: 'manual' })]);
+    expect(jobs[0]?.data.routine).toBeUndefined();
   });
 
   it('answers GET and anonymous posts without a 500', async () => {
