@@ -22,7 +22,12 @@ import {
 } from '../../src/sync/rate-window.ts';
 import { scanWindows } from '../../src/sync/edits.ts';
 import { failedRunsAfter, quickRetryDelayMs, requeueDelayMs } from '../../src/sync/backoff.ts';
-import { MAX_DAY_BYTES, MAX_STRING_CHARS, screenDays } from '../../src/moves/day-limits.ts';
+import {
+  hasLongStringLiteral,
+  MAX_DAY_BYTES,
+  MAX_STRING_CHARS,
+  screenDays,
+} from '../../src/moves/day-limits.ts';
 import { deepScanCycleUpdates, nextDeepScanStep, type DeepScanState } from '../../src/sync/deep-scan.ts';
 import { checkDayText } from '../../src/sync/day-validation.ts';
 
@@ -291,6 +296,23 @@ describe('day size limits', () => {
     expect(r.rejected[0]!.reason).toMatch(/characters long/);
     expect(r.daysJson).toBe(`[${keep}]`);
     expect(r.daysJson.length).toBeLessThan(MAX_STRING_CHARS * 2);
+  });
+
+  it('finds a string longer than the limit as written, escaped quotes and backslashes included', () => {
+    const lit = (value: string) => JSON.stringify({ name: value });
+    expect(hasLongStringLiteral(lit('a'.repeat(10)), 10)).toBe(false);
+    expect(hasLongStringLiteral(lit('a'.repeat(11)), 10)).toBe(true);
+    // An escaped quote does not end the string; an escaped backslash before a quote does not escape it.
+    expect(hasLongStringLiteral(lit('"'.repeat(6)), 10)).toBe(true);
+    expect(hasLongStringLiteral(`{"a":"\\\\","${'b'.repeat(11)}":1}`, 10)).toBe(true);
+    expect(hasLongStringLiteral(`{"a":"\\\\","bb":"${'c'.repeat(10)}"}`, 10)).toBe(false);
+    // Numbers and structure between strings do not count.
+    expect(hasLongStringLiteral(`[${'1234567890,'.repeat(50)}"x"]`, 10)).toBe(false);
+    // Every string over the limit is caught: its written form is never shorter than its value (a shorter value
+    // written longer, like six newlines, may be flagged too: screenDays then measures the parsed day).
+    for (const value of ['é'.repeat(11), '\n'.repeat(11), '\u0000'.repeat(11), '😀'.repeat(6)])
+      expect(hasLongStringLiteral(lit(value), 10)).toBe(true);
+    expect(screenDays(`[${day('20160104', '\n'.repeat(600))}]`).rejected).toEqual([]);
   });
 
   it('refuses a day over the size limit even when each string is short', () => {
