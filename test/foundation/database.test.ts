@@ -135,3 +135,24 @@ describe.each(storeKinds())('database on %s', (kind) => {
     await boss.stop({ graceful: false, close: false });
   });
 });
+
+describe('embedded PGlite and the event loop', () => {
+  it('lets timers and requests run between the queries of a long job', async () => {
+    const database = await createTestDatabase('pglite');
+    try {
+      // PGlite answers synchronously: without a yield before each query, all of them would run before the timer.
+      let timerRan = false;
+      setTimeout(() => (timerRan = true), 0);
+      let before = 0;
+      for (let i = 0; i < 40; i++) {
+        if (i % 2) await database.sql.query('select $1::int as n', [i]);
+        else await database.db.select({ n: sql<number>`1` }).from(members);
+        if (!timerRan) before++;
+      }
+      expect(timerRan).toBe(true);
+      expect(before).toBeLessThan(4);
+    } finally {
+      await database.close();
+    }
+  });
+});
