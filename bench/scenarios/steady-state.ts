@@ -82,7 +82,10 @@ async function seedInSync(ctx: AppContext, members: BenchMember[], concurrency: 
             source: 'moves',
           });
         }
-        await publishStoryline(ctx, m.memberId, async () => m.ohAccessToken);
+        // The app's own token source: seeding 10,000 members outlasts an access token at time scale 120.
+        await publishStoryline(ctx, m.memberId, (rejected) =>
+          ctx.accounts.ohAccessToken(m.memberId, rejected ? { rejected } : {}),
+        );
         await ctx.syncState.update(m.memberId, {
           status: 'up_to_date',
           weeksDone: weeks.length,
