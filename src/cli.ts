@@ -1,5 +1,6 @@
 // The oh-moves command line: `oh-moves <command> [options]`. Every command has --help.
 import './compile-cache.ts';
+import './drizzle-resolve.ts';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
