@@ -45,7 +45,6 @@ export function hasLongStringLiteral(json: string, max: number): boolean {
   return false;
 }
 
-
 function longestString(value: unknown, depth = 0): number {
   if (typeof value === 'string') return value.length;
   if (!value || typeof value !== 'object' || depth > 20) return 0;
