@@ -44,17 +44,30 @@ export async function renderPage(
   data: PageData,
   status = 200,
 ): Promise<FastifyReply> {
+  return sendPage(reply, await pageHtml(request, reply, template, data), status);
+}
+
+/** A page's HTML with the common data: the member, the flash messages (taken) and a CSRF token for its forms. */
+export async function pageHtml(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  data: PageData,
+): Promise<string> {
   let csrfToken = '';
   try {
     csrfToken = await reply.generateCsrf();
   } catch {
     // the session plugin failed for this request (e.g. an error page before the session loaded)
   }
-  const html = await reply.server.view(template, {
+  return reply.server.view(template, {
     ...data,
     member: request.member,
     flash: takeFlash(request),
     csrfToken,
   });
+}
+
+export function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }

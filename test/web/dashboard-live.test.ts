@@ -6,7 +6,15 @@ import { members, publishedFiles, storedWeeks, syncEvents, syncState } from '../
 import { eq } from 'drizzle-orm';
 import { MEMBER_VIEW_MAX_AGE_MS } from '../../src/context.ts';
 import type { TestContext } from '../support/context.ts';
-import { insertMember, sessionCookie, startTestWebApp, type TestWebApp } from './support.ts';
+import {
+  csrfFrom,
+  insertMember,
+  pageToken,
+  postCsrfForm,
+  sessionCookie,
+  startTestWebApp,
+  type TestWebApp,
+} from './support.ts';
 
 let web: TestWebApp;
 let ctx: TestContext;
@@ -160,6 +168,31 @@ describe('dashboard overview', () => {
       'Asked here',
       'Done elsewhere',
     ]);
+  });
+
+  it("renders a session's page once per view, never for another session, and anew after a change", async () => {
+    const m = await insertMember(ctx, { withMoves: true });
+    const { cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
+    const page = async (c: string) =>
+      (await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: c } })).body;
+    // Within the view's second the same session gets the same page, CSRF token included (one render); two pages
+    // in a row straddle a second's end at most once in three tries. Rendered anew, the tokens would differ.
+    let first = '';
+    let same = false;
+    for (let i = 0; i < 3 && !same; i++) {
+      first = await page(cookie);
+      same = (await page(cookie)) === first;
+    }
+    expect(same).toBe(true);
+    // ...another session of the member gets its own token...
+    const other = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
+    expect(other.token).not.toBe(csrfFrom(first));
+    // ...and a change is on the next page at once, with the token still valid for posting.
+    await ctx.syncState.recordEvent(m.id, 'queued', 'Asked just now');
+    const changed = await page(cookie);
+    expect(changed).toContain('Asked just now');
+    const post = await postCsrfForm(app, '/update_data', cookie, csrfFrom(changed));
+    expect(post.statusCode).toBe(303);
   });
 
   it('treats a session whose member was deleted as signed out', async () => {

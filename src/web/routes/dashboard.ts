@@ -10,7 +10,7 @@ import type { MemberOverview } from '../../accounts/index.ts';
 import { addFlash, sessionMember } from '../session.ts';
 import { describeStatus, formatBytes, type DashboardStatus } from '../status-words.ts';
 import { displayZone, formatMovesDay, formatWhen, plural, zoneNote } from '../../util/time-words.ts';
-import { renderPage } from '../views.ts';
+import { pageHtml, sendPage } from '../views.ts';
 
 /** How many events "Recent activity" lists. */
 export const RECENT_EVENTS = 10;
@@ -62,6 +62,13 @@ export function eventLabel(kind: string): string {
  * rest of the request when many polls arrive at once.
  */
 const recentViews = new WeakMap<MemberOverview, { second: number; view: DashboardView }>();
+
+/**
+ * Dashboard pages rendered from one view (so for at most a second), per session CSRF secret: a member's open tabs
+ * and reloads within that second cost one render. The page's CSRF token stays valid for the session it was made
+ * for, the only one it is sent to.
+ */
+const renderedPages = new WeakMap<DashboardView, Map<string, string>>();
 
 /** What the page shows and the poll returns, from one overview (worked out at most once a second). */
 export function dashboardView(ctx: AppContext, o: MemberOverview): DashboardView {
@@ -133,19 +140,30 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     }
     request.member = overview.member;
     const view = dashboardView(ctx, overview);
+    const mapTiles = overview.account ? mapTilesFor(ctx, overview.member, reply) : undefined;
+    // The same view for the same session renders the same page: reuse it unless a message is waiting.
+    const secret = request.session.get('_csrf');
+    const reusable = typeof secret === 'string' && !request.session.get('flash')?.length;
+    const rendered = reusable ? renderedPages.get(view)?.get(secret) : undefined;
+    if (rendered) return sendPage(reply, rendered);
     const newestFile = overview.files.reduce<Date | null>(
       (t, f) => (t && t > f.publishedAt ? t : f.publishedAt),
       null,
     );
-    return renderPage(request, reply, 'dashboard', {
+    const html = await pageHtml(request, reply, 'dashboard', {
       title: 'Your dashboard',
       account: overview.account,
       ...view,
-      mapTiles: overview.account ? mapTilesFor(ctx, overview.member, reply) : undefined,
+      mapTiles,
       importStatus: describeImport(await latestUpload(ctx, overview.member.id), newestFile),
       // A member who disconnected has events; a newcomer has none.
       welcome: !overview.account && overview.events.length === 0,
     });
+    if (reusable) {
+      const pages = renderedPages.get(view) ?? new Map<string, string>();
+      renderedPages.set(view, pages.set(secret, html));
+    }
+    return sendPage(reply, html);
   });
 
   // Polled every 2 s by each open dashboard: keep it out of the info-level request log.
