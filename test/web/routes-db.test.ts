@@ -145,16 +145,22 @@ describe('update now', () => {
     expect(res.statusCode).toBe(303);
   });
 
-  it('does not spend the cooldown on a press that queued nothing (a sync was already waiting)', async () => {
+  /** A member up to date 5 days ago with a sync queued for `reason`, who then presses "Update now". */
+  async function pressWhileQueued(reason: 'admin' | 'scheduler') {
     const m = await insertMember(ctx, { withMoves: true });
     await ctx.syncState.update(m.id, {
       status: 'up_to_date',
       lastSuccessAt: new Date(Date.now() - 5 * 86_400_000),
     });
-    expect(await ctx.queue.enqueueSync(m.id, 'admin')).toBe(true);
+    expect(await ctx.queue.enqueueSync(m.id, reason)).toBe(true);
     const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
     const res = await postCsrfForm(app, '/update_data', cookie, token);
     expect(res.statusCode).toBe(303);
+    return { m, cookie };
+  }
+
+  it('does not spend the cooldown on a press that queued nothing (a sync was already waiting)', async () => {
+    const { cookie } = await pressWhileQueued('admin');
     const status = await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } });
     // No cooldown was spent; the button waits for the queued update, and says so.
     expect(status.json().update).toMatchObject({
@@ -165,15 +171,7 @@ describe('update now', () => {
   });
 
   it('takes the place of a waiting routine update, so the press is not queued behind backfills', async () => {
-    const m = await insertMember(ctx, { withMoves: true });
-    await ctx.syncState.update(m.id, {
-      status: 'up_to_date',
-      lastSuccessAt: new Date(Date.now() - 5 * 86_400_000),
-    });
-    expect(await ctx.queue.enqueueSync(m.id, 'scheduler')).toBe(true);
-    const { token, cookie } = await pageToken(app, '/dashboard', sessionCookie(app, { memberId: m.id }));
-    const res = await postCsrfForm(app, '/update_data', cookie, token);
-    expect(res.statusCode).toBe(303);
+    const { m } = await pressWhileQueued('scheduler');
     const jobs = await ctx.boss.findJobs<{ reason: string; routine?: boolean }>(QUEUES.syncMember, {
       key: String(m.id),
       queued: true,
