@@ -57,9 +57,29 @@ export function createSyncStateService(ctx: AppContext): SyncStateService {
 }
 
 /** The member's `sync_state` row: status, progress, cursors, last error. */
+/** A sync's progress and outcome as before its first run. */
+const NO_PROGRESS = {
+  weeksDone: 0,
+  weeksTotal: 0,
+  lastSyncStartedAt: null,
+  lastSuccessAt: null,
+  lastError: null,
+  lastErrorAt: null,
+  unpublishedWeeks: 0,
+} satisfies SyncStatePatch;
+
 function stateRow(
   ctx: AppContext,
 ): Pick<SyncStateService, 'get' | 'update' | 'markQueued' | 'resetProgress' | 'clear'> {
+  /** Changes the member's existing row (none is created). */
+  async function setExisting(memberId: number, patch: SyncStatePatch): Promise<void> {
+    await ctx.db
+      .update(syncState)
+      .set({ ...patch, updatedAt: ctx.clock.date() })
+      .where(eq(syncState.memberId, memberId));
+    ctx.memberViews.changed(memberId);
+  }
+
   return {
     async get(memberId) {
       const [row] = await ctx.db.select().from(syncState).where(eq(syncState.memberId, memberId)).limit(1);
@@ -94,39 +114,11 @@ function stateRow(
 
     async resetProgress(memberId) {
       // Only the cursors and progress: a queued job's status row is rewritten when it is queued anyway.
-      await ctx.db
-        .update(syncState)
-        .set({
-          weeksDone: 0,
-          weeksTotal: 0,
-          lastSyncStartedAt: null,
-          lastSuccessAt: null,
-          lastError: null,
-          lastErrorAt: null,
-          unpublishedWeeks: 0,
-          updatedAt: ctx.clock.date(),
-        })
-        .where(eq(syncState.memberId, memberId));
-      ctx.memberViews.changed(memberId);
+      await setExisting(memberId, NO_PROGRESS);
     },
 
     async clear(memberId) {
-      await ctx.db
-        .update(syncState)
-        .set({
-          status: 'idle',
-          weeksDone: 0,
-          weeksTotal: 0,
-          nextRunAt: null,
-          lastSuccessAt: null,
-          lastSyncStartedAt: null,
-          lastError: null,
-          lastErrorAt: null,
-          unpublishedWeeks: 0,
-          updatedAt: ctx.clock.date(),
-        })
-        .where(eq(syncState.memberId, memberId));
-      ctx.memberViews.changed(memberId);
+      await setExisting(memberId, { status: 'idle', nextRunAt: null, ...NO_PROGRESS });
     },
   };
 }
