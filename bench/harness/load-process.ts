@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { round } from './results.ts';
 import { startRoundRobin } from './round-robin.ts';
 
 export interface LoadRequest {
@@ -58,7 +59,7 @@ async function runLoad(req: LoadRequest, log: (m: string) => void): Promise<Load
         firstLocation: first.headers.get('location'),
         p50Ms: r.latency.p50,
         p99Ms: r.latency.p99,
-        requestsPerSecond: Math.round(r.requests.average * 10) / 10,
+        requestsPerSecond: round(r.requests.average, 1),
         requests: r.requests.total,
         non2xx: r.non2xx,
         errors: r.errors,
