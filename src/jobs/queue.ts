@@ -91,8 +91,6 @@ export function createQueueService(ctx: AppContext): QueueService {
       // backfill. It gives way to this one, which runs the same update at the requested priority.
       if (id === null && !routine && (await cancelQueuedRoutineJobs(ctx, memberId))) id = await send();
       if (id) {
-        if (!opts.startAfter || opts.startAfter.getTime() <= ctx.clock.now())
-          wakeLocalWorkers(QUEUES.syncMember);
         if (!opts.keepState) await ctx.syncState.markQueued(memberId, opts.startAfter ?? ctx.clock.date());
         const delayMs = opts.startAfter && opts.startAfter.getTime() - ctx.clock.now();
         await ctx.syncState.recordEvent(memberId, 'queued', describeReason(reason, delayMs), {
@@ -100,6 +98,9 @@ export function createQueueService(ctx: AppContext): QueueService {
           jobId: id,
           ...(opts.startAfter ? { startAfter: opts.startAfter.toISOString() } : {}),
         });
+        // After the state says queued: a job woken earlier could start (and say running) before that write.
+        if (!opts.startAfter || opts.startAfter.getTime() <= ctx.clock.now())
+          wakeLocalWorkers(QUEUES.syncMember);
       }
       return id !== null;
     },
