@@ -47,14 +47,15 @@ describe('rate limits', () => {
   });
 
   it('windows shrink with the time scale', async () => {
-    const local = await startHarness(undefined, { minuteLimit: 2, hourLimit: 100, timeScale: 60 });
+    const local = await startHarness(undefined, { minuteLimit: 2, hourLimit: 100, timeScale: 6 });
     try {
-      // One emulated minute = 1 real second; align to its start.
-      local.em.configure({ clockOffsetMs: alignClockOffset(0, 3_600_000 / 60) });
+      // One emulated minute = 10 real seconds; start half a second into one, so that the first two requests
+      // share it even when the first is slow (a cold start on a loaded machine took over 500 ms).
+      local.em.configure({ clockOffsetMs: alignClockOffset(0, 3_600_000 / 6) });
       await api(local, '/api/1.1/user/profile');
       const r = await api(local, '/api/1.1/user/profile');
       expect(remaining(r).minute).toBe(2); // doubled: 4 - 2
-      local.em.configure({ clockOffsetMs: alignClockOffset(0, 3_600_000 / 60) + 1000 });
+      local.em.configure({ clockOffsetMs: alignClockOffset(0, 3_600_000 / 6) + 10_000 });
       expect(remaining(await api(local, '/api/1.1/user/profile')).minute).toBe(3);
     } finally {
       await local.em.close();
