@@ -28,8 +28,26 @@ function weekId(dt: DateTime): string {
   return `${String(dt.weekYear).padStart(4, '0')}-W${String(dt.weekNumber).padStart(2, '0')}`;
 }
 
+/**
+ * Weeks already worked out: a sync asks about each of its weeks several times (valid? which dates? complete?),
+ * and luxon's week arithmetic was a few percent of a backfill's time. Bounded: cleared when it fills.
+ */
+const MEMO_LIMIT = 10_000;
+const mondays = new Map<string, DateTime>();
+const weekDates = new Map<string, readonly string[]>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
 /** The Monday of an ISO week id. Throws RangeError for malformed ids and for W53 in 52-week years. */
 export function weekStart(week: string): DateTime {
+  return mondays.get(week) ?? remember(mondays, week, computeWeekStart(week));
+}
+
+function computeWeekStart(week: string): DateTime {
   const m = WEEK_ID.exec(week);
   if (!m) throw new RangeError(`not an ISO week id (yyyy-Www): "${week}"`);
   const dt = DateTime.fromObject(
@@ -69,8 +87,11 @@ export function currentWeek(zone: string, now: Date | number): string {
 
 /** The seven dates (yyyyMMdd, Monday first) of a week. */
 export function datesOfWeek(week: string): string[] {
+  const known = weekDates.get(week);
+  if (known) return [...known];
   const monday = weekStart(week);
-  return Array.from({ length: 7 }, (_, i) => formatMovesDate(monday.plus({ days: i })));
+  const dates = Array.from({ length: 7 }, (_, i) => formatMovesDate(monday.plus({ days: i })));
+  return [...remember(weekDates, week, dates)];
 }
 
 /** True when the whole week (through Sunday 24:00) lies in the past in the member's zone. */
@@ -93,7 +114,7 @@ export function weekRange(from: string, to: string): string[] {
 
 /** The Sunday (yyyyMMdd) that ends a week. */
 export function weekSunday(week: string): string {
-  return formatMovesDate(weekStart(week).plus({ days: 6 }));
+  return datesOfWeek(week)[6]!;
 }
 
 /** Calendar date arithmetic on yyyyMMdd strings. */
