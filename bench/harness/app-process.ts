@@ -1,7 +1,8 @@
 // A child process running oh-moves for a benchmark, so its memory is measured on its own and the load
 // generator does not share its CPU. The task comes in BENCH_TASK; results go back over IPC.
 //   worker   — the sync workers on the database in the environment, until told to stop
-//   backfill — connect one member, run its first sync to the end, report times, bytes and peak RSS
+//   backfill — connect one member, run its first sync to the end, report times, bytes and peak RSS; with
+//              `warmUp`, another member's whole sync runs first, so the measured one runs in a warm process
 //   import   — a member without Moves uploads an export archive: its job imports and publishes it; reports the
 //              job's time, the days, the file and peak RSS
 //   web      — the web role; with `spec`, one signed-in member (reports a session cookie) and, with `syncSpec`,
@@ -18,7 +19,13 @@ import { sessionCookieFor } from './session-cookie.ts';
 
 type Task =
   | { kind: 'worker' }
-  | { kind: 'backfill'; endpoints: EmulatorEndpoints; spec: MemberSpec; timeoutMs: number }
+  | {
+      kind: 'backfill';
+      endpoints: EmulatorEndpoints;
+      spec: MemberSpec;
+      timeoutMs: number;
+      warmUp?: MemberSpec;
+    }
   | { kind: 'import'; endpoints: EmulatorEndpoints; archive: string }
   | {
       kind: 'web';
@@ -31,11 +38,15 @@ type Task =
 const send = (m: Record<string, unknown>) =>
   new Promise<void>((resolve) => (process.send ? process.send(m, () => resolve()) : resolve()));
 
-const stopRequested = new Promise<void>((resolve) =>
-  process.on('message', (m) => {
-    if ((m as { type?: string }).type === 'stop') resolve();
-  }),
-);
+/** A message from the benchmark: `stop`, or `go` (start the measured work: its counters are read). */
+const messageFromBench = (type: 'stop' | 'go') =>
+  new Promise<void>((resolve) =>
+    process.on('message', (m) => {
+      if ((m as { type?: string }).type === type) resolve();
+    }),
+  );
+const stopRequested = messageFromBench('stop');
+const goRequested = messageFromBench('go');
 
 async function main(): Promise<void> {
   const task = JSON.parse(process.env.BENCH_TASK ?? '{}') as Task;
@@ -57,9 +68,13 @@ async function main(): Promise<void> {
       await send({ type: 'result', figures: await appFigures(ctx.metrics), peakRssMb: peak.maxRssMb });
     } else if (task.kind === 'backfill') {
       await requireSyncHandler();
+      await startInProcessWorker(ctx);
+      const warmUpS = task.warmUp
+        ? await warmUp(ctx, task.endpoints, task.warmUp, task.timeoutMs)
+        : undefined;
       const member = await connectMember(task.endpoints, ctx, task.spec);
       await send({ type: 'ready', memberId: member.memberId });
-      await startInProcessWorker(ctx);
+      await goRequested;
       const t0 = Date.now();
       await ctx.queue.enqueueSync(member.memberId, 'connect');
       const done = await waitForSyncs(ctx, [member.memberId], {
@@ -76,11 +91,12 @@ async function main(): Promise<void> {
         tEnd,
         tokenIssuedAt: member.movesTokenIssuedAt.getTime(),
         memberId: member.memberId,
+        warmUpS,
         stuck: done.stuck,
         timedOut: done.timedOut,
-        finalFileBytes: await currentFileBytes(ctx),
-        publishes: await countRows(ctx, 'published_files'),
-        storedWeeks: await countRows(ctx, 'stored_weeks'),
+        finalFileBytes: await currentFileBytes(ctx, member.memberId),
+        publishes: await countRows(ctx, 'published_files', `member_id = ${member.memberId}`),
+        storedWeeks: await countRows(ctx, 'stored_weeks', `member_id = ${member.memberId}`),
         app: await appFigures(ctx.metrics),
       };
       await ctx.close();
@@ -150,6 +166,20 @@ async function main(): Promise<void> {
     await ctx?.close().catch(() => {});
     process.exit(1);
   }
+}
+
+/** One member's whole sync, queued to done, in seconds: the first job of a new process (code not yet warm). */
+async function warmUp(ctx: BenchContext, endpoints: EmulatorEndpoints, spec: MemberSpec, timeoutMs: number) {
+  const member = await connectMember(endpoints, ctx, spec);
+  const t0 = Date.now();
+  await ctx.queue.enqueueSync(member.memberId, 'connect');
+  const done = await waitForSyncs(ctx, [member.memberId], {
+    since: ctx.clock.now() - 1,
+    timeoutMs,
+    pollMs: 250,
+  });
+  if (done.stuck.length) throw new Error(`the warm-up sync did not finish: ${done.stuck[0]!.status}`);
+  return ((done.finishedAt.get(member.memberId) ?? Date.now()) - t0) / 1000;
 }
 
 void main();

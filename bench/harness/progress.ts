@@ -82,10 +82,12 @@ export async function countRows(ctx: AppContext, table: string, where = 'true'):
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Sum of sizes of the members' current published files. */
-export async function currentFileBytes(ctx: AppContext): Promise<number> {
+/** Sum of sizes of the current published files: everybody's, or one member's. */
+export async function currentFileBytes(ctx: AppContext, memberId?: number): Promise<number> {
   const { rows } = await ctx.database.sql.query<{ n: string | number | null }>(
-    `select coalesce(sum(size), 0)::bigint as n from published_files where status = 'current'`,
+    `select coalesce(sum(size), 0)::bigint as n from published_files
+     where status = 'current' and ($1::bigint is null or member_id = $1)`,
+    [memberId ?? null],
   );
   return Number(rows[0]?.n ?? 0);
 }

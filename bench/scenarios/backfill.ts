@@ -1,7 +1,7 @@
 // backfill: one member, N years of storyline with track points, limits 60/min and 2000/h doubled for the
 // token's first hour; how close the first sync comes to the least time the limits allow, and what it costs.
 import { runOriginalOn, versusOriginal } from '../baselines/compare.ts';
-import { apiRequestCounts, startBenchEmulators } from '../harness/emulators.ts';
+import { startBenchEmulators, trafficSince } from '../harness/emulators.ts';
 import { createBenchDatabase } from '../harness/context.ts';
 import { minimumTimeMs } from '../harness/limits.ts';
 import { firstDateYearsAgo, type MemberSpec } from '../harness/members.ts';
@@ -20,6 +20,8 @@ interface BackfillChildResult {
   t0: number;
   tEnd: number;
   tokenIssuedAt: number;
+  /** The warm-up member's sync (the process's first job), when there was one. */
+  warmUpS?: number;
   stuck: { memberId: number; status: string; lastError: string | null }[];
   timedOut: boolean;
   finalFileBytes: number;
@@ -41,6 +43,12 @@ export async function runBackfill(p: {
   log(m: string): void;
   /** Also replay the original app on the same emulators, for the same history. */
   withOriginal?: boolean;
+  /**
+   * Run this member's whole sync in the app process first, so the measured sync runs in a warm process as the
+   * original's replay does (it runs in this long-lived process) and as a new member's backfill does in a worker
+   * that has been up for a while. Its time is reported as the first job of a new process.
+   */
+  warmUp?: MemberSpec;
 }): Promise<BackfillRun> {
   const emu = await startBenchEmulators({
     timeScale: p.timeScale,
@@ -53,15 +61,24 @@ export async function runBackfill(p: {
     const spec: MemberSpec = { firstDate: firstDateYearsAgo(p.years), timeZone: 'Europe/Berlin', seed: 7 };
     const weeks = isoWeeksSince(spec.firstDate, spec.timeZone);
     const app = forkApp<BackfillChildResult>(
-      { kind: 'backfill', endpoints: emu.endpoints(), spec, timeoutMs: p.timeoutMs },
+      {
+        kind: 'backfill',
+        endpoints: emu.endpoints(),
+        spec,
+        timeoutMs: p.timeoutMs,
+        ...(p.warmUp ? { warmUp: p.warmUp } : {}),
+      },
       { ...emu.appEnv, ...db.env, MOVES_RATE_SCOPE: 'user', WORKER_CONCURRENCY: '1' },
     );
     await app.ready;
+    // From here on: the measured member's traffic only (a warm-up's is over by now).
+    const traffic = await trafficSince(emu);
+    const movesBytesBefore = (await emu.movesStats()).bytesSent;
+    app.child.send({ type: 'go' });
     p.log(`backfill: ${p.years} year(s), ${weeks} weeks, time scale ${p.timeScale}: syncing`);
     const r = await app.result;
     const moves = await emu.movesStats();
-    const oh = await emu.openHumansStats();
-    const { requests, http429 } = apiRequestCounts(moves);
+    const { requests, http429, bytesUploaded, bytesDownloaded } = await traffic();
     // The necessary requests: the profile and one storyline call per ISO week.
     const necessary = weeks + 1;
     const minMs = minimumTimeMs(
@@ -76,7 +93,7 @@ export async function runBackfill(p: {
     );
     const measuredMs = r.tEnd - r.t0;
     const notes: string[] = [
-      `Moves requests by route and status: ${JSON.stringify(
+      `Moves requests by route and status${p.warmUp ? ' (the warm-up member included)' : ''}: ${JSON.stringify(
         Object.fromEntries(Object.entries(moves.byRoute).filter(([k]) => k.includes('/api/'))),
       )}`,
       `sync jobs by outcome: ${JSON.stringify(r.app.syncJobs)}; rate-limit waits: ${r.app.rateLimitWaits}`,
@@ -90,8 +107,9 @@ export async function runBackfill(p: {
       efficiency: r.stuck.length ? undefined : round(Math.min(1, minMs / Math.max(1, measuredMs))),
       requests,
       http429,
-      bytesUploaded: oh.bytesUploaded,
-      bytesDownloaded: oh.bytesDownloaded,
+      bytesUploaded,
+      bytesDownloaded,
+      ...(r.warmUpS !== undefined ? { firstJobOfProcessS: round(r.warmUpS, 2) } : {}),
       finalFileBytes: r.finalFileBytes,
       publishes: r.publishes,
       peakRssMb: round(r.peakRssMb, 1),
@@ -100,8 +118,8 @@ export async function runBackfill(p: {
       measuredEmulatedS: round((measuredMs * p.timeScale) / 1000, 1),
       minimumEmulatedS: round((minMs * p.timeScale) / 1000, 1),
       measuredRealS: round(measuredMs / 1000, 2),
-      uploadRatio: r.finalFileBytes ? round(oh.bytesUploaded / r.finalFileBytes, 3) : undefined,
-      movesBytesSent: moves.bytesSent,
+      uploadRatio: r.finalFileBytes ? round(bytesUploaded / r.finalFileBytes, 3) : undefined,
+      movesBytesSent: moves.bytesSent - movesBytesBefore,
       rateLimitWaits: r.app.rateLimitWaits,
       appBytesPublished: r.app.bytesPublished,
     };
@@ -115,8 +133,8 @@ export async function runBackfill(p: {
           {
             seconds: measuredMs / 1000,
             requests,
-            bytesUploaded: oh.bytesUploaded,
-            bytesDownloaded: oh.bytesDownloaded,
+            bytesUploaded: bytesUploaded,
+            bytesDownloaded: bytesDownloaded,
           },
           original,
         ),
@@ -167,6 +185,8 @@ export const backfill: Scenario = {
       timeoutMs: 120_000,
       log: opts.log,
       withOriginal: true,
+      // Another 1-year member first: its time is the cold figure, a new process's first job.
+      warmUp: { firstDate: firstDateYearsAgo(1), timeZone: 'Europe/Berlin', seed: 8 },
     });
     const f = run.figures;
     const sf = small.figures;
@@ -175,6 +195,7 @@ export const backfill: Scenario = {
       figures: {
         ...f,
         smallMemberS: sf.measuredRealS,
+        smallMemberFirstJobOfProcessS: sf.firstJobOfProcessS,
         smallMemberOriginalS: sf.originalSeconds,
         smallMemberTimeVsOriginal: sf.timeVsOriginal,
       },
