@@ -4,6 +4,8 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
+  customType,
   index,
   integer,
   jsonb,
@@ -15,6 +17,11 @@ import {
 } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+/** Binary data. The week store reads and writes it as base64 text (encode/decode in SQL) on both drivers. */
+const bytea = customType<{ data: string; driverData: string }>({ dataType: () => 'bytea' });
+
+/** One day's step total and whether it has any data: [yyyyMMdd, steps, hasData]. */
+export type DayStepsEntry = [date: string, steps: number, hasData: boolean];
 
 // The values the text columns below may hold: the compiler checks every write and comparison.
 export type MovesAccountStatus = 'connected' | 'needs_reauth';
@@ -97,8 +104,15 @@ export const storedWeeks = pgTable(
       .references(() => members.id, { onDelete: 'cascade' }),
     /** ISO week id, zero-padded: 2016-W05. Sorts in date order as text. */
     week: text('week').notNull(),
-    /** Raw JSON array of day objects, as Moves sent it (key order and numbers preserved). */
-    daysJson: text('days_json').notNull(),
+    /**
+     * The raw JSON array of day objects as Moves sent it (key order and numbers preserved), gzip-compressed by the
+     * app on libuv's thread pool. Stored EXTERNAL: the database does not compress it a second time, on its thread.
+     */
+    daysGz: bytea('days_gz'),
+    /** The same text uncompressed: rows written before migration 0007 (a row has one of the two). */
+    daysJson: text('days_json'),
+    /** Each day's step total and whether it has data, for the history calendar (which never reads the days). */
+    daySteps: jsonb('day_steps').$type<DayStepsEntry[]>().notNull().default([]),
     dayCount: integer('day_count').notNull(),
     firstDay: text('first_day'),
     lastDay: text('last_day'),
@@ -109,7 +123,10 @@ export const storedWeeks = pgTable(
     source: text('source').$type<WeekSource>().notNull().default('moves'),
     fetchedAt: ts('fetched_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.memberId, t.week] })],
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.week] }),
+    check('stored_weeks_days_present', sql`${t.daysGz} is not null or ${t.daysJson} is not null`),
+  ],
 );
 
 /** The state of a member's sync, as the dashboard and admin show it. */

@@ -1,5 +1,7 @@
 // The Moves API v1.1 client: OAuth2 (code exchange, rotating refresh), profile, weekly storylines with track
 // points, and changed-day discovery. Bearer header on every API call; every response validated before use.
+import type { DayStepsEntry } from '../db/schema.ts';
+import { dayStepTotals } from '../storyline/day-steps.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Metrics } from '../metrics.ts';
 import { systemClock } from '../util/clock.ts';
@@ -36,6 +38,8 @@ export interface WeekResponse {
   daysJson: string;
   dates: string[];
   lastUpdates: (string | null)[];
+  /** Each kept day's step total, from the days parsed for validation (the store keeps them beside the week). */
+  daySteps: DayStepsEntry[];
   /** Days refused for their size (never stored): the sync records them as an event. */
   rejected: RejectedDay[];
   rate: RateHeaders | null;
@@ -156,6 +160,7 @@ export class MovesClient {
       daysJson: screened.daysJson,
       dates: kept.map((d) => d.date),
       lastUpdates: kept.map((d) => d.lastUpdate ?? null),
+      daySteps: dayStepTotals(kept),
       rejected: screened.rejected,
       rate: parseRateHeaders(res.response.headers),
     };

@@ -18,19 +18,36 @@ export type PublishResult =
   | { published: false; reason: 'empty' | 'unchanged'; size: number; md5: string }
   | { published: true; ohFileId: number; size: number; md5: string };
 
-function fileStream(ctx: AppContext, memberId: number): Readable {
-  return Readable.from(assembleDaysArray(ctx.weeks.stream(memberId)), { objectMode: false });
+/**
+ * A file up to this size is kept from the measuring pass and uploaded from memory: a small history is read
+ * once. A larger one is read again for the upload, so that memory stays flat however long the history is.
+ */
+export const KEEP_FILE_BYTES = 16 * 1024 * 1024;
+
+interface MeasuredFile {
+  md5: string;
+  size: number;
+  /** The file's bytes, when it is small enough to keep. */
+  kept: Buffer[] | undefined;
 }
 
-/** First streaming pass: the file's md5 and size, without holding it. */
-async function measure(ctx: AppContext, memberId: number): Promise<{ md5: string; size: number }> {
+/** First streaming pass: the file's md5 and size, and the file itself only while it is small. */
+async function measure(ctx: AppContext, memberId: number): Promise<MeasuredFile> {
   const hash = crypto.createHash('md5');
   let size = 0;
+  let kept: Buffer[] | undefined = [];
   for await (const chunk of assembleDaysArray(ctx.weeks.stream(memberId))) {
     hash.update(chunk);
     size += chunk.length;
+    if (size > KEEP_FILE_BYTES) kept = undefined;
+    kept?.push(chunk);
   }
-  return { md5: hash.digest('hex'), size };
+  return { md5: hash.digest('hex'), size, kept };
+}
+
+function fileStream(ctx: AppContext, memberId: number, file: MeasuredFile): Readable {
+  if (file.kept) return Readable.from(file.kept, { objectMode: false });
+  return Readable.from(assembleDaysArray(ctx.weeks.stream(memberId)), { objectMode: false });
 }
 
 /** Uploads the member's file when it differs from the one on Open Humans; then removes the previous file. */
@@ -45,7 +62,8 @@ export async function publishStoryline(
   const range = await ctx.weeks.range(memberId);
   if (range.dayCount === 0 || !range.firstDay || !range.lastDay)
     return { published: false, reason: 'empty', size: 0, md5: '' };
-  const { md5, size } = await measure(ctx, memberId);
+  const file = await measure(ctx, memberId);
+  const { md5, size } = file;
   const current = await ctx.publishing.current(memberId);
   if (current && current.md5 === md5 && current.size === size) {
     await ctx.syncState.update(memberId, { unpublishedWeeks: 0 });
@@ -67,7 +85,7 @@ export async function publishStoryline(
       filename: STORYLINE_FILENAME,
       metadata,
       size,
-      body: () => fileStream(ctx, memberId),
+      body: () => fileStream(ctx, memberId, file),
       onStarted: (started) => recordStartedUpload(ctx, memberId, started),
     });
   let uploaded: { id: number; size: number };

@@ -216,6 +216,7 @@ export async function fetchPhase(run: SyncRun, moves: BudgetedMoves, plan: SyncP
       week,
       daysJson: res.daysJson,
       dates: res.dates,
+      daySteps: res.daySteps,
       complete: weekSunday(week) < todayIn(zone, ctx.clock.now()),
       source: 'moves',
     });

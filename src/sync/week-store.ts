@@ -1,10 +1,13 @@
 // The week store: owns `stored_weeks`, one row per (member, ISO week) holding that week's days as the raw JSON
-// array Moves sent. Nothing else writes (or queries) the table.
-import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql } from 'drizzle-orm';
+// array Moves sent (compressed, week-compression.ts) and each day's step total. Nothing else writes (or queries)
+// the table.
+import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { storedWeeks, type WeekSource } from '../db/schema.ts';
+import { storedWeeks, type DayStepsEntry, type WeekSource } from '../db/schema.ts';
 import { weekOf } from '../moves/weeks.ts';
+import { dayStepTotalsOfText } from '../storyline/day-steps.ts';
 import type { StoredWeekInfo } from './plan.ts';
+import { compressWeek, decompressWeek } from './week-compression.ts';
 
 export type { WeekSource };
 
@@ -14,6 +17,8 @@ export interface WeekToStore {
   dates: string[];
   complete: boolean;
   source: WeekSource;
+  /** The days' step totals, when the caller has the days parsed already; else they are read from daysJson. */
+  daySteps?: DayStepsEntry[];
 }
 
 export interface StoredRange {
@@ -32,7 +37,7 @@ export interface DayStepTotal {
   hasData: boolean;
 }
 
-/** How many weeks are read per query while streaming: bounds memory to a few weeks of track points. */
+/** How many weeks are read per query while streaming (and one batch ahead): bounds memory to a few weeks. */
 export const WEEK_BATCH = 4;
 
 export interface WeekStore {
@@ -42,11 +47,11 @@ export interface WeekStore {
   /** Edited days make their weeks stale: the plan fetches every week that is not complete. */
   markStale(memberId: number, weeks: string[]): Promise<void>;
   range(memberId: number): Promise<StoredRange>;
-  /** Every stored week's raw days, oldest first, read in small batches. */
-  stream(memberId: number): AsyncGenerator<string>;
+  /** Every stored week's raw days as UTF-8 bytes, oldest first, read in small batches (the next while one is used). */
+  stream(memberId: number): AsyncGenerator<Buffer>;
   /**
    * The stored day objects dated from `from` to `to` (yyyyMMdd, both included), oldest first, read a few weeks
-   * at a time: a download of years of track points never holds more than WEEK_BATCH weeks. A week whose text
+   * at a time: a download of years of track points never holds more than 2 × WEEK_BATCH weeks. A week whose text
    * does not parse is skipped (the sync validates every week before storing it).
    */
   streamDays(memberId: number, from: string, to: string): AsyncGenerator<unknown>;
@@ -56,20 +61,27 @@ export interface WeekStore {
   newest(memberId: number, limit: number): Promise<string[]>;
   /** Weeks that did not come from an export archive (an archive import never replaces them). */
   notFromArchive(memberId: number): Promise<Set<string>>;
-  /** Step totals per day, summed inside the database so track points never leave it. */
+  /** Step totals per day, as stored beside each week: no week's days are read. */
   stepsPerDay(memberId: number): Promise<DayStepTotal[]>;
   /** Removes the weeks from one source (a failed seed) or all of them; how many weeks and days went. */
   remove(memberId: number, source?: WeekSource): Promise<{ weeks: number; days: number }>;
 }
 
-const STEPS_PER_DAY_SQL = `
-select d->>'date' as date,
-  coalesce((select sum(case when jsonb_typeof(s->'steps') = 'number' then (s->>'steps')::numeric else 0 end)
-            from jsonb_array_elements(case when jsonb_typeof(d->'summary') = 'array' then d->'summary' else '[]'::jsonb end) s), 0)::bigint as steps,
-  ((jsonb_typeof(d->'segments') = 'array' and jsonb_array_length(d->'segments') > 0)
-    or (jsonb_typeof(d->'summary') = 'array' and jsonb_array_length(d->'summary') > 0)) as has_data
-from stored_weeks w, jsonb_array_elements(case when jsonb_typeof(w.days_json::jsonb) = 'array' then w.days_json::jsonb else '[]'::jsonb end) d
-where w.member_id = $1 and jsonb_typeof(d) = 'object' and d->>'date' ~ '^\\d{8}$'`;
+/** A week's text as selected: the compressed copy (base64, which both drivers pass as plain text) or, in a row
+ * stored before migration 0007, the text itself. */
+const weekText = {
+  daysGz: sql<string | null>`encode(${storedWeeks.daysGz}, 'base64')`,
+  daysJson: storedWeeks.daysJson,
+};
+
+type WeekTextRow = { daysGz: string | null; daysJson: string | null };
+
+function bytesOf(row: WeekTextRow): Buffer {
+  if (row.daysGz !== null) return decompressWeek(Buffer.from(row.daysGz, 'base64'));
+  return Buffer.from(row.daysJson ?? '[]');
+}
+
+const textOf = (row: WeekTextRow) => bytesOf(row).toString('utf8');
 
 export function createWeekStore(ctx: AppContext): WeekStore {
   return { ...weekRows(ctx), ...weekContents(ctx) };
@@ -142,65 +154,80 @@ function weekRows(
 function weekContents(
   ctx: AppContext,
 ): Pick<WeekStore, 'stream' | 'streamDays' | 'daysOf' | 'newest' | 'stepsPerDay'> {
+  /**
+   * The member's weeks from `from` to `to`, oldest first, WEEK_BATCH rows per query. The next batch is read
+   * while the caller works on this one.
+   */
+  async function* batches(memberId: number, from: SQL | undefined, to?: SQL): AsyncGenerator<Buffer[]> {
+    const read = async (lower: SQL | undefined) => {
+      const rows = await ctx.db
+        .select({ week: storedWeeks.week, ...weekText })
+        .from(storedWeeks)
+        .where(and(eq(storedWeeks.memberId, memberId), lower, to))
+        .orderBy(asc(storedWeeks.week))
+        .limit(WEEK_BATCH);
+      return { rows, weeks: rows.map(bytesOf) };
+    };
+    const readAhead = (lower: SQL | undefined) => {
+      const reading = read(lower);
+      // Its failure is thrown where it is awaited; until then it must not count as unhandled.
+      reading.catch(() => undefined);
+      return reading;
+    };
+    let next = readAhead(from);
+    try {
+      for (;;) {
+        const { rows, weeks } = await next;
+        const last = rows[rows.length - 1];
+        const more = last !== undefined && rows.length === WEEK_BATCH;
+        if (more) next = readAhead(gt(storedWeeks.week, last.week));
+        yield weeks;
+        if (!more) return;
+      }
+    } finally {
+      // A caller that stops early leaves a read ahead in flight: let it end before the generator does.
+      await next.then(
+        () => undefined,
+        () => undefined,
+      );
+    }
+  }
+
   return {
     async *stream(memberId) {
-      let after = '';
-      for (;;) {
-        const rows = await ctx.db
-          .select({ week: storedWeeks.week, daysJson: storedWeeks.daysJson })
-          .from(storedWeeks)
-          .where(and(eq(storedWeeks.memberId, memberId), gt(storedWeeks.week, after)))
-          .orderBy(asc(storedWeeks.week))
-          .limit(WEEK_BATCH);
-        for (const r of rows) yield r.daysJson;
-        const last = rows[rows.length - 1];
-        if (!last || rows.length < WEEK_BATCH) return;
-        after = last.week;
-      }
+      for await (const weeks of batches(memberId, undefined)) yield* weeks;
     },
 
     async *streamDays(memberId, from, to) {
-      const lastWeek = weekOf(to);
-      let lower = gte(storedWeeks.week, weekOf(from));
-      for (;;) {
-        const rows = await ctx.db
-          .select({ week: storedWeeks.week, daysJson: storedWeeks.daysJson })
-          .from(storedWeeks)
-          .where(and(eq(storedWeeks.memberId, memberId), lower, lte(storedWeeks.week, lastWeek)))
-          .orderBy(asc(storedWeeks.week))
-          .limit(WEEK_BATCH);
-        for (const r of rows) yield* daysInRange(r.daysJson, from, to);
-        const last = rows[rows.length - 1];
-        if (!last || rows.length < WEEK_BATCH) return;
-        lower = gt(storedWeeks.week, last.week);
-      }
+      const range = batches(memberId, gte(storedWeeks.week, weekOf(from)), lte(storedWeeks.week, weekOf(to)));
+      for await (const weeks of range)
+        for (const bytes of weeks) yield* daysInRange(bytes.toString(), from, to);
     },
 
     async daysOf(memberId, week) {
       const [row] = await ctx.db
-        .select({ daysJson: storedWeeks.daysJson })
+        .select(weekText)
         .from(storedWeeks)
         .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, week)));
-      return row?.daysJson;
+      return row && textOf(row);
     },
 
     async newest(memberId, limit) {
       const rows = await ctx.db
-        .select({ daysJson: storedWeeks.daysJson })
+        .select(weekText)
         .from(storedWeeks)
         .where(eq(storedWeeks.memberId, memberId))
         .orderBy(desc(storedWeeks.week))
         .limit(limit);
-      return rows.map((r) => r.daysJson);
+      return rows.map(textOf);
     },
 
     async stepsPerDay(memberId) {
-      const { rows } = await ctx.database.sql.query<{
-        date: string;
-        steps: string | number;
-        has_data: boolean;
-      }>(STEPS_PER_DAY_SQL, [memberId]);
-      return rows.map((r) => ({ date: r.date, steps: Number(r.steps), hasData: r.has_data }));
+      const rows = await ctx.db
+        .select({ daySteps: storedWeeks.daySteps })
+        .from(storedWeeks)
+        .where(eq(storedWeeks.memberId, memberId));
+      return rows.flatMap((r) => r.daySteps.map(([date, steps, hasData]) => ({ date, steps, hasData })));
     },
   };
 }
@@ -222,47 +249,39 @@ function daysInRange(daysJson: string, from: string, to: string): unknown[] {
 }
 
 /**
- * One statement: the week's text (~100 kB with track points) crosses to the database once, and the comparison
- * with the old copy happens there (this is the backfill's hot path). Through ctx.db (not the raw connection), so
- * a transaction's context (an archive import) includes it.
+ * One statement: the week's compressed text crosses to the database once (the new row is one CTE that both the
+ * comparison and the insert read), and the comparison with the old copy happens there. This is the backfill's
+ * hot path: compressing runs on the thread pool, and the step totals come from the caller's parsed days when it
+ * has them. Through ctx.db (not the raw connection), so a transaction's context (an archive import) includes it.
  */
 async function saveWeek(ctx: AppContext, memberId: number, w: WeekToStore): Promise<boolean> {
-  const row = {
-    memberId,
-    week: w.week,
-    daysJson: w.daysJson,
-    dayCount: w.dates.length,
-    firstDay: w.dates[0] ?? null,
-    lastDay: w.dates[w.dates.length - 1] ?? null,
-    bytes: Buffer.byteLength(w.daysJson),
-    complete: w.complete,
-    source: w.source,
-    fetchedAt: ctx.clock.date(),
-  };
-  const old = ctx.db.$with('old').as(
-    ctx.db
-      .select({ same: sql<boolean>`${storedWeeks.daysJson} = ${w.daysJson}`.as('same') })
-      .from(storedWeeks)
-      .where(and(eq(storedWeeks.memberId, memberId), eq(storedWeeks.week, w.week))),
-  );
-  const [r] = await ctx.db
-    .with(old)
-    .insert(storedWeeks)
-    .values(row)
-    .onConflictDoUpdate({
-      target: [storedWeeks.memberId, storedWeeks.week],
-      set: {
-        daysJson: sql`excluded.days_json`,
-        dayCount: sql`excluded.day_count`,
-        firstDay: sql`excluded.first_day`,
-        lastDay: sql`excluded.last_day`,
-        bytes: sql`excluded.bytes`,
-        complete: sql`excluded.complete`,
-        source: sql`excluded.source`,
-        fetchedAt: sql`excluded.fetched_at`,
-      },
-    })
-    .returning({ same: sql<boolean | null>`(select same from ${old})` });
+  const gz = await compressWeek(w.daysJson);
+  const steps = w.daySteps ?? dayStepTotalsOfText(w.daysJson);
+  // Both drivers answer execute() with { rows }.
+  const { rows } = (await ctx.db.execute(sql`
+    with new_week as (
+      select ${memberId}::bigint as member_id, ${w.week}::text as week,
+        decode(${gz.toString('base64')}, 'base64') as days_gz, ${JSON.stringify(steps)}::jsonb as day_steps,
+        ${w.dates.length}::int as day_count, ${w.dates[0] ?? null}::text as first_day,
+        ${w.dates[w.dates.length - 1] ?? null}::text as last_day, ${Buffer.byteLength(w.daysJson)}::int as bytes,
+        ${w.complete}::boolean as complete, ${w.source}::text as source,
+        ${ctx.clock.date().toISOString()}::timestamptz as fetched_at
+    ), old as (
+      select s.days_gz = n.days_gz as same
+      from ${storedWeeks} s join new_week n on s.member_id = n.member_id and s.week = n.week
+    )
+    insert into ${storedWeeks} (member_id, week, days_gz, days_json, day_steps, day_count, first_day, last_day,
+      bytes, complete, source, fetched_at)
+    select member_id, week, days_gz, null, day_steps, day_count, first_day, last_day, bytes, complete, source,
+      fetched_at
+    from new_week
+    on conflict (member_id, week) do update set
+      days_gz = excluded.days_gz, days_json = null, day_steps = excluded.day_steps,
+      day_count = excluded.day_count, first_day = excluded.first_day, last_day = excluded.last_day,
+      bytes = excluded.bytes, complete = excluded.complete, source = excluded.source,
+      fetched_at = excluded.fetched_at
+    returning (select same from old) as same`)) as unknown as { rows: { same: boolean | null }[] };
+  const r = rows[0];
   ctx.memberViews.changed(memberId);
   return r?.same !== true;
 }

@@ -31,18 +31,21 @@ const daysOfWeek = (week: string) => {
   return i === 0 ? DAYS.slice(0, 1) : DAYS.slice(1 + (i - 1) * 7, 1 + i * 7);
 };
 
+/** The member's stored weeks, each with its text as the week store gives it back. */
 async function weeksOf(memberId: number) {
-  return ctx.db
+  const rows = await ctx.db
     .select({
       week: storedWeeks.week,
       source: storedWeeks.source,
       dayCount: storedWeeks.dayCount,
-      daysJson: storedWeeks.daysJson,
       complete: storedWeeks.complete,
     })
     .from(storedWeeks)
     .where(eq(storedWeeks.memberId, memberId))
     .orderBy(asc(storedWeeks.week));
+  return Promise.all(
+    rows.map(async (r) => ({ ...r, daysJson: (await ctx.weeks.daysOf(memberId, r.week))! })),
+  );
 }
 
 async function syncStatus(memberId: number) {

@@ -1,5 +1,6 @@
 // Memory stays flat while publishing a long history: 5 years of days with track points (~90 MB of JSON) are
-// streamed from the stored weeks to Open Humans in two passes (md5, then upload) without holding the file.
+// streamed from the stored weeks to Open Humans in two passes (md5, then upload) without holding the file
+// (only a file of up to KEEP_FILE_BYTES is kept from the first pass).
 // Prints the measured peak heap/RSS growth; asserts the heap never grows by more than a fraction of the file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../support/context.ts';

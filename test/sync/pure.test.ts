@@ -107,13 +107,20 @@ describe('planSync', () => {
 
 describe('file assembly', () => {
   it('joins week arrays into one array, skipping empty weeks', async () => {
-    const weeks = ['[{"date":"20160616"}]', '[]', ' [ {"date":"20160620"},{"date":"20160621"} ] '];
-    const out = Buffer.concat(await collect(assembleDaysArray(Readable.from(weeks)))).toString();
-    expect(JSON.parse(out)).toEqual([{ date: '20160616' }, { date: '20160620' }, { date: '20160621' }]);
+    const weeks = [
+      '[{"date":"20160616"}]',
+      '[]',
+      '\n[ ]',
+      ' [ {"date":"20160620"},{"date":"2016062€"} ]\r\n',
+    ];
+    const bytes = weeks.map((w) => Buffer.from(w));
+    const out = Buffer.concat(await collect(assembleDaysArray(Readable.from(bytes)))).toString();
+    expect(out).toBe('[{"date":"20160616"},{"date":"20160620"},{"date":"2016062€"}]');
     expect(Buffer.concat(await collect(assembleDaysArray(Readable.from([])))).toString()).toBe('[]');
   });
   it('refuses a stored week that is not an array', () => {
-    expect(() => arrayInner('{"error":"x"}')).toThrow(/not a JSON array/);
+    for (const text of ['{"error":"x"}', '[', ']', '', '  ', '[{}'])
+      expect(() => arrayInner(Buffer.from(text))).toThrow(/not a JSON array/);
   });
 });
 

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { members, movesAccounts, storedWeeks, syncEvents, syncState } from '../../src/db/schema.ts';
+import { members, movesAccounts, syncEvents, syncState } from '../../src/db/schema.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
@@ -240,15 +240,12 @@ describe('status and pictures', () => {
       ],
     });
     const days = [day('20160613', 1200), day('20160614', 8000)];
-    await ctx.db.insert(storedWeeks).values({
-      memberId: m.id,
+    await ctx.weeks.save(m.id, {
       week: '2016-W24',
       daysJson: JSON.stringify(days),
-      dayCount: 2,
-      firstDay: '20160613',
-      lastDay: '20160614',
-      bytes: 100,
+      dates: ['20160613', '20160614'],
       complete: true,
+      source: 'moves',
     });
     const cookie = sessionCookie(app, { memberId: m.id });
     const map = (await app.inject({ method: 'GET', url: '/dashboard/map.json', headers: { cookie } })).json();
