@@ -1,5 +1,5 @@
 // Pictures of the member's data: the map of the last 7 days (JSON for the map script) and the calendar of the
-// whole history (server-rendered; step totals summed inside the database, so track points never leave it).
+// whole history (server-rendered from the step totals kept beside each stored week, so no track point is read).
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { buildCalendar } from '../calendar.ts';
