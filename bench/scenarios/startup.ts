@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/sandbox.ts';
 import { createBenchDatabase, postgresReachable } from '../harness/context.ts';
+import { startBenchEmulators, type BenchEmulators } from '../harness/emulators.ts';
+import { authorizeOnEmulators } from '../harness/members.ts';
 import { round, type Figures, type ScenarioOutcome } from '../harness/results.ts';
 import { sleep, target, type Scenario, type ScenarioOptions } from '../harness/scenario.ts';
 
@@ -119,6 +121,38 @@ async function updateDataOnce(env: Record<string, string>): Promise<number> {
   return performance.now() - t0;
 }
 
+/**
+ * `import-users` with one member of the original app (an Open Humans and a Moves refresh token, refreshed
+ * against the emulators), on the store a start left behind: the wall time from spawn to exit.
+ */
+async function importUsersOnce(
+  env: Record<string, string>,
+  emu: BenchEmulators,
+  seed: number,
+): Promise<number> {
+  const grant = await authorizeOnEmulators(emu.endpoints(), { firstDate: '20170101', timeZone: 'UTC', seed });
+  const token = (text: string) => (JSON.parse(text) as { refresh_token: string }).refresh_token;
+  const csv = path.join(env.DATA_DIR!, 'users.csv');
+  fs.writeFileSync(csv, `${grant.ohMemberId},${token(grant.ohTokenText)},${token(grant.movesTokenText)}\n`);
+  const t0 = performance.now();
+  const child = spawn(
+    path.join(ROOT, 'node_modules/.bin/node'),
+    ['src/cli.ts', 'import-users', '--infile', csv],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...emu.appEnv, ...env, LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0 || !output.includes('1 imported'))
+    throw new Error(`import-users: exit ${code}:\n${output.slice(-2000)}`);
+  return performance.now() - t0;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export const startup: Scenario = {
@@ -134,36 +168,50 @@ export const startup: Scenario = {
     else notes.push('PostgreSQL was not reachable: only the embedded store was measured.');
     const runs: { name: string; settings: Record<string, unknown>; figures: Figures }[] = [];
     let unclean = 0;
-    for (const store of stores) {
-      const loadBefore = os.loadavg()[0]!;
-      const first: StartFigures[] = [];
-      const again: StartFigures[] = [];
-      const updates: number[] = [];
-      for (let i = 0; i < rounds; i++) {
-        const db = await createBenchDatabase(store);
-        try {
-          first.push(await startOnce(db.env, idleMs));
-          again.push(await startOnce(db.env, idleMs));
-          updates.push(await updateDataOnce(db.env));
-          if (fs.existsSync(path.join(db.env.DATA_DIR!, 'oh-moves.lock'))) unclean++;
-        } finally {
-          await db.drop();
+    // For import-users: the Open Humans and Moves it refreshes the member's tokens with.
+    const emu = await startBenchEmulators({
+      timeScale: 1,
+      minuteLimit: 60,
+      hourLimit: 2000,
+      rateScope: 'user',
+    });
+    try {
+      for (const store of stores) {
+        const loadBefore = os.loadavg()[0]!;
+        const first: StartFigures[] = [];
+        const again: StartFigures[] = [];
+        const updates: number[] = [];
+        const imports: number[] = [];
+        for (let i = 0; i < rounds; i++) {
+          const db = await createBenchDatabase(store);
+          try {
+            first.push(await startOnce(db.env, idleMs));
+            again.push(await startOnce(db.env, idleMs));
+            updates.push(await updateDataOnce(db.env));
+            imports.push(await importUsersOnce(db.env, emu, 100 + i));
+            if (fs.existsSync(path.join(db.env.DATA_DIR!, 'oh-moves.lock'))) unclean++;
+          } finally {
+            await db.drop();
+          }
         }
+        unclean += [...first, ...again].filter((f) => !f.stoppedCleanly).length;
+        const figures: Figures = {
+          firstStartMs: Math.round(median(first.map((f) => f.healthyMs))),
+          restartMs: Math.round(median(again.map((f) => f.healthyMs))),
+          firstStartCpuMs: Math.round(median(first.map((f) => f.cpuMs))),
+          restartCpuMs: Math.round(median(again.map((f) => f.cpuMs))),
+          idleRssMb: round(Math.max(...first.map((f) => f.idleRssMb), ...again.map((f) => f.idleRssMb)), 1),
+          stopMs: Math.round(median([...first, ...again].map((f) => f.stopMs))),
+          updateDataMs: Math.round(median(updates)),
+          importUsersMs: Math.round(median(imports)),
+          // Other work on the machine stretches the times, not the CPU figures: the 1-minute load average.
+          loadAvg: round(Math.max(loadBefore, os.loadavg()[0]!), 1),
+        };
+        opts.log(`startup ${store}: ${JSON.stringify(figures)}`);
+        runs.push({ name: store, settings: { store, rounds, idleMs }, figures });
       }
-      unclean += [...first, ...again].filter((f) => !f.stoppedCleanly).length;
-      const figures: Figures = {
-        firstStartMs: Math.round(median(first.map((f) => f.healthyMs))),
-        restartMs: Math.round(median(again.map((f) => f.healthyMs))),
-        firstStartCpuMs: Math.round(median(first.map((f) => f.cpuMs))),
-        restartCpuMs: Math.round(median(again.map((f) => f.cpuMs))),
-        idleRssMb: round(Math.max(...first.map((f) => f.idleRssMb), ...again.map((f) => f.idleRssMb)), 1),
-        stopMs: Math.round(median([...first, ...again].map((f) => f.stopMs))),
-        updateDataMs: Math.round(median(updates)),
-        // Other work on the machine stretches the times, not the CPU figures: the 1-minute load average.
-        loadAvg: round(Math.max(loadBefore, os.loadavg()[0]!), 1),
-      };
-      opts.log(`startup ${store}: ${JSON.stringify(figures)}`);
-      runs.push({ name: store, settings: { store, rounds, idleMs }, figures });
+    } finally {
+      await emu.close();
     }
     const embedded = runs[0]!.figures;
     notes.push(
@@ -171,6 +219,7 @@ export const startup: Scenario = {
       'A fresh embedded folder is filled from the migrated template `npm install` builds (node_modules/.cache/oh-moves); without it the first start builds one in a child process first.',
       'Both stores run the sandbox (emulators in the app process), as `npm start` without credentials does.',
       'updateDataMs: `node src/cli.ts update-data` after the restart, with nothing to do (no member is connected), from spawn to exit.',
+      "importUsersMs: `node src/cli.ts import-users` with one member of the original app after that (its tokens refreshed against emulators in the benchmark's process, its sync queued), from spawn to exit.",
     );
     if (unclean > 0) notes.push(`${unclean} stop(s) did not log "stopped cleanly" or left the lock file.`);
     return {
@@ -182,6 +231,13 @@ export const startup: Scenario = {
           'updateDataMs',
           '< 2000 ms (PostgreSQL, nothing to do)',
           runs.find((r) => r.name === 'postgres')?.figures.updateDataMs,
+          (v) => v < 2000,
+        ),
+        target('importUsersMs', '< 2000 ms (embedded, one member)', embedded.importUsersMs, (v) => v < 2000),
+        target(
+          'importUsersMs',
+          '< 2000 ms (PostgreSQL, one member)',
+          runs.find((r) => r.name === 'postgres')?.figures.importUsersMs,
           (v) => v < 2000,
         ),
         target('firstStartMs', '≤ 5000 ms (embedded, fresh folder)', embedded.firstStartMs, (v) => v <= 5000),
