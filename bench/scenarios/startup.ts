@@ -104,10 +104,10 @@ async function startOnce(env: Record<string, string>, idleMs: number): Promise<S
   }
 }
 
-/** `update-data` on a store where every member is current: the wall time to its answer. */
-async function updateDataOnce(env: Record<string, string>): Promise<number> {
+/** Runs `node src/cli.ts …args` and checks that it exits 0 saying `expected`; the wall time, spawn to exit. */
+async function timedCli(args: string[], env: Record<string, string>, expected: string): Promise<number> {
   const t0 = performance.now();
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['src/cli.ts', 'update-data'], {
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['src/cli.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,14 +116,18 @@ async function updateDataOnce(env: Record<string, string>): Promise<number> {
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0 || !output.includes('No member needed an update.'))
-    throw new Error(`update-data: exit ${code}:\n${output.slice(-2000)}`);
+  if (code !== 0 || !output.includes(expected))
+    throw new Error(`${args[0]}: exit ${code}:\n${output.slice(-2000)}`);
   return performance.now() - t0;
 }
 
+/** `update-data` on a store where every member is current. */
+const updateDataOnce = (env: Record<string, string>) =>
+  timedCli(['update-data'], env, 'No member needed an update.');
+
 /**
  * `import-users` with one member of the original app (an Open Humans and a Moves refresh token, refreshed
- * against the emulators), on the store a start left behind: the wall time from spawn to exit.
+ * against the emulators), on the store a start left behind.
  */
 async function importUsersOnce(
   env: Record<string, string>,
@@ -134,23 +138,7 @@ async function importUsersOnce(
   const token = (text: string) => (JSON.parse(text) as { refresh_token: string }).refresh_token;
   const csv = path.join(env.DATA_DIR!, 'users.csv');
   fs.writeFileSync(csv, `${grant.ohMemberId},${token(grant.ohTokenText)},${token(grant.movesTokenText)}\n`);
-  const t0 = performance.now();
-  const child = spawn(
-    path.join(ROOT, 'node_modules/.bin/node'),
-    ['src/cli.ts', 'import-users', '--infile', csv],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...emu.appEnv, ...env, LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0 || !output.includes('1 imported'))
-    throw new Error(`import-users: exit ${code}:\n${output.slice(-2000)}`);
-  return performance.now() - t0;
+  return timedCli(['import-users', '--infile', csv], { ...emu.appEnv, ...env }, '1 imported');
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
