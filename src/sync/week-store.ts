@@ -67,8 +67,10 @@ export interface WeekStore {
   remove(memberId: number, source?: WeekSource): Promise<{ weeks: number; days: number }>;
 }
 
-/** A week's text as selected: the compressed copy (base64, which both drivers pass as plain text) or, in a row
- * stored before migration 0007, the text itself. */
+/**
+ * A week's text as selected: the compressed copy (base64, which both drivers pass as plain text) or, in a row
+ * stored before migration 0007, the text itself.
+ */
 const weekText = {
   daysGz: sql<string | null>`encode(${storedWeeks.daysGz}, 'base64')`,
   daysJson: storedWeeks.daysJson,
