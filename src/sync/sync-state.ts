@@ -56,7 +56,6 @@ export function createSyncStateService(ctx: AppContext): SyncStateService {
   return { ...stateRow(ctx), ...manualUpdateSlot(ctx), ...events(ctx) };
 }
 
-/** The member's `sync_state` row: status, progress, cursors, last error. */
 /** A sync's progress and outcome as before its first run. */
 const NO_PROGRESS = {
   weeksDone: 0,
@@ -68,6 +67,7 @@ const NO_PROGRESS = {
   unpublishedWeeks: 0,
 } satisfies SyncStatePatch;
 
+/** The member's `sync_state` row: status, progress, cursors, last error. */
 function stateRow(
   ctx: AppContext,
 ): Pick<SyncStateService, 'get' | 'update' | 'markQueued' | 'resetProgress' | 'clear'> {
