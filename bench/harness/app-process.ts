@@ -75,16 +75,7 @@ async function main(): Promise<void> {
       const member = await connectMember(task.endpoints, ctx, task.spec);
       await send({ type: 'ready', memberId: member.memberId });
       await goRequested;
-      const t0 = Date.now();
-      await ctx.queue.enqueueSync(member.memberId, 'connect');
-      const done = await waitForSyncs(ctx, [member.memberId], {
-        since: ctx.clock.now() - 1,
-        timeoutMs: task.timeoutMs,
-        // The end is the stored completion time, so polling often buys no precision: it would only take the
-        // database from the job being measured (on PGlite, the same thread).
-        pollMs: 250,
-      });
-      const tEnd = done.finishedAt.get(member.memberId) ?? Date.now();
+      const { t0, tEnd, done } = await firstSync(ctx, member.memberId, task.timeoutMs);
       const result = {
         type: 'result',
         t0,
@@ -168,18 +159,26 @@ async function main(): Promise<void> {
   }
 }
 
+/** A connected member's first sync, from queueing to its stored completion time (real ms). */
+async function firstSync(ctx: BenchContext, memberId: number, timeoutMs: number) {
+  const t0 = Date.now();
+  await ctx.queue.enqueueSync(memberId, 'connect');
+  const done = await waitForSyncs(ctx, [memberId], {
+    since: ctx.clock.now() - 1,
+    timeoutMs,
+    // The end is the stored completion time, so polling often buys no precision: it would only take the
+    // database from the job being measured (on PGlite, the same thread).
+    pollMs: 250,
+  });
+  return { t0, tEnd: done.finishedAt.get(memberId) ?? Date.now(), done };
+}
+
 /** One member's whole sync, queued to done, in seconds: the first job of a new process (code not yet warm). */
 async function warmUp(ctx: BenchContext, endpoints: EmulatorEndpoints, spec: MemberSpec, timeoutMs: number) {
   const member = await connectMember(endpoints, ctx, spec);
-  const t0 = Date.now();
-  await ctx.queue.enqueueSync(member.memberId, 'connect');
-  const done = await waitForSyncs(ctx, [member.memberId], {
-    since: ctx.clock.now() - 1,
-    timeoutMs,
-    pollMs: 250,
-  });
+  const { t0, tEnd, done } = await firstSync(ctx, member.memberId, timeoutMs);
   if (done.stuck.length) throw new Error(`the warm-up sync did not finish: ${done.stuck[0]!.status}`);
-  return ((done.finishedAt.get(member.memberId) ?? Date.now()) - t0) / 1000;
+  return (tEnd - t0) / 1000;
 }
 
 void main();

@@ -49,16 +49,17 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
   });
 }
 
-const tilePolicies = new Map<string, HeaderMiddleware>();
+/** The widened policy's middleware, built once per context and tile origin. */
+const tilePolicies = new WeakMap<AppContext, Map<string, HeaderMiddleware>>();
 
 /** Widens this reply's Content-Security-Policy to images from `tiles` (a tile server's origin). */
 export function allowImagesFrom(ctx: AppContext, reply: FastifyReply, tiles: string): void {
-  const directives = contentSecurityPolicy(ctx, tiles);
-  const key = JSON.stringify(directives);
-  let policy = tilePolicies.get(key);
+  const policies = tilePolicies.get(ctx) ?? new Map<string, HeaderMiddleware>();
+  tilePolicies.set(ctx, policies);
+  let policy = policies.get(tiles);
   if (!policy) {
-    policy = cspMiddleware({ useDefaults: false, directives });
-    tilePolicies.set(key, policy);
+    policy = cspMiddleware({ useDefaults: false, directives: contentSecurityPolicy(ctx, tiles) });
+    policies.set(tiles, policy);
   }
   policy(reply.request.raw, reply.raw, noop);
 }
