@@ -69,6 +69,23 @@ export async function findMemberByOhId(ctx: AppContext, ohMemberId: string): Pro
   return row?.id;
 }
 
+/**
+ * The member's row, locked until the transaction ends, with when their current authorization began: their last
+ * sign-in (every sign-in goes through Open Humans' authorization), or their creation for a member carried over
+ * by the legacy import.
+ */
+export async function lockMemberAuthorization(
+  ctx: AppContext,
+  ohMemberId: string,
+): Promise<{ memberId: number; authorizedAt: Date } | undefined> {
+  const [row] = await ctx.db
+    .select({ id: members.id, lastLoginAt: members.lastLoginAt, createdAt: members.createdAt })
+    .from(members)
+    .where(eq(members.ohMemberId, ohMemberId))
+    .for('update');
+  return row && { memberId: row.id, authorizedAt: row.lastLoginAt ?? row.createdAt };
+}
+
 /** Open Humans refused the member's tokens: they must sign in again (a new sign-in clears it). */
 export async function markOhRefused(ctx: AppContext, memberId: number): Promise<void> {
   await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, memberId));

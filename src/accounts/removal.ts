@@ -153,3 +153,39 @@ export async function forgetMember(ctx: AppContext, memberId: number): Promise<R
   report.accountDeleted = true;
   return report;
 }
+
+export type DeauthorizationOutcome =
+  | { status: 'unknown member' }
+  | { status: 'stale'; memberId: number; authorizedAt: Date }
+  | { status: 'removed'; memberId: number; report: RemovalReport };
+
+/**
+ * The deauthorization webhook's effect, in one transaction. It counts only for the authorization it was sent
+ * about: Open Humans keeps a member's project_member_id when they rejoin, and the signed body carries no nonce,
+ * so a captured webhook could otherwise remove a member who came back. Its timestamp says when the member left;
+ * a member whose current authorization began later has rejoined since, and keeps everything.
+ */
+export async function deauthorize(
+  ctx: AppContext,
+  ohMemberId: string,
+  leftAt: Date,
+): Promise<DeauthorizationOutcome> {
+  const outcome = await ctx.transaction(async (tx): Promise<DeauthorizationOutcome> => {
+    // Locked: a sign-in racing with the webhook either commits first (and wins) or waits for the removal.
+    const member = await tx.accounts.lockMemberAuthorization(ohMemberId);
+    if (!member) return { status: 'unknown member' };
+    const { memberId, authorizedAt } = member;
+    if (leftAt.getTime() < authorizedAt.getTime()) return { status: 'stale', memberId, authorizedAt };
+    const report = emptyReport();
+    const files = await tx.publishing.currentFiles(memberId);
+    report.filesLeft.push(...files.map((f) => ({ basename: f.basename, ohFileId: f.ohFileId })));
+    await deleteLocalMovesData(tx, memberId, report);
+    await tx.accounts.removeMember(memberId);
+    report.accountDeleted = true;
+    return { status: 'removed', memberId, report };
+  });
+  // pg-boss has its own connection: its jobs are cancelled once the removal is committed (a job that starts
+  // meanwhile finds no member and ends as skipped).
+  if (outcome.status === 'removed') await ctx.queue.cancelQueuedSyncs(outcome.memberId);
+  return outcome;
+}

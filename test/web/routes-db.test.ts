@@ -332,7 +332,9 @@ describe('webhooks', () => {
 
   it('removes a member on a signed deauthorization and rejects bad signatures', async () => {
     const m = await insertMember(ctx, { withMoves: true });
-    const body = `{"project_member_id": "${m.ohMemberId}", "erasure_requested": false, "timestamp": "2020-06-30T20:00:00.000000+00:00"}`;
+    // Sent when the member left: after they signed in (an older one is about an earlier authorization).
+    const leftAt = new Date(Date.now() + 1000).toISOString().replace('Z', '000+00:00');
+    const body = `{"project_member_id": "${m.ohMemberId}", "erasure_requested": false, "timestamp": "${leftAt}"}`;
     const bad = await app.inject({
       method: 'POST',
       url: '/webhooks/openhumans/deauth',

@@ -7,10 +7,18 @@ import type { AppContext } from '../../context.ts';
 import { receiveMovesNotification } from '../../sync/moves-notifications.ts';
 import { validOpenHumansSignature, verifiedMovesSignature } from '../webhook-signatures.ts';
 
+/** Python's isoformat (`2020-06-30T20:00:00.000000+00:00`), as Open Humans sends it: when the member left. */
+const pythonIsoTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/)
+  .transform((s) => new Date(s.replace(/(\.\d{3})\d+/, '$1')))
+  .refine((d) => !Number.isNaN(d.getTime()));
+
 const deauthBody = z.object({
   project_member_id: z.string().regex(/^\d{1,20}$/),
   erasure_requested: z.boolean().default(false),
-  timestamp: z.string().optional(),
+  // Required: without it a deauthorization cannot be told from a replay of an earlier one.
+  timestamp: pythonIsoTime,
 });
 
 function header(v: string | string[] | undefined): string | undefined {
@@ -51,10 +59,20 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
         return reply.code(401).send({ error: 'bad signature' });
       const parsed = deauthBody.safeParse(parseJson(raw));
       if (!parsed.success) return reply.code(400).send({ error: 'unexpected body' });
-      const memberId = await ctx.accounts.findMemberByOhId(parsed.data.project_member_id);
-      if (memberId === undefined) return reply.send({ status: 'unknown member' });
-      const erasure = parsed.data.erasure_requested;
-      const report = await ctx.accounts.forgetMember(memberId);
+      const { project_member_id: ohMemberId, erasure_requested: erasure, timestamp } = parsed.data;
+      const outcome = await ctx.accounts.deauthorize(ohMemberId, timestamp);
+      if (outcome.status === 'unknown member') return reply.send({ status: 'unknown member' });
+      if (outcome.status === 'stale') {
+        request.log.info(
+          { memberId: outcome.memberId },
+          'deauthorization ignored: it predates the member authorizing the project again',
+        );
+        return reply.send({
+          status: 'ignored',
+          reason: 'stale: the member authorized the project again after this deauthorization',
+        });
+      }
+      const { memberId, report } = outcome;
       // Our record of the member is gone; this line (internal id only) is what remains of the event.
       request.log.info(
         {
