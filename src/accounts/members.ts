@@ -86,6 +86,27 @@ export async function lockMemberAuthorization(
   return row && { memberId: row.id, authorizedAt: row.lastLoginAt ?? row.createdAt };
 }
 
+/** A removal older than this was cut short (a crash): it no longer stops the member's syncs. */
+export const REMOVAL_FLAG_MAX_AGE_MS = 15 * 60_000;
+
+/** Marks (on) or clears (off) "a removal of this member's data is under way" (see `members.removalStartedAt`). */
+export async function markRemovalStarted(ctx: AppContext, memberId: number, on: boolean): Promise<void> {
+  await ctx.db
+    .update(members)
+    .set({ removalStartedAt: on ? ctx.clock.date() : null })
+    .where(eq(members.id, memberId));
+}
+
+/** Whether a removal of the member's data is under way (a member already gone counts as removed). */
+export async function removalUnderWay(ctx: AppContext, memberId: number): Promise<boolean> {
+  const [row] = await ctx.db
+    .select({ startedAt: members.removalStartedAt })
+    .from(members)
+    .where(eq(members.id, memberId));
+  if (!row) return true;
+  return row.startedAt !== null && ctx.clock.now() - row.startedAt.getTime() < REMOVAL_FLAG_MAX_AGE_MS;
+}
+
 /** Open Humans refused the member's tokens: they must sign in again (a new sign-in clears it). */
 export async function markOhRefused(ctx: AppContext, memberId: number): Promise<void> {
   await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, memberId));

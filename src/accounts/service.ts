@@ -23,6 +23,8 @@ import {
   findMemberByOhId,
   lockMemberAuthorization,
   markOhRefused,
+  markRemovalStarted,
+  removalUnderWay,
   removeMember,
   upsertMemberFromLogin,
   type UpsertMemberOptions,
@@ -107,6 +109,10 @@ export interface AccountService {
   forgetMember(memberId: number): Promise<RemovalReport>;
   /** The deauthorization webhook: forgets the member unless they authorized us again after `leftAt`. */
   deauthorize(ohMemberId: string, leftAt: Date): Promise<DeauthorizationOutcome>;
+  /** Marks (on) or clears (off) "a removal of the member's data is under way": their syncs stop meanwhile. */
+  markRemovalStarted(memberId: number, on: boolean): Promise<void>;
+  /** Whether a removal of the member's data is under way, or the member is gone: a sync must stop. */
+  removalUnderWay(memberId: number): Promise<boolean>;
   /** Deletes the member row (cascading to whatever still refers to it). */
   removeMember(memberId: number): Promise<void>;
 }
@@ -139,6 +145,8 @@ export function createAccountService(ctx: AppContext): AccountService {
     deleteAccount: (memberId) => deleteAccount(ctx, memberId),
     forgetMember: (memberId) => forgetMember(ctx, memberId),
     deauthorize: (ohMemberId, leftAt) => deauthorize(ctx, ohMemberId, leftAt),
+    markRemovalStarted: (memberId, on) => markRemovalStarted(ctx, memberId, on),
+    removalUnderWay: (memberId) => removalUnderWay(ctx, memberId),
     removeMember: (memberId) => removeMember(ctx, memberId),
   };
 }
