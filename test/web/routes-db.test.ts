@@ -349,6 +349,15 @@ describe('webhooks', () => {
       payload: body,
     });
     expect(missing.statusCode).toBe(401);
+    // Without its timestamp a deauthorization cannot be told from a replay of an earlier one: refused.
+    const undated = `{"project_member_id": "${m.ohMemberId}", "erasure_requested": false}`;
+    const noTime = await app.inject({
+      method: 'POST',
+      url: '/webhooks/openhumans/deauth',
+      headers: { 'content-type': 'application/json', 'x-openhumans-webhooks-signature': ohSign(undated) },
+      payload: undated,
+    });
+    expect(noTime.statusCode).toBe(400);
     expect((await ctx.db.select().from(members).where(eq(members.id, m.id))).length).toBe(1);
     const good = await app.inject({
       method: 'POST',
