@@ -69,6 +69,44 @@ export async function findMemberByOhId(ctx: AppContext, ohMemberId: string): Pro
   return row?.id;
 }
 
+/**
+ * The member's row, locked until the transaction ends, with when their current authorization began: their last
+ * sign-in (every sign-in goes through Open Humans' authorization), or their creation for a member carried over
+ * by the legacy import.
+ */
+export async function lockMemberAuthorization(
+  ctx: AppContext,
+  ohMemberId: string,
+): Promise<{ memberId: number; authorizedAt: Date } | undefined> {
+  const [row] = await ctx.db
+    .select({ id: members.id, lastLoginAt: members.lastLoginAt, createdAt: members.createdAt })
+    .from(members)
+    .where(eq(members.ohMemberId, ohMemberId))
+    .for('update');
+  return row && { memberId: row.id, authorizedAt: row.lastLoginAt ?? row.createdAt };
+}
+
+/** A removal older than this was cut short (a crash): it no longer stops the member's syncs. */
+export const REMOVAL_FLAG_MAX_AGE_MS = 15 * 60_000;
+
+/** Marks (on) or clears (off) "a removal of this member's data is under way" (see `members.removalStartedAt`). */
+export async function markRemovalStarted(ctx: AppContext, memberId: number, on: boolean): Promise<void> {
+  await ctx.db
+    .update(members)
+    .set({ removalStartedAt: on ? ctx.clock.date() : null })
+    .where(eq(members.id, memberId));
+}
+
+/** Whether a removal of the member's data is under way (a member already gone counts as removed). */
+export async function removalUnderWay(ctx: AppContext, memberId: number): Promise<boolean> {
+  const [row] = await ctx.db
+    .select({ startedAt: members.removalStartedAt })
+    .from(members)
+    .where(eq(members.id, memberId));
+  if (!row) return true;
+  return row.startedAt !== null && ctx.clock.now() - row.startedAt.getTime() < REMOVAL_FLAG_MAX_AGE_MS;
+}
+
 /** Open Humans refused the member's tokens: they must sign in again (a new sign-in clears it). */
 export async function markOhRefused(ctx: AppContext, memberId: number): Promise<void> {
   await ctx.db.update(members).set({ ohNeedsReauth: true }).where(eq(members.id, memberId));

@@ -3,6 +3,7 @@
 import type { AppContext } from '../context.ts';
 import { isAuthRefused, upstreamMessage } from '../upstream/errors.ts';
 import { plural } from '../util/time-words.ts';
+import { discardUnfinishedUploads, unfinishedUploadCount } from '../sync/upload-cleanup.ts';
 
 export interface RemovalReport {
   /** Files deleted on Open Humans. */
@@ -14,7 +15,15 @@ export interface RemovalReport {
   movesUserId: string | null;
   leftProject: boolean;
   accountDeleted: boolean;
+  /** Unfinished uploads of ours removed from Open Humans (an upload cut short by a failure or a crash). */
+  unfinishedUploadsRemoved: number;
+  /** Unfinished uploads we could not remove: hidden on Open Humans, which deletes them within 6 hours. */
+  unfinishedUploadsLeft: number;
 }
+
+/** How long a removal waits for the member's running sync to stop (an upload in flight ends first). */
+export const REMOVAL_WAIT_MS = 60_000;
+const REMOVAL_POLL_MS = 100;
 
 export class RemovalError extends Error {
   override name = 'RemovalError';
@@ -29,13 +38,18 @@ async function deletePublishedFiles(
   { tolerateRefusal }: { tolerateRefusal: boolean },
 ): Promise<string | null> {
   const files = await ctx.publishing.currentFiles(memberId);
-  if (!files.length) return null;
+  const unfinished = await unfinishedUploadCount(ctx, memberId);
+  if (!files.length && !unfinished) return null;
   let token: string;
   try {
     token = await ctx.accounts.ohAccessToken(memberId);
+    const discarded = await discardUnfinishedUploads(ctx, memberId, async () => token);
+    report.unfinishedUploadsRemoved = discarded.removed;
+    report.unfinishedUploadsLeft = discarded.left;
   } catch (err) {
     if (tolerateRefusal && isAuthRefused(err)) {
       report.filesLeft.push(...files.map((f) => ({ basename: f.basename, ohFileId: f.ohFileId })));
+      report.unfinishedUploadsLeft = unfinished;
       return null;
     }
     throw new RemovalError(`Open Humans could not be reached to delete your file: ${upstreamMessage(err)}`);
@@ -65,7 +79,44 @@ function emptyReport(): RemovalReport {
     movesUserId: null,
     leftProject: false,
     accountDeleted: false,
+    unfinishedUploadsRemoved: 0,
+    unfinishedUploadsLeft: 0,
   };
+}
+
+/**
+ * Runs a removal with the member's syncs stopped. A sync may be uploading a checkpoint: the removal would miss
+ * that file (not recorded yet when the removal lists the files, and no longer deletable once we left the
+ * project). So the removal is marked first (a sync checks the mark at every step and before every upload, and
+ * ends), and waits for the running sync to end; only then are the files listed and deleted.
+ */
+async function withSyncsStopped<T>(ctx: AppContext, memberId: number, fn: () => Promise<T>): Promise<T> {
+  await ctx.accounts.markRemovalStarted(memberId, true);
+  try {
+    await waitForRunningSync(ctx, memberId);
+    return await fn();
+  } finally {
+    // The member stays after a disconnect or a failed deletion, and their syncs may run again (after a
+    // deletion the row is gone and this changes nothing).
+    await ctx.accounts
+      .markRemovalStarted(memberId, false)
+      .catch((err: unknown) => ctx.logger.warn({ err, memberId }, 'could not clear the removal mark'));
+  }
+}
+
+/** Cancels the member's queued syncs and waits until none runs (a run's own requeue is cancelled too). */
+async function waitForRunningSync(ctx: AppContext, memberId: number): Promise<void> {
+  const end = Date.now() + REMOVAL_WAIT_MS;
+  for (;;) {
+    await ctx.queue.cancelQueuedSyncs(memberId);
+    const live = await ctx.queue.liveSyncJobs(memberId);
+    if (!live.some((j) => j.state === 'active')) return;
+    if (Date.now() > end)
+      throw new RemovalError(
+        'An update of your data is still uploading to Open Humans and did not stop in time. Nothing was removed; please try again in a few minutes.',
+      );
+    await new Promise((resolve) => setTimeout(resolve, REMOVAL_POLL_MS));
+  }
 }
 
 /**
@@ -84,10 +135,13 @@ async function deleteLocalMovesData(ctx: AppContext, memberId: number, report: R
 }
 
 /** "Disconnect Moves": the published files, our stored weeks, the sync progress and the Moves link. */
-export async function disconnectMoves(ctx: AppContext, memberId: number): Promise<RemovalReport> {
+export function disconnectMoves(ctx: AppContext, memberId: number): Promise<RemovalReport> {
+  return withSyncsStopped(ctx, memberId, () => disconnectStopped(ctx, memberId));
+}
+
+async function disconnectStopped(ctx: AppContext, memberId: number): Promise<RemovalReport> {
   const report = emptyReport();
   await deletePublishedFiles(ctx, memberId, report, { tolerateRefusal: false });
-  await ctx.queue.cancelQueuedSyncs(memberId);
   await deleteLocalMovesData(ctx, memberId, report);
   await ctx.syncState.recordEvent(
     memberId,
@@ -102,10 +156,13 @@ export async function disconnectMoves(ctx: AppContext, memberId: number): Promis
  * every row we hold. Our copy goes (and is counted) before leaving: leaving makes Open Humans call our
  * deauthorization webhook, which deletes the member too.
  */
-export async function deleteAccount(ctx: AppContext, memberId: number): Promise<RemovalReport> {
+export function deleteAccount(ctx: AppContext, memberId: number): Promise<RemovalReport> {
+  return withSyncsStopped(ctx, memberId, () => deleteAccountStopped(ctx, memberId));
+}
+
+async function deleteAccountStopped(ctx: AppContext, memberId: number): Promise<RemovalReport> {
   const report = emptyReport();
   let token = await deletePublishedFiles(ctx, memberId, report, { tolerateRefusal: true });
-  await ctx.queue.cancelQueuedSyncs(memberId);
   if (!token && !report.filesLeft.length) {
     try {
       token = await ctx.accounts.ohAccessToken(memberId);
@@ -152,4 +209,40 @@ export async function forgetMember(ctx: AppContext, memberId: number): Promise<R
   await ctx.accounts.removeMember(memberId);
   report.accountDeleted = true;
   return report;
+}
+
+export type DeauthorizationOutcome =
+  | { status: 'unknown member' }
+  | { status: 'stale'; memberId: number; authorizedAt: Date }
+  | { status: 'removed'; memberId: number; report: RemovalReport };
+
+/**
+ * The deauthorization webhook's effect, in one transaction. It counts only for the authorization it was sent
+ * about: Open Humans keeps a member's project_member_id when they rejoin, and the signed body carries no nonce,
+ * so a captured webhook could otherwise remove a member who came back. Its timestamp says when the member left;
+ * a member whose current authorization began later has rejoined since, and keeps everything.
+ */
+export async function deauthorize(
+  ctx: AppContext,
+  ohMemberId: string,
+  leftAt: Date,
+): Promise<DeauthorizationOutcome> {
+  const outcome = await ctx.transaction(async (tx): Promise<DeauthorizationOutcome> => {
+    // Locked: a sign-in racing with the webhook either commits first (and wins) or waits for the removal.
+    const member = await tx.accounts.lockMemberAuthorization(ohMemberId);
+    if (!member) return { status: 'unknown member' };
+    const { memberId, authorizedAt } = member;
+    if (leftAt.getTime() < authorizedAt.getTime()) return { status: 'stale', memberId, authorizedAt };
+    const report = emptyReport();
+    const files = await tx.publishing.currentFiles(memberId);
+    report.filesLeft.push(...files.map((f) => ({ basename: f.basename, ohFileId: f.ohFileId })));
+    await deleteLocalMovesData(tx, memberId, report);
+    await tx.accounts.removeMember(memberId);
+    report.accountDeleted = true;
+    return { status: 'removed', memberId, report };
+  });
+  // pg-boss has its own connection: its jobs are cancelled once the removal is committed (a job that starts
+  // meanwhile finds no member and ends as skipped).
+  if (outcome.status === 'removed') await ctx.queue.cancelQueuedSyncs(outcome.memberId);
+  return outcome;
 }

@@ -21,7 +21,10 @@ import {
 } from './member-views.ts';
 import {
   findMemberByOhId,
+  lockMemberAuthorization,
   markOhRefused,
+  markRemovalStarted,
+  removalUnderWay,
   removeMember,
   upsertMemberFromLogin,
   type UpsertMemberOptions,
@@ -38,7 +41,14 @@ import {
 } from './moves-accounts.ts';
 import { setMapTilesConsent } from './map-consent.ts';
 import { endSessions } from './sessions.ts';
-import { deleteAccount, disconnectMoves, forgetMember, type RemovalReport } from './removal.ts';
+import {
+  deauthorize,
+  deleteAccount,
+  disconnectMoves,
+  forgetMember,
+  type DeauthorizationOutcome,
+  type RemovalReport,
+} from './removal.ts';
 import {
   getMovesAccessToken,
   getOhAccessToken,
@@ -57,6 +67,8 @@ export interface AccountService {
   /** Ends every session of the member (logout): their session version goes up. */
   endSessions(memberId: number): Promise<void>;
   findMemberByOhId(ohMemberId: string): Promise<number | undefined>;
+  /** Inside a transaction: the member's row locked, and when their current authorization began. */
+  lockMemberAuthorization(ohMemberId: string): Promise<{ memberId: number; authorizedAt: Date } | undefined>;
   /** The member without their tokens. */
   member(memberId: number): Promise<Member | undefined>;
   memberCount(): Promise<number>;
@@ -95,6 +107,12 @@ export interface AccountService {
   deleteAccount(memberId: number): Promise<RemovalReport>;
   /** The member left on Open Humans (deauthorization webhook): everything held here goes. */
   forgetMember(memberId: number): Promise<RemovalReport>;
+  /** The deauthorization webhook: forgets the member unless they authorized us again after `leftAt`. */
+  deauthorize(ohMemberId: string, leftAt: Date): Promise<DeauthorizationOutcome>;
+  /** Marks (on) or clears (off) "a removal of the member's data is under way": their syncs stop meanwhile. */
+  markRemovalStarted(memberId: number, on: boolean): Promise<void>;
+  /** Whether a removal of the member's data is under way, or the member is gone: a sync must stop. */
+  removalUnderWay(memberId: number): Promise<boolean>;
   /** Deletes the member row (cascading to whatever still refers to it). */
   removeMember(memberId: number): Promise<void>;
 }
@@ -105,6 +123,7 @@ export function createAccountService(ctx: AppContext): AccountService {
     setMapTilesConsent: (memberId, on) => setMapTilesConsent(ctx, memberId, on),
     endSessions: (memberId) => endSessions(ctx, memberId),
     findMemberByOhId: (ohMemberId) => findMemberByOhId(ctx, ohMemberId),
+    lockMemberAuthorization: (ohMemberId) => lockMemberAuthorization(ctx, ohMemberId),
     member: (memberId) => memberById(ctx, memberId),
     memberCount: () => memberCount(ctx),
     connectMoves: (memberId, tokens, profile) => connectMovesAccount(ctx, memberId, tokens, profile),
@@ -125,6 +144,9 @@ export function createAccountService(ctx: AppContext): AccountService {
     disconnectMoves: (memberId) => disconnectMoves(ctx, memberId),
     deleteAccount: (memberId) => deleteAccount(ctx, memberId),
     forgetMember: (memberId) => forgetMember(ctx, memberId),
+    deauthorize: (ohMemberId, leftAt) => deauthorize(ctx, ohMemberId, leftAt),
+    markRemovalStarted: (memberId, on) => markRemovalStarted(ctx, memberId, on),
+    removalUnderWay: (memberId) => removalUnderWay(ctx, memberId),
     removeMember: (memberId) => removeMember(ctx, memberId),
   };
 }

@@ -70,6 +70,11 @@ export const members = pgTable('members', {
   createdAt: ts('created_at').notNull().defaultNow(),
   lastLoginAt: ts('last_login_at'),
   /**
+   * Set while the member's account is being deleted or Moves disconnected: a running sync stops at its next step
+   * and starts no upload, so the removal does not race an upload in flight (src/accounts/removal.ts).
+   */
+  removalStartedAt: ts('removal_started_at'),
+  /**
    * Sessions carry the version they were signed in under; logout raises it, so every cookie issued before
    * (copied or not) is refused from then on (src/accounts/sessions.ts).
    */

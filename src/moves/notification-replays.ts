@@ -1,7 +1,9 @@
 // Moves notifications are signed over body + timestamp + nonce, but a signature alone does not stop a captured
 // notification from being sent again. We accept one only while its timestamp is within a few minutes of our
-// clock, and each signature only once: seen signatures are kept in the database (so every web process shares
-// them) until their timestamp leaves the window, after which the timestamp check refuses them anyway.
+// clock, and each signed message only once: the HMAC of what was signed (body + timestamp + nonce) is kept in the
+// database (so every web process shares it) until the timestamp leaves the window, after which the timestamp
+// check refuses the message anyway. Keyed on the HMAC, not on the header's text: a re-spelled signature of a
+// message already seen is the same key.
 import { lt } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { movesNotificationsSeen } from '../db/schema.ts';
@@ -18,10 +20,11 @@ export function freshTimestampMs(timestamp: string, now: number): number | undef
   return Math.abs(now - ms) <= NOTIFICATION_WINDOW_MS ? ms : undefined;
 }
 
-/** Records a correctly signed notification; 'fresh' exactly once per signature within the window. */
+/** Records a correctly signed notification; 'fresh' exactly once per signed message within the window. */
 export async function admitNotification(
   ctx: AppContext,
-  signature: string,
+  /** The verified HMAC of the signed bytes (webhook-signatures.ts). */
+  signedDigest: Buffer,
   timestamp: string,
 ): Promise<NotificationVerdict> {
   const now = ctx.clock.now();
@@ -30,7 +33,10 @@ export async function admitNotification(
   await ctx.db.delete(movesNotificationsSeen).where(lt(movesNotificationsSeen.expiresAt, new Date(now)));
   const inserted = await ctx.db
     .insert(movesNotificationsSeen)
-    .values({ signature: signature.trim(), expiresAt: new Date(sentAt + NOTIFICATION_WINDOW_MS) })
+    .values({
+      signature: signedDigest.toString('base64'),
+      expiresAt: new Date(sentAt + NOTIFICATION_WINDOW_MS),
+    })
     .onConflictDoNothing()
     .returning({ signature: movesNotificationsSeen.signature });
   return inserted.length ? 'fresh' : 'replayed';

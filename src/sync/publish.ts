@@ -9,6 +9,7 @@ import { errorReason } from '../safe-error.ts';
 import { assembleDaysArray } from './file-assembly.ts';
 import { isoDate } from '../moves/weeks.ts';
 import { discardUnfinishedUploads, forgetStartedUpload, recordStartedUpload } from './upload-cleanup.ts';
+import { stopIfRemovalUnderWay } from './removal-stop.ts';
 
 export const STORYLINE_FILENAME = 'moves-storyline-data.json';
 export const STORYLINE_DESCRIPTION = 'Moves GPS maps, locations, and steps data.';
@@ -70,6 +71,7 @@ export async function publishStoryline(
     return { published: false, reason: 'unchanged', size, md5 };
   }
 
+  await stopIfRemovalUnderWay(ctx, memberId); // no upload starts once a removal has begun
   await ctx.syncState.update(memberId, { status: 'uploading' });
   let token = await ohAccessToken();
   const metadata = {
@@ -100,7 +102,7 @@ export async function publishStoryline(
     // This upload will never be resumed (the next attempt starts a new one): remove its file now if Open
     // Humans lets us, else at the next publish. The upload's own error is what the caller needs to see.
     const current = token;
-    await discardUnfinishedUploads(ctx, memberId, async () => current).catch(() => 0);
+    await discardUnfinishedUploads(ctx, memberId, async () => current).catch(() => undefined);
     throw err;
   }
   ctx.metrics.bytesPublished.inc(size);

@@ -13,6 +13,7 @@ import { FAILED_RUN, noticeIfDue } from './notices.ts';
 import type { SyncJobData } from '../jobs/queue.ts';
 import type { CheckpointTrigger } from './publish-policy.ts';
 import { pruneBudget } from './rate-budget.ts';
+import { RemovalUnderWayError, stopIfRemovalUnderWay } from './removal-stop.ts';
 import {
   connectMoves,
   editScanPhase,
@@ -86,6 +87,7 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
 /** Profile, seed, edit scan, fetch, finish: each phase in sync-phases.ts. */
 async function runPhases(run: SyncRun): Promise<void> {
   const { ctx, memberId } = run;
+  await stopIfRemovalUnderWay(ctx, memberId);
   await ctx.syncState.update(memberId, { status: 'running', nextRunAt: null });
   await pruneBudget(ctx);
   const moves = await connectMoves(run);
@@ -120,6 +122,8 @@ async function publishWithoutMoves(run: SyncRun): Promise<SyncOutcome> {
 
 /** The outcome for `err`; a defect is recorded and rethrown (pg-boss retries it with its backoff). */
 async function handleFailure(run: SyncRun, err: unknown): Promise<SyncOutcome> {
+  // The member's data is being removed: nothing to record or requeue, the removal waits for this run's end.
+  if (err instanceof RemovalUnderWayError) return 'skipped';
   if (err instanceof BudgetSpentError) return rateLimited(run, err);
   if (err instanceof ShutdownError) {
     // Stored weeks are the checkpoint; the next worker publishes. Leave quickly.
@@ -150,6 +154,7 @@ async function rateLimited(run: SyncRun, err: BudgetSpentError): Promise<SyncOut
   const trigger = err.window === 'hour' ? 'long_wait' : 'short_wait';
   const uploaded = await safely(ctx, memberId, () => checkpointIfAny(run, trigger));
   if (uploaded === 'needs_reauth') return 'needs_reauth';
+  if (uploaded === 'removal') return 'skipped';
   // A routine update on the shared per-app budget stops at its share: say so, it is not the member's doing.
   const shared = isRoutine(data) && ctx.config.moves.rateScope === 'app';
   const paused = `Paused until ${clockTime(err.resetAt, run.zone)}: ${err.message}.`;
@@ -184,7 +189,11 @@ async function retryLater(run: SyncRun, err: UpstreamError): Promise<SyncOutcome
   const failedRuns = failedRunsAfter(data.failedRuns ?? 0, result.weeksFetched > 0 || result.published);
   // Moves failed: publish what was fetched if the policy allows it (the backoff is a long wait). Open Humans
   // failed: the upload itself is what must wait.
-  if (err.service === 'moves') await safely(ctx, memberId, () => checkpointIfAny(run, 'long_wait'));
+  if (
+    err.service === 'moves' &&
+    (await safely(ctx, memberId, () => checkpointIfAny(run, 'long_wait'))) === 'removal'
+  )
+    return 'skipped';
   if (failedRuns > MAX_FAILED_RUNS) {
     await ctx.syncState.update(memberId, {
       status: 'error',
@@ -252,11 +261,12 @@ async function safely(
   ctx: AppContext,
   memberId: number,
   fn: () => Promise<unknown>,
-): Promise<'ok' | 'failed' | 'needs_reauth'> {
+): Promise<'ok' | 'failed' | 'needs_reauth' | 'removal'> {
   try {
     await fn();
     return 'ok';
   } catch (err) {
+    if (err instanceof RemovalUnderWayError) return 'removal';
     if (err instanceof AuthRefusedError) {
       await markNeedsReauth(ctx, memberId, err.service);
       return 'needs_reauth';

@@ -8,6 +8,7 @@ import { deepScanStateOf, nextDeepScanStep } from './deep-scan.ts';
 import { findEditedWeeks } from './edits.ts';
 import { planSync, type StoredWeekInfo, type SyncPlan } from './plan.ts';
 import { prefetchInOrder } from './prefetch.ts';
+import { stopIfRemovalUnderWay } from './removal-stop.ts';
 import { ACCUMULATED_CHECK_WEEKS } from './publish-policy.ts';
 import { seedFromOpenHumans } from './seed.ts';
 import {
@@ -228,6 +229,7 @@ export async function fetchPhase(run: SyncRun, moves: BudgetedMoves, plan: SyncP
     }
     if (ctx.clock.now() - lastFlush >= PROGRESS_EVERY_MS) {
       await flushProgress(run);
+      await stopIfRemovalUnderWay(ctx, memberId);
       lastFlush = ctx.clock.now();
     }
     if (sinceCheck >= ACCUMULATED_CHECK_WEEKS) {

@@ -21,22 +21,32 @@ export async function recordStartedUpload(ctx: AppContext, memberId: number, upl
     .onConflictDoNothing();
 }
 
+/** How many uploads of the member's are recorded as unfinished. */
+export async function unfinishedUploadCount(ctx: AppContext, memberId: number): Promise<number> {
+  const rows = await ctx.db
+    .select({ id: pendingUploads.ohFileId })
+    .from(pendingUploads)
+    .where(eq(pendingUploads.memberId, memberId));
+  return rows.length;
+}
+
 /** The upload completed: nothing to clean up (inside the transaction that makes it current). */
 export async function forgetStartedUpload(db: Pick<Db, 'delete'>, ohFileId: number) {
   await db.delete(pendingUploads).where(eq(pendingUploads.ohFileId, ohFileId));
 }
 
 /**
- * Removes the member's unfinished uploads from Open Humans. Returns how many records were settled; a failure
- * leaves the record for the next attempt (an Open Humans refusal of our token is rethrown: re-authorization).
+ * Removes the member's unfinished uploads from Open Humans. Returns how many were removed and how many are
+ * left; a failure leaves the record for the next attempt (an Open Humans refusal of our token is rethrown:
+ * re-authorization).
  */
 export async function discardUnfinishedUploads(
   ctx: AppContext,
   memberId: number,
   ohAccessToken: () => Promise<string>,
-): Promise<number> {
+): Promise<{ removed: number; left: number }> {
   const rows = await ctx.db.select().from(pendingUploads).where(eq(pendingUploads.memberId, memberId));
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return { removed: 0, left: 0 };
   const token = await ohAccessToken();
   let settled = 0;
   for (const row of rows) {
@@ -61,5 +71,5 @@ export async function discardUnfinishedUploads(
       );
     }
   }
-  return settled;
+  return { removed: settled, left: rows.length - settled };
 }

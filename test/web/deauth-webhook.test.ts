@@ -19,7 +19,7 @@ import {
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { Sandbox } from '../../src/sandbox.ts';
-import { signIn, startWebSandbox, type WebSandbox } from './support.ts';
+import { ohCode, signIn, startLogin, startWebSandbox, type WebSandbox } from './support.ts';
 
 let web: WebSandbox;
 let sandbox: Sandbox;
@@ -52,9 +52,25 @@ afterAll(async () => {
   await web?.close();
 });
 
+/** The Open Humans member (an existing one, or a new one) signs in through the whole OAuth round trip. */
+async function signInAs(existingOhMemberId?: string): Promise<string> {
+  if (!existingOhMemberId) return (await signIn(web)).ohMemberId;
+  const login = await startLogin(web);
+  const { code } = await ohCode(web, login.state, login.challenge, existingOhMemberId);
+  const res = await app.inject({
+    method: 'GET',
+    url: `/complete?code=${encodeURIComponent(code)}&state=${encodeURIComponent(login.state)}&origin=external`,
+    headers: { cookie: login.cookie },
+  });
+  expect(res.statusCode).toBe(303);
+  return existingOhMemberId;
+}
+
 /** A signed-in member with Moves connected, one week stored, a file published on Open Humans, a sync queued. */
-async function memberWithData(): Promise<{ memberId: number; ohMemberId: string }> {
-  const { ohMemberId } = await signIn(web);
+async function memberWithData(
+  existingOhMemberId?: string,
+): Promise<{ memberId: number; ohMemberId: string }> {
+  const ohMemberId = await signInAs(existingOhMemberId);
   const [member] = await ctx.db.select().from(members).where(eq(members.ohMemberId, ohMemberId));
   const memberId = member!.id;
   const moves = sandbox.moves.createUser({ firstDate: '20240101', timeZone: 'Europe/Berlin' });
@@ -145,5 +161,34 @@ describe.each([true, false])('a member leaves on Open Humans (erasure requested:
     const line = logLines.find((l) => l.memberId === memberId && l.erasure === erasure);
     expect(line).toMatchObject({ weeksDeleted: 1, openHumansFilesNotDeleted: 1 });
     expect(String(line?.msg)).toContain('could not be deleted');
+  });
+});
+
+describe('a captured deauthorization sent again', () => {
+  it('after the member rejoined and reconnected, changes nothing', async () => {
+    const first = await memberWithData();
+    const left = (await sandbox.openHumans.control.leave(first.ohMemberId, { erasure_requested: true })) as {
+      left: { webhook: { status: number; body: string; signature: string } }[];
+    };
+    const captured = left.left[0]!.webhook;
+    expect(captured.status).toBe(200);
+    expect(await rowsOf(first.memberId)).toEqual(empty);
+
+    // The same Open Humans member joins again (same project member id) and connects Moves again.
+    const again = await memberWithData(first.ohMemberId);
+    const before = await rowsOf(again.memberId);
+    expect(before.storedWeeks).toHaveLength(1);
+    const replay = await app.inject({
+      method: 'POST',
+      url: '/webhooks/openhumans/deauth',
+      headers: { 'content-type': 'application/json', 'x-openhumans-webhooks-signature': captured.signature },
+      payload: captured.body,
+    });
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json()).toMatchObject({ status: 'ignored', reason: expect.stringContaining('stale') });
+    // The member, their Moves link, stored week, file record and queued sync are all still here.
+    expect(await rowsOf(again.memberId)).toEqual(before);
+    expect(await queuedJobs(again.memberId)).toEqual(['created']);
+    expect(await ohFiles(again.ohMemberId)).toHaveLength(2);
   });
 });

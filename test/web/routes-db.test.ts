@@ -332,7 +332,9 @@ describe('webhooks', () => {
 
   it('removes a member on a signed deauthorization and rejects bad signatures', async () => {
     const m = await insertMember(ctx, { withMoves: true });
-    const body = `{"project_member_id": "${m.ohMemberId}", "erasure_requested": false, "timestamp": "2020-06-30T20:00:00.000000+00:00"}`;
+    // Sent when the member left: after they signed in (an older one is about an earlier authorization).
+    const leftAt = new Date(Date.now() + 1000).toISOString().replace('Z', '000+00:00');
+    const body = `{"project_member_id": "${m.ohMemberId}", "erasure_requested": false, "timestamp": "${leftAt}"}`;
     const bad = await app.inject({
       method: 'POST',
       url: '/webhooks/openhumans/deauth',
@@ -347,6 +349,15 @@ describe('webhooks', () => {
       payload: body,
     });
     expect(missing.statusCode).toBe(401);
+    // Without its timestamp a deauthorization cannot be told from a replay of an earlier one: refused.
+    const undated = `{"project_member_id": "${m.ohMemberId}", "erasure_requested": false}`;
+    const noTime = await app.inject({
+      method: 'POST',
+      url: '/webhooks/openhumans/deauth',
+      headers: { 'content-type': 'application/json', 'x-openhumans-webhooks-signature': ohSign(undated) },
+      payload: undated,
+    });
+    expect(noTime.statusCode).toBe(400);
     expect((await ctx.db.select().from(members).where(eq(members.id, m.id))).length).toBe(1);
     const good = await app.inject({
       method: 'POST',
@@ -424,5 +435,36 @@ describe('webhooks', () => {
     expect(
       queued.filter((e) => (e.details as { reason?: string } | null)?.reason === 'notification').length,
     ).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses every re-spelling of a seen signature: none queues a sync', async () => {
+    const movesUserId = '23138311640030111';
+    await insertMember(ctx, { withMoves: true, movesUserId });
+    const body = `{"userId":${movesUserId},"storylineUpdates":[]}`;
+    const ts = String(Math.floor(Date.now() / 1000));
+    // A nonce whose signature uses '+' or '/', so that the URL-safe alphabet spells it differently.
+    let nonce = 0;
+    while (!/[+/]/.test(movesSign(body, ts, `r${nonce}`))) nonce++;
+    const sig = movesSign(body, ts, `r${nonce}`);
+    expect(sig).toMatch(/^[A-Za-z0-9+/]{27}=$/);
+    const unusedBits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/';
+    const lastIndex = unusedBits.indexOf(sig[26]!);
+    const variants = [
+      ...Array.from({ length: 27 }, (_, i) => sig.slice(0, i + 1) + ' ' + sig.slice(i + 1)),
+      sig.slice(0, 10) + '\t' + sig.slice(10),
+      sig.replace(/=+$/, ''),
+      sig.replace(/\+/g, '-').replace(/\//g, '_'),
+      sig + '=',
+      sig + '!',
+      // The same bytes with the two unused low bits of the last character set.
+      sig.slice(0, 26) + unusedBits[(lastIndex & ~3) + 3] + '=',
+    ];
+    const send = (signature: string) => notify(body, signature, ts, `r${nonce}`);
+    // Before the original: each is refused as a bad signature, and none is recorded as seen.
+    for (const v of variants) expect((await send(v)).statusCode, JSON.stringify(v)).toBe(401);
+    expect((await send(sig)).json()).toEqual({ status: 'queued' });
+    // After it: refused as well, never handled a second time.
+    for (const v of variants) expect([401, 409], JSON.stringify(v)).toContain((await send(v)).statusCode);
+    expect((await send(sig)).statusCode).toBe(409);
   });
 });

@@ -4,15 +4,21 @@ import { parse as parseLossless } from 'lossless-json';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { admitNotification } from '../../moves/notification-replays.ts';
-import { isValidZone } from '../../moves/weeks.ts';
-import { markNotifiedEdits } from '../../sync/notified-edits.ts';
-import { validMovesSignature, validOpenHumansSignature } from '../webhook-signatures.ts';
+import { receiveMovesNotification } from '../../sync/moves-notifications.ts';
+import { validOpenHumansSignature, verifiedMovesSignature } from '../webhook-signatures.ts';
+
+/** Python's isoformat (`2020-06-30T20:00:00.000000+00:00`), as Open Humans sends it: when the member left. */
+const pythonIsoTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/)
+  .transform((s) => new Date(s.replace(/(\.\d{3})\d+/, '$1')))
+  .refine((d) => !Number.isNaN(d.getTime()));
 
 const deauthBody = z.object({
   project_member_id: z.string().regex(/^\d{1,20}$/),
   erasure_requested: z.boolean().default(false),
-  timestamp: z.string().optional(),
+  // Required: without it a deauthorization cannot be told from a replay of an earlier one.
+  timestamp: pythonIsoTime,
 });
 
 function header(v: string | string[] | undefined): string | undefined {
@@ -53,10 +59,20 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
         return reply.code(401).send({ error: 'bad signature' });
       const parsed = deauthBody.safeParse(parseJson(raw));
       if (!parsed.success) return reply.code(400).send({ error: 'unexpected body' });
-      const memberId = await ctx.accounts.findMemberByOhId(parsed.data.project_member_id);
-      if (memberId === undefined) return reply.send({ status: 'unknown member' });
-      const erasure = parsed.data.erasure_requested;
-      const report = await ctx.accounts.forgetMember(memberId);
+      const { project_member_id: ohMemberId, erasure_requested: erasure, timestamp } = parsed.data;
+      const outcome = await ctx.accounts.deauthorize(ohMemberId, timestamp);
+      if (outcome.status === 'unknown member') return reply.send({ status: 'unknown member' });
+      if (outcome.status === 'stale') {
+        request.log.info(
+          { memberId: outcome.memberId },
+          'deauthorization ignored: it predates the member authorizing the project again',
+        );
+        return reply.send({
+          status: 'ignored',
+          reason: 'stale: the member authorized the project again after this deauthorization',
+        });
+      }
+      const { memberId, report } = outcome;
       // Our record of the member is gone; this line (internal id only) is what remains of the event.
       request.log.info(
         {
@@ -78,37 +94,33 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
 
     hooks.post('/webhooks/moves/notify', async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const ok = validMovesSignature(
+      const timestamp = header(request.headers['x-moves-timestamp']);
+      // A signature spelled any other way than canonical base64 is refused, even when it decodes to the HMAC.
+      const signedDigest = verifiedMovesSignature(
         ctx.config.moves.clientSecret,
         raw,
         header(request.headers['x-moves-signature']),
-        header(request.headers['x-moves-timestamp']),
+        timestamp,
         header(request.headers['x-moves-nonce']),
       );
-      if (!ctx.config.moves.clientSecret || !ok) return reply.code(401).send({ error: 'bad signature' });
+      if (!signedDigest || timestamp === undefined) return reply.code(401).send({ error: 'bad signature' });
       const parsed = movesNotification.safeParse(parseJson(raw));
       if (!parsed.success) return reply.code(400).send({ error: 'unexpected body' });
-      // Signed, but possibly captured and sent again: only fresh timestamps, and each signature once.
-      const verdict = await admitNotification(
-        ctx,
-        header(request.headers['x-moves-signature'])!,
-        header(request.headers['x-moves-timestamp'])!,
-      );
-      if (verdict !== 'fresh') {
-        request.log.info({ verdict }, 'moves notification refused');
-        // Stale: the signature no longer authenticates it. Replayed: it was handled already.
-        return verdict === 'stale'
-          ? reply.code(401).send({ error: 'timestamp outside the accepted window' })
-          : reply.code(409).send({ error: 'already received' });
-      }
-      const account = await ctx.accounts.movesAccountByUserId(parsed.data.userId);
+      // Signed, but possibly captured and sent again: only fresh timestamps, and each signed message once.
+      const outcome = await receiveMovesNotification(ctx, {
+        signedDigest,
+        timestamp,
+        userId: parsed.data.userId,
+        storylineUpdates: parsed.data.storylineUpdates ?? [],
+      });
+      if (outcome === 'stale' || outcome === 'replayed')
+        request.log.info({ outcome }, 'moves notification refused');
+      // Stale: the signature no longer authenticates it. Replayed: it was handled already.
+      if (outcome === 'stale')
+        return reply.code(401).send({ error: 'timestamp outside the accepted window' });
+      if (outcome === 'replayed') return reply.code(409).send({ error: 'already received' });
       // Moves wants a 200 within 3 s; an unknown user is not an error on its side.
-      if (!account || account.status !== 'connected') return reply.send({ status: 'ignored' });
-      // The weeks it names are fetched again by the sync it queues, however old.
-      if (account.timeZone && isValidZone(account.timeZone))
-        await markNotifiedEdits(ctx, account.memberId, account.timeZone, parsed.data.storylineUpdates ?? []);
-      await ctx.queue.enqueueSync(account.memberId, 'notification');
-      return reply.send({ status: 'queued' });
+      return reply.send({ status: outcome });
     });
   });
 }

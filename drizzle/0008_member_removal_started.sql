@@ -1,0 +1,1 @@
+ALTER TABLE "members" ADD COLUMN "removal_started_at" timestamp with time zone;
