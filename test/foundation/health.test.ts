@@ -22,6 +22,28 @@ describe('/healthz', () => {
     expect(res.json()).toMatchObject({ status: 'ok', database: true, queue: true, version: ctx.version });
   });
 
+  it('answers at once from a recent probe while the database is busy', async () => {
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    // A transaction that holds the embedded database, as a backfill's queries do, until the answer has come.
+    let release!: () => void;
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    const busy = ctx.db.transaction(async (tx) => {
+      await tx.execute('select 1');
+      holding();
+      await new Promise<void>((r) => (release = r));
+    });
+    await held;
+    try {
+      const res = await app.inject({ method: 'GET', url: '/healthz' }); // before the transaction ends
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'ok', database: true, queue: true });
+    } finally {
+      release();
+      await busy;
+    }
+  });
+
   it('answers 503 once the database is gone', async () => {
     await ctx.close();
     const res = await app.inject({ method: 'GET', url: '/healthz' });
