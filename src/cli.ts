@@ -79,6 +79,9 @@ function serviceCommand(summary: string, roles: Roles, withSandbox = false): Com
           logger,
           database,
           boss: { schedule: roles.scheduler, supervise: roles.worker },
+          // Holding the embedded store's lock proves no other process runs jobs on it: every job still active
+          // belongs to a process that died, and goes back to the queue now rather than when its heartbeat lapses.
+          recoverJobs: lock !== undefined,
         });
       } catch (err) {
         await sandbox?.close();

@@ -73,6 +73,11 @@ export interface AppContext extends Services {
  * worker process's progress takes to show on another process's dashboard (which polls every 2 s anyway).
  */
 export const MEMBER_VIEW_MAX_AGE_MS = 1000;
+/**
+ * How much longer an expired view still answers while its reload waits behind other queries (a backfill on the
+ * embedded store): requests then never wait for the database, and what they see is at most one reload older.
+ */
+export const MEMBER_VIEW_STALE_MS = 5000;
 
 export interface BuildContextOptions {
   config: Config;
@@ -115,7 +120,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
       keys,
       cipher: new TokenCipher(keys.tokens),
       metrics,
-      memberViews: new MemberViewCache(MEMBER_VIEW_MAX_AGE_MS),
+      memberViews: new MemberViewCache(MEMBER_VIEW_MAX_AGE_MS, undefined, MEMBER_VIEW_STALE_MS),
       openHumans: new OpenHumansClient({
         clientId: config.openHumans.clientId,
         clientSecret: config.openHumans.clientSecret,

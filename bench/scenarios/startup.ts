@@ -78,7 +78,8 @@ async function startOnce(env: Record<string, string>, idleMs: number): Promise<S
     const healthyMs = performance.now() - t0;
     const cpuMs = (groupProcesses(pgid).reduce((s, p) => s + p.cpuTicks, 0) * 1000) / TICKS_PER_SECOND;
     await sleep(idleMs);
-    // The app is the largest process running src/cli.ts (npm's `sh -c` wrapper names it too).
+    // The app is the largest process running src/cli.ts (npm's script execs node; a shell in between would name
+    // it too).
     const app = groupProcesses(pgid)
       .filter((p) => p.cmdline.includes('src/cli.ts'))
       .sort((a, b) => b.rssKb - a.rssKb)[0];

@@ -1,5 +1,6 @@
 // web: latency and throughput of /dashboard and its JSON status endpoint under 50 concurrent connections with
-// a signed-in session cookie, while another member's 5-year backfill runs. On both stores: embedded PGlite (one
+// a signed-in session cookie, then of /dashboard and /healthz under 100, while another member's 5-year backfill
+// runs. On both stores: embedded PGlite (one
 // process: web and worker, as `npm start` runs it) and served mode (PostgreSQL, two web processes behind the
 // benchmark's own round-robin, one worker process). The load generator runs in a process of its own (away
 // from the emulators' work), the app in other processes.
@@ -10,7 +11,12 @@ import { round, type Figures, type ScenarioOutcome } from '../harness/results.ts
 import { loadInProcess } from '../harness/load-process.ts';
 import { target, type Scenario, type ScenarioOptions } from '../harness/scenario.ts';
 import { forkApp, type ChildApp } from '../harness/workers.ts';
-const PATHS = { dashboard: '/dashboard', status: '/dashboard/status' } as const;
+const PATHS = { dashboard: '/dashboard', status: '/dashboard/status', healthz: '/healthz' } as const;
+/** Each load in turn: its connections and the routes it runs, one after the other. */
+const LOADS = [
+  { connections: 50, paths: [PATHS.dashboard, PATHS.status] },
+  { connections: 100, paths: [PATHS.dashboard, PATHS.healthz] },
+] as const;
 
 const DASHBOARD_MEMBER: MemberSpec = { firstDate: firstDateYearsAgo(1), timeZone: 'Europe/Berlin', seed: 3 };
 /** Backfills throughout the load: 262 requests at 120 a minute (a new token's doubled limit) take over 2 minutes. */
@@ -35,7 +41,7 @@ interface StoreRun {
   peakRssMb: number[];
 }
 
-/** Both routes with the signed-in `cookie`, after a short warm-up each (figures of the steady server). */
+/** Every load's routes with the signed-in `cookie`, after a short warm-up each (figures of the steady server). */
 async function loadRoutes(
   backends: string[],
   cookie: string,
@@ -43,22 +49,27 @@ async function loadRoutes(
   store: string,
   log: (m: string) => void,
 ) {
-  const result = await loadInProcess(
-    { backends, paths: Object.values(PATHS), cookie, connections: 50, seconds },
-    (m) => log(`web: ${store} ${m}`),
-  );
   const runs: StoreRun['runs'] = [];
   const notes: string[] = [];
-  for (const { path, firstStatus, firstLocation, ...figures } of result.paths) {
-    if (firstStatus !== 200)
+  for (const { connections, paths } of LOADS) {
+    const result = await loadInProcess({ backends, paths: [...paths], cookie, connections, seconds }, (m) =>
+      log(`web: ${store} ${m}`),
+    );
+    // The first load's runs keep their names of before, so results stay comparable across releases.
+    const suffix = connections === LOADS[0].connections ? '' : ` @${connections}`;
+    for (const { path, firstStatus, firstLocation, ...figures } of result.paths) {
+      if (firstStatus !== 200)
+        notes.push(
+          `${store} ${path}${suffix} answered ${firstStatus}${firstLocation ? ` → ${firstLocation}` : ''} to the signed-in cookie: its figures are of that answer, not of the page`,
+        );
+      if (figures.non2xx) notes.push(`${store} ${path}${suffix}: ${figures.non2xx} responses were not 2xx`);
+      runs.push({ name: `${store} ${path}${suffix}`, settings: { store, path, connections }, figures });
+    }
+    if (result.connectionsPerBackend)
       notes.push(
-        `${store} ${path} answered ${firstStatus}${firstLocation ? ` → ${firstLocation}` : ''} to the signed-in cookie: its figures are of that answer, not of the page`,
+        `${store} @${connections}: connections per web process ${JSON.stringify(result.connectionsPerBackend)}`,
       );
-    if (figures.non2xx) notes.push(`${store} ${path}: ${figures.non2xx} responses were not 2xx`);
-    runs.push({ name: `${store} ${path}`, settings: { store, path }, figures });
   }
-  if (result.connectionsPerBackend)
-    notes.push(`${store}: connections per web process ${JSON.stringify(result.connectionsPerBackend)}`);
   return { runs, notes };
 }
 
@@ -119,7 +130,7 @@ async function servedRun(emu: BenchEmulators, seconds: number, log: (m: string) 
 export const web: Scenario = {
   name: 'web',
   description:
-    '/dashboard and /dashboard/status under 50 connections with a session cookie while a backfill runs, on PGlite and on PostgreSQL with two web processes',
+    '/dashboard and /dashboard/status under 50 connections, then /dashboard and /healthz under 100, with a session cookie while a backfill runs, on PGlite and on PostgreSQL with two web processes',
   async run(opts: ScenarioOptions): Promise<ScenarioOutcome> {
     const seconds = opts.quick ? 5 : 20;
     const emu = await startBenchEmulators({
@@ -134,11 +145,11 @@ export const web: Scenario = {
         ? await servedRun(emu, seconds, opts.log)
         : { runs: [], notes: ['served mode not measured: no PostgreSQL server answered'], peakRssMb: [] };
       const fig = (r: StoreRun, i: number) => r.runs[i]?.figures;
-      const [dash, status] = [fig(embedded, 0), fig(embedded, 1)];
-      const [sDash, sStatus] = [fig(served, 0), fig(served, 1)];
+      const [dash, status, dash100, health100] = [0, 1, 2, 3].map((i) => fig(embedded, i));
+      const [sDash, sStatus, sDash100, sHealth100] = [0, 1, 2, 3].map((i) => fig(served, i));
       return {
         settings: {
-          connections: 50,
+          connections: '50 (/dashboard, /dashboard/status), then 100 (/dashboard, /healthz)',
           durationS: seconds,
           stores:
             'embedded PGlite (web + worker in one process); PostgreSQL (2 web processes, round-robin, 1 worker)',
@@ -155,6 +166,10 @@ export const web: Scenario = {
           servedRequestsPerSecond: sDash?.requestsPerSecond,
           servedStatusP99Ms: sStatus?.p99Ms,
           servedStatusRequestsPerSecond: sStatus?.requestsPerSecond,
+          dashboard100P99Ms: dash100?.p99Ms,
+          healthz100P99Ms: health100?.p99Ms,
+          servedDashboard100P99Ms: sDash100?.p99Ms,
+          servedHealthz100P99Ms: sHealth100?.p99Ms,
           webPeakRssMb: embedded.peakRssMb[0] === undefined ? undefined : round(embedded.peakRssMb[0], 1),
         },
         runs: [...embedded.runs, ...served.runs],
@@ -167,6 +182,30 @@ export const web: Scenario = {
             '< 50 ms (/dashboard/status, PostgreSQL)',
             sStatus?.p99Ms,
             (v) => v < 50,
+          ),
+          target(
+            'dashboard100P99Ms',
+            '< 100 ms (/dashboard, 100 connections, PGlite)',
+            dash100?.p99Ms,
+            (v) => v < 100,
+          ),
+          target(
+            'healthz100P99Ms',
+            '< 100 ms (/healthz, 100 connections, PGlite)',
+            health100?.p99Ms,
+            (v) => v < 100,
+          ),
+          target(
+            'servedDashboard100P99Ms',
+            '< 100 ms (/dashboard, 100 connections, PostgreSQL)',
+            sDash100?.p99Ms,
+            (v) => v < 100,
+          ),
+          target(
+            'servedHealthz100P99Ms',
+            '< 100 ms (/healthz, 100 connections, PostgreSQL)',
+            sHealth100?.p99Ms,
+            (v) => v < 100,
           ),
         ],
         notes: [...embedded.notes, ...served.notes],

@@ -6,21 +6,30 @@
 // is seen by the next read. Writes by another process (served mode: the workers) are seen within `maxAgeMs`.
 // Concurrent misses for one member share one load. Ages are measured on the monotonic clock, not ctx.clock,
 // which tests and benchmarks move.
+//
+// With `staleMs`, a view that has just expired is still the answer while its reload runs: on the embedded store a
+// reload waits its turn behind a backfill's queries, and every request for the member would wait with it. Such a
+// view is at most `maxAgeMs` plus one reload old; a change in this process is never answered with a stale view.
 
 interface Entry {
   value: Promise<unknown>;
   loadedAt: number;
+  /** The load succeeded: the view may stand in for its own reload. */
+  settled?: boolean;
+  reloading?: boolean;
 }
 
 export class MemberViewCache {
   readonly maxAgeMs: number;
+  readonly staleMs: number;
   /** Member id → view kind → entry. */
   readonly #members = new Map<number, Map<string, Entry>>();
   readonly #now: () => number;
 
-  constructor(maxAgeMs: number, now: () => number = () => performance.now()) {
+  constructor(maxAgeMs: number, now: () => number = () => performance.now(), staleMs = 0) {
     this.maxAgeMs = maxAgeMs;
     this.#now = now;
+    this.staleMs = staleMs;
   }
 
   /** The cached `kind` view of the member, or a fresh load of it. */
@@ -29,6 +38,10 @@ export class MemberViewCache {
     const views = this.#members.get(memberId);
     const hit = views?.get(kind);
     if (hit && now - hit.loadedAt < this.maxAgeMs) return hit.value as Promise<T>;
+    if (hit?.settled && now - hit.loadedAt < this.maxAgeMs + this.staleMs) {
+      if (!hit.reloading) this.#reload(memberId, kind, hit, load, now);
+      return hit.value as Promise<T>;
+    }
     const value = load();
     if (this.maxAgeMs <= 0) return value;
     const entry: Entry = { value, loadedAt: now };
@@ -38,10 +51,26 @@ export class MemberViewCache {
       this.#members.set(memberId, new Map([[kind, entry]]));
     }
     // A failed load is not kept: the next read tries again.
-    value.catch(() => {
-      if (this.#members.get(memberId)?.get(kind) === entry) this.#members.get(memberId)?.delete(kind);
-    });
+    value.then(
+      () => (entry.settled = true),
+      () => {
+        if (this.#members.get(memberId)?.get(kind) === entry) this.#members.get(memberId)?.delete(kind);
+      },
+    );
     return value;
+  }
+
+  /** Replaces `stale` with a fresh load once that has succeeded, unless a change dropped it meanwhile. */
+  #reload(memberId: number, kind: string, stale: Entry, load: () => Promise<unknown>, now: number): void {
+    stale.reloading = true;
+    load().then(
+      (result) => {
+        const views = this.#members.get(memberId);
+        if (views?.get(kind) === stale)
+          views.set(kind, { value: Promise.resolve(result), loadedAt: now, settled: true });
+      },
+      () => (stale.reloading = false),
+    );
   }
 
   /** Something about the member was written: the next read loads it again. */

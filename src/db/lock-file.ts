@@ -1,8 +1,13 @@
-// An exclusive lock file for the PGlite data directory. PGlite does not lock its directory itself, and two
-// processes on one directory silently lose writes, so a second process must stop at once.
+// The embedded store's directory lock. PGlite does not lock its directory itself, and two processes on one
+// directory silently lose writes, so a second process must stop at once. The lock proper is an operating-system
+// file lock (SQLite's exclusive lock on `oh-moves.lock.sqlite`, through node:sqlite): the kernel drops it the
+// moment its process dies, kill -9 included, whatever host, container or PID namespace the process ran in, so a
+// dead holder never blocks a start and nothing has to guess from PIDs or host names. `oh-moves.lock` beside it
+// only says who holds the lock, for the message a refused start prints.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
 export interface LockHolder {
   pid: number;
@@ -10,15 +15,29 @@ export interface LockHolder {
   startedAt: string;
 }
 
+/**
+ * How long a start waits for the lock: a process killed a moment ago holds it until the kernel has torn it down,
+ * which takes up to a second or two on a busy machine.
+ */
+export const LOCK_WAIT_MS = 5000;
+
 export class LockHeldError extends Error {
   readonly lockPath: string;
-  readonly holder: LockHolder;
+  readonly holder: LockHolder | undefined;
 
-  constructor(lockPath: string, holder: LockHolder) {
+  constructor(lockPath: string, osLockPath: string, holder: LockHolder | undefined) {
+    const who = holder
+      ? `process ${holder.pid} on ${holder.hostname} (since ${holder.startedAt})`
+      : 'a process that has not yet written its name';
+    const elsewhere =
+      holder && holder.hostname !== os.hostname()
+        ? ` That host is not this one (${os.hostname()}): the lock is held through the file system, which frees it ` +
+          `when that process ends. If that host or container is gone for good and the lock stays, make sure no ` +
+          `oh-moves runs there, then delete ${osLockPath} and start again.`
+        : '';
     super(
-      `The data directory is in use: lock file ${lockPath} is held by process ${holder.pid} on ${holder.hostname} ` +
-        `(since ${holder.startedAt}). Stop that process first, or point DATA_DIR at another directory. ` +
-        `To run several processes, use a PostgreSQL server (DATABASE_URL).`,
+      `The data directory is in use: lock file ${lockPath} is held by ${who}. Stop that process first, or point ` +
+        `DATA_DIR at another directory. To run several processes, use a PostgreSQL server (DATABASE_URL).${elsewhere}`,
     );
     this.lockPath = lockPath;
     this.holder = holder;
@@ -37,85 +56,51 @@ function readHolder(lockPath: string): LockHolder | undefined {
     if (typeof parsed.pid === 'number' && typeof parsed.hostname === 'string')
       return { pid: parsed.pid, hostname: parsed.hostname, startedAt: String(parsed.startedAt ?? 'unknown') };
   } catch {
-    // unreadable or half-written: treated as stale below
+    // missing, unreadable or left by an older release: the holder is unknown
   }
   return undefined;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function tryCreate(lockPath: string, me: LockHolder): boolean {
-  try {
-    const fd = fs.openSync(lockPath, 'wx', 0o644);
-    fs.writeSync(fd, JSON.stringify(me));
-    fs.closeSync(fd);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-}
+const isBusy = (err: unknown) => (err as { errcode?: number }).errcode === 5; // SQLITE_BUSY
 
 /**
- * Takes the lock or throws LockHeldError naming the holder. A lock left by a dead process on this host is taken
- * over; the takeover itself is serialised by a short-lived second lock so two starters cannot both win.
+ * Takes the lock (waiting up to `waitMs` for a holder that is dying) or throws LockHeldError naming the holder.
+ * The lock file itself is never deleted: a file removed while a starter waits on it would let two processes in.
  */
-export function acquireDirectoryLock(dir: string, fileName = 'oh-moves.lock'): DirectoryLock {
+export function acquireDirectoryLock(
+  dir: string,
+  opts: { fileName?: string; waitMs?: number } = {},
+): DirectoryLock {
   fs.mkdirSync(dir, { recursive: true });
-  const lockPath = path.resolve(dir, fileName);
+  const lockPath = path.resolve(dir, opts.fileName ?? 'oh-moves.lock');
+  const osLockPath = `${lockPath}.sqlite`;
+  let handle: DatabaseSync | undefined;
+  try {
+    handle = new DatabaseSync(osLockPath, { timeout: opts.waitMs ?? LOCK_WAIT_MS });
+    handle.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    handle?.close();
+    if (isBusy(err)) throw new LockHeldError(lockPath, osLockPath, readHolder(lockPath));
+    throw new Error(
+      `cannot lock the data directory with ${osLockPath} (${(err as Error).message}): it must be on a file ` +
+        'system that supports file locks',
+      { cause: err },
+    );
+  }
   const me: LockHolder = { pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() };
-
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (tryCreate(lockPath, me)) return makeLock(lockPath);
-    const holder = readHolder(lockPath);
-    if (holder && (holder.hostname !== me.hostname || isAlive(holder.pid)) && holder.pid !== process.pid)
-      throw new LockHeldError(lockPath, holder);
-    takeOverStale(lockPath, holder);
-  }
-  const holder = readHolder(lockPath);
-  throw new LockHeldError(lockPath, holder ?? { pid: -1, hostname: 'unknown', startedAt: 'unknown' });
+  const temporary = `${lockPath}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(me));
+  fs.renameSync(temporary, lockPath);
+  return makeLock(lockPath, handle);
 }
 
-function takeOverStale(lockPath: string, seen: LockHolder | undefined): void {
-  const guard = `${lockPath}.takeover`;
-  try {
-    const stat = fs.statSync(guard);
-    // A guard older than 10 s belongs to a starter that died mid-takeover.
-    if (Date.now() - stat.mtimeMs > 10_000) fs.rmSync(guard, { force: true });
-  } catch {
-    // no guard
-  }
-  let fd: number;
-  try {
-    fd = fs.openSync(guard, 'wx');
-  } catch {
-    return; // someone else is taking over; the caller retries
-  }
-  try {
-    const now = readHolder(lockPath);
-    // Only remove the lock if it is still the stale one we looked at.
-    if (JSON.stringify(now) === JSON.stringify(seen)) fs.rmSync(lockPath, { force: true });
-  } finally {
-    fs.closeSync(fd);
-    fs.rmSync(guard, { force: true });
-  }
-}
-
-function makeLock(lockPath: string): DirectoryLock {
+function makeLock(lockPath: string, handle: DatabaseSync): DirectoryLock {
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    const holder = readHolder(lockPath);
-    if (holder?.pid === process.pid) fs.rmSync(lockPath, { force: true });
+    if (readHolder(lockPath)?.pid === process.pid) fs.rmSync(lockPath, { force: true });
+    handle.close(); // frees the operating-system lock
     process.off('exit', release);
   };
   process.on('exit', release);

@@ -45,6 +45,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route loads the member itself (in its own single query): the session preHandler skips it. */
     loadsOwnMember?: boolean;
+    /** The route never looks at the member (/healthz): no query for it, whatever cookie comes along. */
+    withoutMember?: boolean;
   }
   interface FastifyRequest {
     /** The signed-in member, loaded once per request (undefined when anonymous). */
@@ -81,7 +83,8 @@ export async function registerSessions(app: FastifyInstance, ctx: AppContext): P
   await app.register(secureSession, sessionOptions(ctx));
   app.decorateRequest('member', undefined);
   app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.config.loadsOwnMember) return;
+    const { loadsOwnMember, withoutMember } = request.routeOptions.config;
+    if (loadsOwnMember || withoutMember) return;
     const id = request.session.get('memberId');
     if (typeof id !== 'number') return;
     const row = await ctx.accounts.member(id);

@@ -70,6 +70,43 @@ describe('member view cache', () => {
     expect(await cache.get(1, 'overview', async () => 'up')).toBe('up');
   });
 
+  it('with staleMs, answers with the expired view while its reload runs, then with the reload', async () => {
+    let now = 0;
+    const cache = new MemberViewCache(1000, () => now, 5000);
+    let release!: (v: string) => void;
+    let loads = 0;
+    const slow = () => {
+      loads++;
+      return new Promise<string>((r) => (release = r));
+    };
+    const first = cache.get(1, 'overview', slow);
+    release('first');
+    expect(await first).toBe('first');
+    now = 1500; // expired: the reload waits (behind a backfill's queries), the readers do not
+    expect(await cache.get(1, 'overview', slow)).toBe('first');
+    expect(await cache.get(1, 'overview', slow)).toBe('first');
+    expect(loads).toBe(2); // one reload for both
+    release('second');
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.get(1, 'overview', slow)).toBe('second');
+    now = 8000; // the reload (loaded at 1500) is older than maxAge + staleMs: wait for a load again
+    const third = cache.get(1, 'overview', slow);
+    release('third');
+    expect(await third).toBe('third');
+  });
+
+  it('with staleMs, never answers a change in this process with the old view', async () => {
+    let now = 0;
+    const cache = new MemberViewCache(1000, () => now, 5000);
+    await cache.get(1, 'overview', async () => 'before');
+    now = 1500;
+    let release!: (v: string) => void;
+    expect(await cache.get(1, 'overview', () => new Promise<string>((r) => (release = r)))).toBe('before');
+    cache.changed(1); // written while the reload was on its way
+    release('reloaded before the write');
+    expect(await cache.get(1, 'overview', async () => 'after the write')).toBe('after the write');
+  });
+
   it('with age 0 always loads', async () => {
     const cache = new MemberViewCache(0, () => 0);
     const c = counter();

@@ -17,11 +17,11 @@ import { runService, type RunningService } from '../../src/service.ts';
 import { SESSION_COOKIE } from '../../src/web/session.ts';
 import { testConfig } from '../support/context.ts';
 import { createTestDatabase } from '../support/database.ts';
+import { chromiumPath } from '../support/skipped-groups.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Without it the run's global setup says once that the browser tests are skipped (test/support/skipped-groups.ts).
+export const CHROMIUM = chromiumPath();
 export const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 export const ARTIFACTS = path.resolve('test-artifacts/browser');
 export const DESKTOP = { width: 1280, height: 800 };

@@ -1,10 +1,12 @@
 // `npm start` as a person runs it in a terminal: the first line says the mode, the address and the data folder;
 // a second start in the same folder refuses before starting anything; Ctrl-C (SIGINT to the whole process group,
-// npm included) stops cleanly and leaves no lock behind.
+// npm included) stops cleanly and leaves no lock behind; SIGTERM to npm alone, as a process manager or a container
+// runtime sends it, stops the service too.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { acquireDirectoryLock } from '../../src/db/lock-file.ts';
 import { eventually, killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
 
 afterAll(killAllStarted);
@@ -38,5 +40,29 @@ describe('npm start in a terminal', () => {
     await first.waitFor(/stopped cleanly/, 60_000);
     await eventually(() => !fs.existsSync(lockFile), 30_000);
     expect(first.output()).not.toMatch(/second signal|took too long|shutdown failed/);
+  });
+
+  it('stops the service when npm alone gets SIGTERM', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ohm-term-'));
+    const npm = runProcess('npm', ['start'], { env: { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' } });
+    await npm.waitFor(/oh-moves is running at/);
+    const service = (
+      JSON.parse(fs.readFileSync(path.join(dataDir, 'oh-moves.lock'), 'utf8')) as { pid: number }
+    ).pid;
+    expect(service).not.toBe(npm.child.pid);
+
+    npm.child.kill('SIGTERM'); // npm's pid only, not its process group
+    await npm.exited;
+    const alive = () => {
+      try {
+        process.kill(service, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually(() => !alive(), 45_000);
+    expect(npm.output()).toMatch(/stopped cleanly/);
+    acquireDirectoryLock(dataDir, { waitMs: 0 }).release(); // the lock was released with it
   });
 });

@@ -1,5 +1,6 @@
 // Runs once per test run: builds a migrated database template that every test file clones.
-// PGlite: a gzipped data directory dump. PostgreSQL (TEST_DATABASE_URL): a template database.
+// PGlite: a gzipped data directory dump. PostgreSQL (TEST_DATABASE_URL): a template database. It also says, once,
+// which groups of tests this run skips and why.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openPostgres, wrapPglite } from '../../src/db/database.ts';
 import { prepareDatabase as prepare } from '../../src/db/prepare.ts';
+import { skippedGroups } from './skipped-groups.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +25,7 @@ function withDatabase(url: string, database: string): string {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  for (const line of skippedGroups()) console.warn(`oh-moves tests: ${line}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oh-moves-test-'));
   const pglite = new PGlite();
   const db = wrapPglite(pglite);

@@ -37,6 +37,15 @@ interface AppProcess {
   output(): string;
 }
 
+/** Waits until the app process has logged a line matching `re`. */
+async function logged(app: AppProcess, re: RegExp, what: string): Promise<void> {
+  try {
+    await until(async () => re.test(app.output()), what, 60_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${app.output()}`, { cause: err });
+  }
+}
+
 /** `oh-moves <command>` in a process of its own, on Node 24 like the tests. */
 function spawnApp(command: 'start' | 'worker', env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/oh-moves.js'), command], {
@@ -171,6 +180,43 @@ describe('crash recovery', () => {
       );
     } finally {
       await ctx.close();
+    }
+  }, 240_000);
+
+  it('embedded: `oh-moves start` restarted right after kill -9 hands the dead job back at once', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ohm-crash-start-'));
+    const env = { ...upstreamEnv(up), DATA_DIR: dataDir, SECRET_KEY };
+    const ctx = (await buildContext({
+      config: testConfig(env),
+      logger: createLogger('silent'),
+      boss: { schedule: false, supervise: false },
+    })) as TestContext;
+    const crashed = await addMember(ctx, up, { firstDate: daysAgo(400), timeZone: 'UTC', seed: 65 });
+    await ctx.queue.enqueueSync(crashed.memberId, 'connect');
+    await ctx.close();
+
+    slowWeeks(up);
+    await killMidBackfill(up, spawnApp('start', env), 10);
+    slowWeeks(up);
+    const before = storylineCount(await movesStats(up));
+    const since = Date.now();
+    const restarted = spawnApp('start', env); // the lock's holder is gone: no wait, no refusal
+    try {
+      // At start, not when the dead job's heartbeat lapses (HEARTBEAT_SECONDS) and maintenance notices it.
+      await logged(
+        restarted,
+        /"jobs":1,.*handed back jobs left running by a process that died/,
+        'the hand-back',
+      );
+      await until(
+        async () => storylineCount(await movesStats(up)) > before,
+        'the sync to fetch weeks again',
+        60_000,
+      );
+      console.info(`crash recovery under start: fetching again ${Date.now() - since} ms after the restart`);
+    } finally {
+      up.moves.configure({ faults: [] });
+      await restarted.kill9();
     }
   }, 240_000);
 
