@@ -79,6 +79,7 @@ function serviceCommand(summary: string, roles: Roles, withSandbox = false): Com
           logger,
           database,
           boss: { schedule: roles.scheduler, supervise: roles.worker },
+          ...(sandbox ? { sampleExports: sandbox.samples } : {}),
         });
       } catch (err) {
         await sandbox?.close();

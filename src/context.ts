@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import type { SampleExports } from './archive/sample-exports.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database, type Db } from './db/database.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -62,6 +63,8 @@ export interface AppContext extends Services {
   /** Moves API client (OAuth2, profile, storyline), built from config.moves. */
   moves: MovesClient;
   version: string;
+  /** Only in the sandbox: the sample export GET /import/sample serves (src/sandbox.ts provides it). */
+  sampleExports?: SampleExports;
   /** Aborted when the process starts shutting down: long jobs checkpoint and hand their work back. */
   shutdownSignal: AbortSignal;
   /** Starts the shutdown: stop taking jobs, let running ones finish or hand them back, close the database. */
@@ -86,6 +89,8 @@ export interface BuildContextOptions {
    * can run jobs on this database: by default, on the embedded store opened (and locked) here.
    */
   recoverJobs?: boolean;
+  /** The sandbox's sample exports (`Sandbox.samples`); absent outside the sandbox. */
+  sampleExports?: SampleExports;
 }
 
 export async function buildContext(opts: BuildContextOptions): Promise<AppContext> {
@@ -135,6 +140,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
         userAgent,
       }),
       version: VERSION,
+      ...(opts.sampleExports ? { sampleExports: opts.sampleExports } : {}),
       shutdownSignal: controller.signal,
       close() {
         closing ??= (async () => {
