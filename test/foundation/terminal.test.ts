@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
+import { killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
+import { until } from '../support/wait.ts';
 
 afterAll(killAllStarted);
 
@@ -36,7 +37,7 @@ describe('npm start in a terminal', () => {
 
     signalGroup(first, 'SIGINT');
     await first.waitFor(/stopped cleanly/, 60_000);
-    await eventually(() => !fs.existsSync(lockFile), 30_000);
+    await until(() => !fs.existsSync(lockFile), 'the lock file to be removed', { timeoutMs: 30_000 });
     expect(first.output()).not.toMatch(/second signal|took too long|shutdown failed/);
   });
 });

@@ -16,6 +16,7 @@ import { runSyncJob } from '../../src/sync/sync-job.ts';
 import { recordStartedUpload } from '../../src/sync/upload-cleanup.ts';
 import type { TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
+import { until } from '../support/wait.ts';
 import {
   addMember,
   createSyncContext,
@@ -152,14 +153,13 @@ describe.each(storeKinds())('fault series on %s', (store) => {
         (err: unknown) => ({ ok: false as const, err }),
       );
       // Wait until a few weeks are stored, then the member leaves and the deauthorization webhook's work runs.
-      for (let i = 0; i < 400; i++) {
+      await until(async () => {
         const [row] = await ctx.db
           .select({ n: sql<number>`count(*)::int` })
           .from(storedWeeks)
           .where(eq(storedWeeks.memberId, m.memberId));
-        if ((row?.n ?? 0) >= 4) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+        return (row?.n ?? 0) >= 4;
+      }, 'a few stored weeks');
       await up.oh.control.leave(m.ohMemberId);
       await ctx.accounts.forgetMember(m.memberId);
       const outcome = await job;
