@@ -27,6 +27,9 @@ import { createPublishedFiles, type PublishedFiles } from './sync/published-file
 import { createSyncStateService, type SyncStateService } from './sync/sync-state.ts';
 import { createWeekStore, type WeekStore } from './sync/week-store.ts';
 import { createArchiveImports, type ArchiveImports } from './imports/archive-imports.ts';
+import { createRateBudget, type RateBudget } from './sync/rate-budget.ts';
+import { createPendingUploads, type PendingUploads } from './sync/upload-cleanup.ts';
+import { createNotificationReplays, type NotificationReplays } from './moves/notification-replay-store.ts';
 
 /** The domain services: each owns its tables and their SQL. */
 export interface Services {
@@ -42,6 +45,12 @@ export interface Services {
   queue: QueueService;
   /** archive_imports: the records of uploaded export archives. */
   imports: ArchiveImports;
+  /** rate_budget: the Moves requests every worker shares, one atomic statement per request. */
+  rateBudget: RateBudget;
+  /** pending_uploads: uploads started on Open Humans but not confirmed. */
+  pendingUploads: PendingUploads;
+  /** moves_notifications_seen: replay protection for Moves notifications. */
+  notificationReplays: NotificationReplays;
   /** Runs `fn` in one database transaction: the services on the context it receives write inside it. */
   transaction<T>(fn: (tx: AppContext) => Promise<T>): Promise<T>;
 }
@@ -175,6 +184,9 @@ function withServices(base: Omit<AppContext, keyof Services>): AppContext {
     syncState: createSyncStateService(ctx),
     queue: createQueueService(ctx),
     imports: createArchiveImports(ctx),
+    rateBudget: createRateBudget(ctx),
+    pendingUploads: createPendingUploads(ctx),
+    notificationReplays: createNotificationReplays(ctx),
     async transaction(fn) {
       const memberViews = new TransactionViews(ctx.memberViews);
       try {

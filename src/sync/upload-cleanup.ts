@@ -7,9 +7,8 @@ import type { AppContext } from '../context.ts';
 import { pendingUploads } from '../db/schema.ts';
 import type { StartedUpload } from '../openhumans/client.ts';
 import { AuthRefusedError } from '../upstream/errors.ts';
-import type { Db } from '../db/database.ts';
 
-export async function recordStartedUpload(ctx: AppContext, memberId: number, upload: StartedUpload) {
+async function recordStartedUpload(ctx: AppContext, memberId: number, upload: StartedUpload) {
   await ctx.db
     .insert(pendingUploads)
     .values({
@@ -21,16 +20,15 @@ export async function recordStartedUpload(ctx: AppContext, memberId: number, upl
     .onConflictDoNothing();
 }
 
-/** The upload completed: nothing to clean up (inside the transaction that makes it current). */
-export async function forgetStartedUpload(db: Pick<Db, 'delete'>, ohFileId: number) {
-  await db.delete(pendingUploads).where(eq(pendingUploads.ohFileId, ohFileId));
+async function forgetStartedUpload(ctx: AppContext, ohFileId: number) {
+  await ctx.db.delete(pendingUploads).where(eq(pendingUploads.ohFileId, ohFileId));
 }
 
 /**
  * Removes the member's unfinished uploads from Open Humans. Returns how many records were settled; a failure
  * leaves the record for the next attempt (an Open Humans refusal of our token is rethrown: re-authorization).
  */
-export async function discardUnfinishedUploads(
+async function discardUnfinishedUploads(
   ctx: AppContext,
   memberId: number,
   ohAccessToken: () => Promise<string>,
@@ -62,4 +60,22 @@ export async function discardUnfinishedUploads(
     }
   }
   return settled;
+}
+
+/** The owner of `pending_uploads` on the context (`ctx.pendingUploads`), bound to a context or transaction. */
+export interface PendingUploads {
+  /** Open Humans gave the upload a file id: recorded until the upload is confirmed. */
+  record(memberId: number, upload: StartedUpload): Promise<void>;
+  /** The upload completed: nothing to clean up (call it in the transaction that makes the file current). */
+  forget(ohFileId: number): Promise<void>;
+  /** Removes the member's unfinished uploads from Open Humans: how many records were settled. */
+  discardUnfinished(memberId: number, ohAccessToken: () => Promise<string>): Promise<number>;
+}
+
+export function createPendingUploads(ctx: AppContext): PendingUploads {
+  return {
+    record: (memberId, upload) => recordStartedUpload(ctx, memberId, upload),
+    forget: (ohFileId) => forgetStartedUpload(ctx, ohFileId),
+    discardUnfinished: (memberId, ohAccessToken) => discardUnfinishedUploads(ctx, memberId, ohAccessToken),
+  };
 }

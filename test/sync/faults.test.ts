@@ -13,7 +13,6 @@ import { createLogger } from '../../src/logger.ts';
 import { MAX_STRING_CHARS } from '../../src/moves/day-limits.ts';
 import { STORYLINE_FILENAME, STORYLINE_TAGS } from '../../src/sync/publish.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
-import { recordStartedUpload } from '../../src/sync/upload-cleanup.ts';
 import type { TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
 import { until } from '../support/wait.ts';
@@ -231,7 +230,7 @@ describe.each(storeKinds())('fault series on %s', (store) => {
         metadata: { description: 'interrupted', tags: STORYLINE_TAGS },
         size: 4,
         body: () => Readable.from([Buffer.from('[{}]')]),
-        onStarted: (s) => recordStartedUpload(ctx, m.memberId, s),
+        onStarted: (s) => ctx.pendingUploads.record(m.memberId, s),
       }),
     ).rejects.toThrow();
     expect((await allOhFiles(up, m.ohMemberId)).filter((f) => f.incomplete)).toHaveLength(2);

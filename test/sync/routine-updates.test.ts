@@ -9,7 +9,7 @@ import { getMovesAccessToken } from '../../src/accounts/index.ts';
 import { weekOfDate } from '../../src/moves/weeks.ts';
 import { deepScanCycleUpdates } from '../../src/sync/deep-scan.ts';
 
-import { takeRequest } from '../../src/sync/rate-budget.ts';
+import { createRateBudget } from '../../src/sync/rate-budget.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import type { TestContext } from '../support/context.ts';
 import {
@@ -152,12 +152,12 @@ describe('backfills first on the shared per-app budget', () => {
     const account = { movesUserId: '1', tokenIssuedAt: new Date(0) };
     // All inside one minute window: the budget's clock stands still at the start of a minute no other test uses.
     const at = Math.floor(Date.now() / 60_000) * 60_000 + 3_600_000;
-    const still = { ...ctx, clock: { now: () => at, date: () => new Date(at) } };
+    const budget = createRateBudget({ ...ctx, clock: { now: () => at, date: () => new Date(at) } });
     const routine: boolean[] = [];
-    for (let i = 0; i < 8; i++) routine.push((await takeRequest(still, { ...account, routine: true })).ok);
+    for (let i = 0; i < 8; i++) routine.push((await budget.take({ ...account, routine: true })).ok);
     expect(routine.filter(Boolean)).toHaveLength(5);
     const backfill: boolean[] = [];
-    for (let i = 0; i < 8; i++) backfill.push((await takeRequest(still, account)).ok);
+    for (let i = 0; i < 8; i++) backfill.push((await budget.take(account)).ok);
     expect(backfill.filter(Boolean)).toHaveLength(5);
   });
 

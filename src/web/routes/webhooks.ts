@@ -4,7 +4,6 @@ import { parse as parseLossless } from 'lossless-json';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { admitNotification } from '../../moves/notification-replays.ts';
 import { isValidZone } from '../../moves/weeks.ts';
 import { markNotifiedEdits } from '../../sync/notified-edits.ts';
 import { validMovesSignature, validOpenHumansSignature } from '../webhook-signatures.ts';
@@ -89,8 +88,7 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
       const parsed = movesNotification.safeParse(parseJson(raw));
       if (!parsed.success) return reply.code(400).send({ error: 'unexpected body' });
       // Signed, but possibly captured and sent again: only fresh timestamps, and each signature once.
-      const verdict = await admitNotification(
-        ctx,
+      const verdict = await ctx.notificationReplays.admit(
         header(request.headers['x-moves-signature'])!,
         header(request.headers['x-moves-timestamp'])!,
       );
