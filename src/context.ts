@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import type { SampleExports } from './archive/sample-exports.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database, type Db } from './db/database.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -26,6 +27,9 @@ import { createPublishedFiles, type PublishedFiles } from './sync/published-file
 import { createSyncStateService, type SyncStateService } from './sync/sync-state.ts';
 import { createWeekStore, type WeekStore } from './sync/week-store.ts';
 import { createArchiveImports, type ArchiveImports } from './imports/archive-imports.ts';
+import { createRateBudget, type RateBudget } from './sync/rate-budget.ts';
+import { createPendingUploads, type PendingUploads } from './sync/upload-cleanup.ts';
+import { createNotificationReplays, type NotificationReplays } from './moves/notification-replay-store.ts';
 
 /** The domain services: each owns its tables and their SQL. */
 export interface Services {
@@ -41,6 +45,12 @@ export interface Services {
   queue: QueueService;
   /** archive_imports: the records of uploaded export archives. */
   imports: ArchiveImports;
+  /** rate_budget: the Moves requests every worker shares, one atomic statement per request. */
+  rateBudget: RateBudget;
+  /** pending_uploads: uploads started on Open Humans but not confirmed. */
+  pendingUploads: PendingUploads;
+  /** moves_notifications_seen: replay protection for Moves notifications. */
+  notificationReplays: NotificationReplays;
   /** Runs `fn` in one database transaction: the services on the context it receives write inside it. */
   transaction<T>(fn: (tx: AppContext) => Promise<T>): Promise<T>;
 }
@@ -62,6 +72,8 @@ export interface AppContext extends Services {
   /** Moves API client (OAuth2, profile, storyline), built from config.moves. */
   moves: MovesClient;
   version: string;
+  /** Only in the sandbox: the sample export GET /import/sample serves (src/sandbox.ts provides it). */
+  sampleExports?: SampleExports;
   /** Aborted when the process starts shutting down: long jobs checkpoint and hand their work back. */
   shutdownSignal: AbortSignal;
   /** Starts the shutdown: stop taking jobs, let running ones finish or hand them back, close the database. */
@@ -91,6 +103,8 @@ export interface BuildContextOptions {
    * can run jobs on this database: by default, on the embedded store opened (and locked) here.
    */
   recoverJobs?: boolean;
+  /** The sandbox's sample exports (`Sandbox.samples`); absent outside the sandbox. */
+  sampleExports?: SampleExports;
 }
 
 export async function buildContext(opts: BuildContextOptions): Promise<AppContext> {
@@ -140,6 +154,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
         userAgent,
       }),
       version: VERSION,
+      ...(opts.sampleExports ? { sampleExports: opts.sampleExports } : {}),
       shutdownSignal: controller.signal,
       close() {
         closing ??= (async () => {
@@ -174,6 +189,9 @@ function withServices(base: Omit<AppContext, keyof Services>): AppContext {
     syncState: createSyncStateService(ctx),
     queue: createQueueService(ctx),
     imports: createArchiveImports(ctx),
+    rateBudget: createRateBudget(ctx),
+    pendingUploads: createPendingUploads(ctx),
+    notificationReplays: createNotificationReplays(ctx),
     async transaction(fn) {
       const memberViews = new TransactionViews(ctx.memberViews);
       try {

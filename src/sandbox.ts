@@ -6,9 +6,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Logger } from 'pino';
 import { startMovesEmulator, type RunningMovesEmulator } from '../emulators/moves/index.ts';
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../emulators/openhumans/index.ts';
+import type { SampleExports } from './archive/sample-exports.ts';
 import type { Config } from './config.ts';
 
 export interface SandboxOptions {
@@ -25,6 +28,8 @@ export interface Sandbox {
   config: Config;
   moves: RunningMovesEmulator;
   openHumans: RunningOpenHumansEmulator;
+  /** Sample exports from the Moves emulator: give them to buildContext (`sampleExports`). */
+  samples: SampleExports;
   close(): Promise<void>;
 }
 
@@ -83,6 +88,29 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
     throw err;
   }
 
+  config = registerApp(config, moves, openHumans);
+  logger.info(
+    { moves: moves.url, openHumans: openHumans.url, app: appBase },
+    'sandbox: Moves and Open Humans emulators running; sign in as a new demo member to try the app',
+  );
+  return {
+    config,
+    moves,
+    openHumans,
+    samples: sampleExports(moves),
+    async close() {
+      await Promise.allSettled([moves.close(), openHumans.close()]);
+    },
+  };
+}
+
+/** Registers the app with both emulators under fresh credentials: the Config that uses them. */
+function registerApp(
+  config: Config,
+  moves: RunningMovesEmulator,
+  openHumans: RunningOpenHumansEmulator,
+): Config {
+  const appBase = config.appBaseUrl;
   const oh = {
     clientId: `sandbox-oh-${secret(6)}`,
     clientSecret: secret(),
@@ -105,7 +133,7 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
     name: 'Moves for Open Humans (sandbox)',
   });
 
-  config = {
+  return {
     ...config,
     sandbox: true,
     openHumans: {
@@ -117,16 +145,17 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
     },
     moves: { ...config.moves, clientId: mv.clientId, clientSecret: mv.clientSecret, apiBase: moves.url },
   };
-  logger.info(
-    { moves: moves.url, openHumans: openHumans.url, app: appBase },
-    'sandbox: Moves and Open Humans emulators running; sign in as a new demo member to try the app',
-  );
+}
+
+/** A new demo user of the Moves emulator for each sample, its history starting 60 days before `today`. */
+function sampleExports(moves: RunningMovesEmulator): SampleExports {
   return {
-    config,
-    moves,
-    openHumans,
-    async close() {
-      await Promise.allSettled([moves.close(), openHumans.close()]);
+    async download(today) {
+      const first = new Date(today.getTime() - 60 * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+      const { userId } = await moves.control.createUser({ firstDate: first, timeZone: 'Europe/Berlin' });
+      const res = await moves.control.exportArchive(userId);
+      if (!res.body) throw new Error('the Moves emulator sent an empty export');
+      return Readable.fromWeb(res.body as WebReadableStream);
     },
   };
 }

@@ -4,30 +4,16 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../../src/context.ts';
+import { jobHandlers } from '../../src/jobs/handlers.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { startWorker, type HandlerMap } from '../../src/jobs/worker.ts';
 import { appFigures, type AppFigures } from './app-metrics.ts';
 
-export class NotLandedError extends Error {
-  override name = 'NotLandedError';
-}
-
-/** The benchmark needs the sync engine's job handler; say precisely what is missing when it is not there. */
+/** The app's own job handlers: the benchmark's workers run the sync job exactly as `oh-moves worker` does. */
 export async function requireSyncHandler(): Promise<HandlerMap> {
-  let handlers: HandlerMap;
-  try {
-    // Imported late: until the sync engine and what it imports have landed, say so instead of crashing.
-    ({ jobHandlers: handlers } = await import('../../src/jobs/handlers.ts'));
-  } catch (err) {
-    throw new NotLandedError(
-      `the job handlers cannot be loaded yet: ${(err as Error).message.split('\n')[0]}`,
-    );
-  }
-  if (!handlers[QUEUES.syncMember])
-    throw new NotLandedError(
-      `no handler for the "${QUEUES.syncMember}" queue in src/jobs/handlers.ts yet (the sync engine has not landed)`,
-    );
-  return handlers;
+  if (!jobHandlers[QUEUES.syncMember])
+    throw new Error(`no handler for the "${QUEUES.syncMember}" queue in src/jobs/handlers.ts`);
+  return jobHandlers;
 }
 
 export async function startInProcessWorker(ctx: AppContext): Promise<void> {

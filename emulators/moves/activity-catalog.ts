@@ -184,7 +184,3 @@ const BY_NAME = new Map(ACTIVITY_CATALOG.map((e) => [e.activity, e]));
 export function groupOf(activity: string): string | undefined {
   return BY_NAME.get(activity)?.group;
 }
-
-export function unitsOf(activity: string): string[] {
-  return (BY_NAME.get(activity)?.units ?? 'duration').split(',');
-}

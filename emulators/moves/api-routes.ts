@@ -39,7 +39,8 @@ function setRateHeaders(reply: FastifyReply, r: RateState): void {
 
 type Outcome = { status: number; text: string } | { data: DataResponse };
 
-export function registerApiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
+/** The handler of every API call's common envelope, bound to the emulator. */
+function apiEnvelope(ctx: EmulatorContext) {
   const rateKey = (t: AccessToken): string =>
     ctx.config.rateScope === 'app' ? t.grant.clientId : `${t.grant.clientId}|${t.grant.userId}`;
 
@@ -117,6 +118,12 @@ export function registerApiRoutes(app: FastifyInstance, ctx: EmulatorContext): v
     }
     return sendText(reply, outcome.status, outcome.text);
   }
+
+  return handle;
+}
+
+export function registerApiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
+  const handle = apiEnvelope(ctx);
 
   app.get('/api/1.1/user/profile', (request, reply) =>
     handle(request, reply, { scopes: [] }, (user) => {

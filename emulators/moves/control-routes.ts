@@ -128,6 +128,25 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
     }
   });
 
+  registerUserActions(app, ctx);
+
+  app.get('/_control/stats', async () => ctx.stats.snapshot());
+
+  app.post('/_control/reset-stats', async () => {
+    ctx.stats.reset();
+    return { ok: true };
+  });
+
+  app.post('/_control/config', async (request, reply) => {
+    const parsed = configPatchSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return bad(reply, 400, zodMessage(parsed.error));
+    applyConfig(ctx, parsed.data);
+    return ctx.config;
+  });
+}
+
+/** What the user does in the phone app or on the Moves website: /_control/users/:userId/<action>. */
+function registerUserActions(app: FastifyInstance, ctx: EmulatorContext): void {
   app.post('/_control/users/:userId/authorize', async (request, reply) => {
     const { userId } = request.params as { userId: string };
     if (!ctx.store.users.has(userId)) return bad(reply, 404, 'unknown user');
@@ -186,19 +205,5 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
       .header('content-type', 'application/zip')
       .header('content-disposition', 'attachment; filename="moves_export.zip"')
       .send(exportArchive(ctx, user));
-  });
-
-  app.get('/_control/stats', async () => ctx.stats.snapshot());
-
-  app.post('/_control/reset-stats', async () => {
-    ctx.stats.reset();
-    return { ok: true };
-  });
-
-  app.post('/_control/config', async (request, reply) => {
-    const parsed = configPatchSchema.safeParse(request.body ?? {});
-    if (!parsed.success) return bad(reply, 400, zodMessage(parsed.error));
-    applyConfig(ctx, parsed.data);
-    return ctx.config;
   });
 }

@@ -167,6 +167,12 @@ export function registerOauthRoutes(app: FastifyInstance, ctx: EmulatorContext):
     return reply.redirect(appendQuery(pending.target, { code, state: pending.state }), 302);
   });
 
+  registerTokenExchange(app, ctx);
+  registerTokenInfo(app, ctx);
+}
+
+/** The app's side: code and refresh-token exchange (with rotation). */
+function registerTokenExchange(app: FastifyInstance, ctx: EmulatorContext): void {
   app.post('/oauth/v1/access_token', async (request, reply) => {
     // Real clients sent the parameters in the query string, a form body or JSON, sometimes with Basic auth.
     const basic = basicAuth(request);
@@ -235,7 +241,10 @@ export function registerOauthRoutes(app: FastifyInstance, ctx: EmulatorContext):
       .header('vary', 'Accept-Encoding')
       .send(tokenResponseBody(tokens));
   });
+}
 
+/** Token info: what the app learns about an access token. */
+function registerTokenInfo(app: FastifyInstance, ctx: EmulatorContext): void {
   app.get('/oauth/v1/tokeninfo', async (request, reply) => {
     const check = checkAccessToken(
       ctx,

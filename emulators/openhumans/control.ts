@@ -82,6 +82,34 @@ export async function controlRoutes(app: FastifyInstance, ctx: EmulatorContext):
     return reply.send({ project_member_id: m.projectMemberId, username: m.username });
   });
 
+  registerMemberActions(app, ctx);
+
+  app.get('/_control/stats', async () => ctx.stats.toJSON());
+  app.get('/_control/messages', async () => state.messages);
+  app.get('/_control/webhooks', async () => state.webhookDeliveries);
+
+  const currentConfig = () => ({
+    timeScale: state.clock.timeScale,
+    clockOffsetMs: state.clock.offsetMs,
+    faults: ctx.faults.toJSON(),
+  });
+  app.get('/_control/config', async () => currentConfig());
+  app.post('/_control/config', async (request, reply) => {
+    const parsed = configSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const { timeScale, clockOffsetMs, faults, resetFaults, ...topLevelFaults } = parsed.data;
+    if (timeScale !== undefined) state.clock.timeScale = timeScale;
+    if (clockOffsetMs !== undefined) state.clock.offsetMs = clockOffsetMs;
+    if (resetFaults) ctx.faults.reset();
+    ctx.faults.apply({ ...topLevelFaults, ...faults }, state.clock.now());
+    return reply.send(currentConfig());
+  });
+}
+
+/** What a member does on Open Humans: /_control/members/:id/<action>. */
+function registerMemberActions(app: FastifyInstance, ctx: EmulatorContext): void {
+  const { state } = ctx;
+
   app.post('/_control/members/:id/authorize', async (request, reply) => {
     const member = state.members.get((request.params as { id: string }).id);
     if (!member) return reply.code(404).send({ error: 'unknown member' });
@@ -140,26 +168,5 @@ export async function controlRoutes(app: FastifyInstance, ctx: EmulatorContext):
           md5: stored?.md5 ?? null,
         };
       });
-  });
-
-  app.get('/_control/stats', async () => ctx.stats.toJSON());
-  app.get('/_control/messages', async () => state.messages);
-  app.get('/_control/webhooks', async () => state.webhookDeliveries);
-
-  const currentConfig = () => ({
-    timeScale: state.clock.timeScale,
-    clockOffsetMs: state.clock.offsetMs,
-    faults: ctx.faults.toJSON(),
-  });
-  app.get('/_control/config', async () => currentConfig());
-  app.post('/_control/config', async (request, reply) => {
-    const parsed = configSchema.safeParse(request.body ?? {});
-    if (!parsed.success) return bad(reply, parsed.error);
-    const { timeScale, clockOffsetMs, faults, resetFaults, ...topLevelFaults } = parsed.data;
-    if (timeScale !== undefined) state.clock.timeScale = timeScale;
-    if (clockOffsetMs !== undefined) state.clock.offsetMs = clockOffsetMs;
-    if (resetFaults) ctx.faults.reset();
-    ctx.faults.apply({ ...topLevelFaults, ...faults }, state.clock.now());
-    return reply.send(currentConfig());
   });
 }

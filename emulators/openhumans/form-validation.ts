@@ -105,7 +105,3 @@ export function validateMemberIds(ids: string[], isActive: (id: string) => boole
   if (invalid.length > 0) return `Invalid project member ID(s): ${invalid.join(', ')}`;
   return undefined;
 }
-
-export function looksLikeProjectMemberId(v: unknown): v is string {
-  return typeof v === 'string' && /^(\d{8}|\d{16})$/.test(v);
-}

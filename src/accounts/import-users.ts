@@ -65,27 +65,10 @@ async function importLine(
   delimiter: string,
   seen: Map<string, number>,
 ): Promise<ImportLineResult> {
-  if (raw.trim() === '') return { line, outcome: 'skipped', message: 'empty line' };
-  const cols = raw.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-  if (line === 1 && cols[0] === 'oh_project_member_id')
-    return { line, outcome: 'skipped', message: 'header line' };
-  if (cols.length !== 3) {
-    return {
-      line,
-      outcome: 'failed',
-      message: `expected 3 columns (oh_project_member_id, oh_refresh_token, moves_refresh_token), found ${cols.length}`,
-    };
-  }
-  const [ohMemberId, ohRefresh, movesRefresh] = cols as [string, string, string];
-  if (!MEMBER_ID.test(ohMemberId)) {
-    return { line, outcome: 'failed', message: 'the Open Humans project member id must be 8 digits' };
-  }
+  const parsed = parseLine(raw, line, delimiter, seen);
+  if ('outcome' in parsed) return parsed;
+  const { ohMemberId, ohRefresh, movesRefresh } = parsed;
   const base = { line, ohMemberId };
-  const earlier = seen.get(ohMemberId);
-  if (earlier !== undefined) {
-    return { ...base, outcome: 'skipped', message: `duplicate of line ${earlier}: member already imported` };
-  }
-  if (!ohRefresh || !movesRefresh) return { ...base, outcome: 'failed', message: 'a refresh token is empty' };
 
   // Open Humans first: the new pair must be stored before anything else can fail, or the member loses access.
   let ohTokens;
@@ -143,6 +126,37 @@ async function importLine(
       queued ? 'sync queued' : 'a sync was already queued'
     }`,
   };
+}
+
+/** A line's three columns, or why the line is skipped or failed before anything is asked upstream. */
+function parseLine(
+  raw: string,
+  line: number,
+  delimiter: string,
+  seen: Map<string, number>,
+): ImportLineResult | { ohMemberId: string; ohRefresh: string; movesRefresh: string } {
+  if (raw.trim() === '') return { line, outcome: 'skipped', message: 'empty line' };
+  const cols = raw.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  if (line === 1 && cols[0] === 'oh_project_member_id')
+    return { line, outcome: 'skipped', message: 'header line' };
+  if (cols.length !== 3) {
+    return {
+      line,
+      outcome: 'failed',
+      message: `expected 3 columns (oh_project_member_id, oh_refresh_token, moves_refresh_token), found ${cols.length}`,
+    };
+  }
+  const [ohMemberId, ohRefresh, movesRefresh] = cols as [string, string, string];
+  if (!MEMBER_ID.test(ohMemberId)) {
+    return { line, outcome: 'failed', message: 'the Open Humans project member id must be 8 digits' };
+  }
+  const base = { line, ohMemberId };
+  const earlier = seen.get(ohMemberId);
+  if (earlier !== undefined) {
+    return { ...base, outcome: 'skipped', message: `duplicate of line ${earlier}: member already imported` };
+  }
+  if (!ohRefresh || !movesRefresh) return { ...base, outcome: 'failed', message: 'a refresh token is empty' };
+  return { ohMemberId, ohRefresh, movesRefresh };
 }
 
 function describe(err: unknown): string {

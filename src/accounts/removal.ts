@@ -3,7 +3,6 @@
 import type { AppContext } from '../context.ts';
 import { isAuthRefused, upstreamMessage } from '../upstream/errors.ts';
 import { plural } from '../util/time-words.ts';
-import { discardUnfinishedUploads, unfinishedUploadCount } from '../sync/upload-cleanup.ts';
 
 export interface RemovalReport {
   /** Files deleted on Open Humans. */
@@ -38,12 +37,12 @@ async function deletePublishedFiles(
   { tolerateRefusal }: { tolerateRefusal: boolean },
 ): Promise<string | null> {
   const files = await ctx.publishing.currentFiles(memberId);
-  const unfinished = await unfinishedUploadCount(ctx, memberId);
+  const unfinished = await ctx.pendingUploads.count(memberId);
   if (!files.length && !unfinished) return null;
   let token: string;
   try {
     token = await ctx.accounts.ohAccessToken(memberId);
-    const discarded = await discardUnfinishedUploads(ctx, memberId, async () => token);
+    const discarded = await ctx.pendingUploads.discardUnfinished(memberId, async () => token);
     report.unfinishedUploadsRemoved = discarded.removed;
     report.unfinishedUploadsLeft = discarded.left;
   } catch (err) {

@@ -15,13 +15,11 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { DayStepsEntry } from '../storyline/day-steps.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 /** Binary data. The week store reads and writes it as base64 text (encode/decode in SQL) on both drivers. */
 const bytea = customType<{ data: string; driverData: string }>({ dataType: () => 'bytea' });
-
-/** One day's step total and whether it has any data: [yyyyMMdd, steps, hasData]. */
-export type DayStepsEntry = [date: string, steps: number, hasData: boolean];
 
 // The values the text columns below may hold: the compiler checks every write and comparison.
 export type MovesAccountStatus = 'connected' | 'needs_reauth';

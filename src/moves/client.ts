@@ -1,7 +1,6 @@
 // The Moves API v1.1 client: OAuth2 (code exchange, rotating refresh), profile, weekly storylines with track
 // points, and changed-day discovery. Bearer header on every API call; every response validated before use.
-import type { DayStepsEntry } from '../db/schema.ts';
-import { dayStepTotals } from '../storyline/day-steps.ts';
+import { dayStepTotals, type DayStepsEntry } from '../storyline/day-steps.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Metrics } from '../metrics.ts';
 import { systemClock } from '../util/clock.ts';

@@ -1,6 +1,8 @@
 // Each day's step total, as the history calendar shows it: kept beside the stored week, so the calendar never
 // reads (or decompresses) a week's track points.
-import type { DayStepsEntry } from '../db/schema.ts';
+
+/** One day's step total and whether it has any data: [yyyyMMdd, steps, hasData]. */
+export type DayStepsEntry = [date: string, steps: number, hasData: boolean];
 
 const MOVES_DATE = /^\d{8}$/;
 

@@ -5,14 +5,7 @@ import type { AppContext } from '../context.ts';
 import type { MovesProfile, RateHeaders, WeekResponse } from '../moves/client.ts';
 import { AuthRefusedError, RateLimitedError, isRetryable } from '../upstream/errors.ts';
 import { QUICK_RETRIES, quickRetryDelayMs, sleep } from './backoff.ts';
-import {
-  correctFromHeaders,
-  currentWindows,
-  markSpent,
-  takeRequest,
-  type BudgetAccount,
-  type BudgetTicket,
-} from './rate-budget.ts';
+import { currentWindows, type BudgetAccount, type BudgetTicket } from './rate-budget.ts';
 import { boundaryGuardMs } from './rate-window.ts';
 import { retryAfter401 } from '../upstream/retry-after-401.ts';
 
@@ -106,7 +99,7 @@ export class BudgetedMoves {
     for (let waits = 0; ; waits++) {
       if (ctx.shutdownSignal.aborted) throw new ShutdownError();
       await this.waitOutWindowEdge();
-      const taken = await takeRequest(ctx, this.account);
+      const taken = await ctx.rateBudget.take(this.account);
       if (taken.ok) return taken.ticket;
       // Only a job that has not sent anything yet waits in its slot: a continuation picked up just before the
       // reset it was queued for. A job that used the window up checkpoints and goes back to the queue.
@@ -141,12 +134,12 @@ export class BudgetedMoves {
       this.requests++;
       try {
         const r = await fn();
-        await correctFromHeaders(ctx, ticket, r.rate);
+        await ctx.rateBudget.correctFromHeaders(ticket, r.rate);
         return r.value;
       } catch (err) {
         if (err instanceof RateLimitedError) {
           // Our budget should make this impossible: a defect signal, recorded loudly, never the control loop.
-          const resetAt = await markSpent(ctx, ticket, err.rate);
+          const resetAt = await ctx.rateBudget.markSpent(ticket, err.rate);
           ctx.logger.warn(
             { memberId: this.memberId, rate: err.rate },
             'Moves answered 429 despite the budget',

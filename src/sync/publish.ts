@@ -8,7 +8,6 @@ import { retryAfter401 } from '../upstream/retry-after-401.ts';
 import { errorReason } from '../safe-error.ts';
 import { assembleDaysArray } from './file-assembly.ts';
 import { isoDate } from '../moves/weeks.ts';
-import { discardUnfinishedUploads, forgetStartedUpload, recordStartedUpload } from './upload-cleanup.ts';
 import { stopIfRemovalUnderWay } from './removal-stop.ts';
 
 export const STORYLINE_FILENAME = 'moves-storyline-data.json';
@@ -59,7 +58,7 @@ export async function publishStoryline(
   ohAccessToken: (rejected?: string) => Promise<string>,
 ): Promise<PublishResult> {
   // Leftovers of an upload that failed or was cut short by a crash go first (usually there are none).
-  await discardUnfinishedUploads(ctx, memberId, () => ohAccessToken());
+  await ctx.pendingUploads.discardUnfinished(memberId, () => ohAccessToken());
   const range = await ctx.weeks.range(memberId);
   if (range.dayCount === 0 || !range.firstDay || !range.lastDay)
     return { published: false, reason: 'empty', size: 0, md5: '' };
@@ -88,7 +87,7 @@ export async function publishStoryline(
       metadata,
       size,
       body: () => fileStream(ctx, memberId, file),
-      onStarted: (started) => recordStartedUpload(ctx, memberId, started),
+      onStarted: (started) => ctx.pendingUploads.record(memberId, started),
     });
   let uploaded: { id: number; size: number };
   try {
@@ -102,14 +101,14 @@ export async function publishStoryline(
     // This upload will never be resumed (the next attempt starts a new one): remove its file now if Open
     // Humans lets us, else at the next publish. The upload's own error is what the caller needs to see.
     const current = token;
-    await discardUnfinishedUploads(ctx, memberId, async () => current).catch(() => undefined);
+    await ctx.pendingUploads.discardUnfinished(memberId, async () => current).catch(() => undefined);
     throw err;
   }
   ctx.metrics.bytesPublished.inc(size);
 
   // The new file is confirmed: it becomes current, the previous one is queued for removal.
   await ctx.transaction(async (tx) => {
-    await forgetStartedUpload(tx.db, uploaded.id);
+    await tx.pendingUploads.forget(uploaded.id);
     await tx.publishing.recordUpload(memberId, {
       ohFileId: uploaded.id,
       basename: STORYLINE_FILENAME,

@@ -83,7 +83,7 @@ export function currentWindows(ctx: AppContext, account: BudgetAccount): { minut
 }
 
 /** Takes one request from the budget, or says when the window that is full resets. */
-export async function takeRequest(ctx: AppContext, account: BudgetAccount): Promise<TakeResult> {
+async function takeRequest(ctx: AppContext, account: BudgetAccount): Promise<TakeResult> {
   const bucket = bucketKey(ctx, account);
   const { minute, hour } = currentWindows(ctx, account);
   const minuteUsed = await increment(ctx, rowKey(bucket, minute), minute, capFor(ctx, account, minute));
@@ -103,7 +103,7 @@ export async function takeRequest(ctx: AppContext, account: BudgetAccount): Prom
  * Lowers our remaining quota when Moves reports fewer requests left than we think. Applied only while the
  * window the request was counted in is still current (a reply that crosses a reset says nothing about it).
  */
-export async function correctFromHeaders(
+async function correctFromHeaders(
   ctx: AppContext,
   ticket: BudgetTicket,
   rate: RateHeaders | null,
@@ -122,11 +122,7 @@ export async function correctFromHeaders(
 }
 
 /** After a real 429: the window Moves refused is spent until its reset. Returns that reset. */
-export async function markSpent(
-  ctx: AppContext,
-  ticket: BudgetTicket,
-  rate: RateHeaders | null,
-): Promise<Date> {
+async function markSpent(ctx: AppContext, ticket: BudgetTicket, rate: RateHeaders | null): Promise<Date> {
   // Moves' headers say which window is out; without them assume the minute one, and the hour if it is low too.
   const hourOut = rate ? rate.hourRemaining <= 0 : false;
   const w = hourOut ? ticket.hour : ticket.minute;
@@ -135,8 +131,29 @@ export async function markSpent(
 }
 
 /** Drops windows that ended (housekeeping, once per job). */
-export async function pruneBudget(ctx: AppContext): Promise<void> {
+async function pruneBudget(ctx: AppContext): Promise<void> {
   await ctx.database.sql.query(`delete from rate_budget where expires_at < $1`, [
     new Date(ctx.clock.now() - 60_000),
   ]);
+}
+
+/** The owner of `rate_budget` on the context (`ctx.rateBudget`): the shared Moves budget, bound to a context. */
+export interface RateBudget {
+  /** Takes one request from the budget, or says when the window that is full resets. */
+  take(account: BudgetAccount): Promise<TakeResult>;
+  /** Lowers our remaining quota when Moves reports fewer requests left than we think. */
+  correctFromHeaders(ticket: BudgetTicket, rate: RateHeaders | null): Promise<void>;
+  /** After a real 429: the window Moves refused is spent until its reset. Returns that reset. */
+  markSpent(ticket: BudgetTicket, rate: RateHeaders | null): Promise<Date>;
+  /** Drops windows that ended (housekeeping, once per job). */
+  prune(): Promise<void>;
+}
+
+export function createRateBudget(ctx: AppContext): RateBudget {
+  return {
+    take: (account) => takeRequest(ctx, account),
+    correctFromHeaders: (ticket, rate) => correctFromHeaders(ctx, ticket, rate),
+    markSpent: (ticket, rate) => markSpent(ctx, ticket, rate),
+    prune: () => pruneBudget(ctx),
+  };
 }

@@ -12,7 +12,6 @@ import { BudgetSpentError, ShutdownError } from './budgeted-moves.ts';
 import { FAILED_RUN, noticeIfDue } from './notices.ts';
 import type { SyncJobData } from '../jobs/queue.ts';
 import type { CheckpointTrigger } from './publish-policy.ts';
-import { pruneBudget } from './rate-budget.ts';
 import { RemovalUnderWayError, stopIfRemovalUnderWay } from './removal-stop.ts';
 import {
   connectMoves,
@@ -89,7 +88,7 @@ async function runPhases(run: SyncRun): Promise<void> {
   const { ctx, memberId } = run;
   await stopIfRemovalUnderWay(ctx, memberId);
   await ctx.syncState.update(memberId, { status: 'running', nextRunAt: null });
-  await pruneBudget(ctx);
+  await ctx.rateBudget.prune();
   const moves = await connectMoves(run);
   const profile = await profilePhase(run, moves);
   const seeded = await seedPhase(run, profile);

@@ -7,9 +7,8 @@ import type { AppContext } from '../context.ts';
 import { pendingUploads } from '../db/schema.ts';
 import type { StartedUpload } from '../openhumans/client.ts';
 import { AuthRefusedError } from '../upstream/errors.ts';
-import type { Db } from '../db/database.ts';
 
-export async function recordStartedUpload(ctx: AppContext, memberId: number, upload: StartedUpload) {
+async function recordStartedUpload(ctx: AppContext, memberId: number, upload: StartedUpload) {
   await ctx.db
     .insert(pendingUploads)
     .values({
@@ -22,7 +21,7 @@ export async function recordStartedUpload(ctx: AppContext, memberId: number, upl
 }
 
 /** How many uploads of the member's are recorded as unfinished. */
-export async function unfinishedUploadCount(ctx: AppContext, memberId: number): Promise<number> {
+async function unfinishedUploadCount(ctx: AppContext, memberId: number): Promise<number> {
   const rows = await ctx.db
     .select({ id: pendingUploads.ohFileId })
     .from(pendingUploads)
@@ -30,9 +29,8 @@ export async function unfinishedUploadCount(ctx: AppContext, memberId: number): 
   return rows.length;
 }
 
-/** The upload completed: nothing to clean up (inside the transaction that makes it current). */
-export async function forgetStartedUpload(db: Pick<Db, 'delete'>, ohFileId: number) {
-  await db.delete(pendingUploads).where(eq(pendingUploads.ohFileId, ohFileId));
+async function forgetStartedUpload(ctx: AppContext, ohFileId: number) {
+  await ctx.db.delete(pendingUploads).where(eq(pendingUploads.ohFileId, ohFileId));
 }
 
 /**
@@ -40,7 +38,7 @@ export async function forgetStartedUpload(db: Pick<Db, 'delete'>, ohFileId: numb
  * left; a failure leaves the record for the next attempt (an Open Humans refusal of our token is rethrown:
  * re-authorization).
  */
-export async function discardUnfinishedUploads(
+async function discardUnfinishedUploads(
   ctx: AppContext,
   memberId: number,
   ohAccessToken: () => Promise<string>,
@@ -72,4 +70,28 @@ export async function discardUnfinishedUploads(
     }
   }
   return { removed: settled, left: rows.length - settled };
+}
+
+/** The owner of `pending_uploads` on the context (`ctx.pendingUploads`), bound to a context or transaction. */
+export interface PendingUploads {
+  /** Open Humans gave the upload a file id: recorded until the upload is confirmed. */
+  record(memberId: number, upload: StartedUpload): Promise<void>;
+  /** The upload completed: nothing to clean up (call it in the transaction that makes the file current). */
+  forget(ohFileId: number): Promise<void>;
+  /** How many of the member's uploads are recorded as unfinished. */
+  count(memberId: number): Promise<number>;
+  /** Removes the member's unfinished uploads from Open Humans: how many were removed and how many are left. */
+  discardUnfinished(
+    memberId: number,
+    ohAccessToken: () => Promise<string>,
+  ): Promise<{ removed: number; left: number }>;
+}
+
+export function createPendingUploads(ctx: AppContext): PendingUploads {
+  return {
+    record: (memberId, upload) => recordStartedUpload(ctx, memberId, upload),
+    forget: (ohFileId) => forgetStartedUpload(ctx, ohFileId),
+    count: (memberId) => unfinishedUploadCount(ctx, memberId),
+    discardUnfinished: (memberId, ohAccessToken) => discardUnfinishedUploads(ctx, memberId, ohAccessToken),
+  };
 }

@@ -3,9 +3,9 @@
 // the table.
 import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { storedWeeks, type DayStepsEntry, type WeekSource } from '../db/schema.ts';
+import { storedWeeks, type WeekSource } from '../db/schema.ts';
 import { weekOf } from '../moves/weeks.ts';
-import { dayStepTotalsOfText } from '../storyline/day-steps.ts';
+import { dayStepTotalsOfText, type DayStepsEntry } from '../storyline/day-steps.ts';
 import type { StoredWeekInfo } from './plan.ts';
 import { compressWeek, decompressWeek } from './week-compression.ts';
 

@@ -17,6 +17,7 @@ import type { OhTokens } from '../../src/openhumans/client.ts';
 import { AuthRefusedError } from '../../src/upstream/errors.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
+import { until } from '../support/wait.ts';
 import { clientEnv, movesCode, ohCode, startMoves, startOh } from '../clients/emulators.ts';
 
 let oh: RunningOpenHumansEmulator;
@@ -31,6 +32,21 @@ afterAll(async () => {
   await oh?.close();
   await moves?.close();
 });
+
+/** How many token requests the Open Humans emulator has refused so far. */
+async function refusedTokenRequests(): Promise<number> {
+  const { requests } = await oh.control.stats();
+  return Object.entries(requests)
+    .filter(([route]) => route.includes('token'))
+    .reduce(
+      (n, [, byStatus]) =>
+        n +
+        Object.entries(byStatus)
+          .filter(([status]) => status >= '400')
+          .reduce((m, [, c]) => m + c, 0),
+      0,
+    );
+}
 
 const soon = () => new Date(Date.now() + 5_000); // inside the 60 s refresh margin
 
@@ -143,9 +159,13 @@ describe.each(storeKinds())('accounts on %s', (store) => {
   it('a refresh refused because another process just rotated the token waits for and uses its tokens', async () => {
     const { memberId, ohId } = await ohLogin();
     const row = await storedOh(memberId);
-    // "Another process" refreshes first and stores its new pair a moment later.
+    // "Another process" refreshes first and stores its new pair once Open Humans has refused our refresh.
     const winner = await ctx.openHumans.refresh(ctx.cipher.decrypt(row.ohRefreshToken));
-    const store = new Promise((r) => setTimeout(r, 100)).then(() =>
+    const refusedBefore = await refusedTokenRequests();
+    const store = until(
+      async () => (await refusedTokenRequests()) > refusedBefore,
+      'Open Humans to refuse our refresh',
+    ).then(() =>
       ctx2.db
         .update(members)
         .set({

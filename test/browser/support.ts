@@ -72,6 +72,7 @@ export async function startSandboxedApp(
   });
   const ctx = await buildContext({
     config: sandbox.config,
+    sampleExports: sandbox.samples,
     logger,
     database: await createTestDatabase('pglite'),
     boss: { schedule: false, supervise: true },

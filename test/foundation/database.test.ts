@@ -9,6 +9,7 @@ import { createQueues, QUEUES } from '../../src/jobs/queues.ts';
 import { handBackDeadJobs } from '../../src/jobs/recovery.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, storeKinds, type TestDatabase } from '../support/database.ts';
+import { until } from '../support/wait.ts';
 
 describe.each(storeKinds())('database on %s', (kind) => {
   const opened: TestDatabase[] = [];
@@ -55,12 +56,10 @@ describe.each(storeKinds())('database on %s', (kind) => {
     expect(id).toBeTruthy();
     await expect(received).resolves.toEqual({ hello: kind });
     // The job ends completed.
-    let state: string | undefined;
-    for (let i = 0; i < 40 && state !== 'completed'; i++) {
-      state = (await boss.getJobById('round-trip', id!))?.state;
-      if (state !== 'completed') await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(state).toBe('completed');
+    await until(
+      async () => (await boss.getJobById('round-trip', id!))?.state === 'completed',
+      'the job to be completed',
+    );
     await boss.stop({ graceful: true, close: false, timeout: 2000 });
   });
 

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
+import { until } from '../support/wait.ts';
 import { insertMember } from '../web/support.ts';
 
 /** Far longer than the test may take: a job picked up sooner was woken, not polled. */
@@ -26,8 +27,11 @@ describe.each(storeKinds())('waking the local worker on %s', (store) => {
       { pollingIntervalSeconds: POLL_SECONDS, concurrency: 1 },
       async (job) => resolvePicked((job.data as { memberId: number }).memberId),
     );
-    // Let the worker's first fetch (which finds nothing) pass, so it is waiting out its poll interval.
-    await new Promise((r) => setTimeout(r, 500));
+    // The worker's first fetch (which finds nothing) has passed: it is waiting out its poll interval.
+    await until(
+      () => context.boss.getWipData().some((w) => w.name === QUEUES.syncMember && w.lastFetchedOn !== null),
+      "the worker's first fetch",
+    );
     return { picked, context };
   }
 

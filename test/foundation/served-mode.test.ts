@@ -9,7 +9,8 @@ import { parseEnv } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/sandbox.ts';
-import { eventually, killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
+import { killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
+import { until } from '../support/wait.ts';
 import { movesControlClient } from '../../emulators/moves/client.ts';
 import { openHumansControlClient } from '../../emulators/openhumans/client.ts';
 
@@ -132,12 +133,16 @@ describe.skipIf(!adminUrl)('served mode on PostgreSQL', () => {
       const db = new pg.Client({ connectionString: databaseUrl });
       await db.connect();
       try {
-        await eventually(async () => {
-          const { rows } = await db.query<{ n: number }>(
-            `select count(*)::int as n from sync_state where last_success_at is not null`,
-          );
-          return rows[0]!.n === 1;
-        }, 180_000);
+        await until(
+          async () => {
+            const { rows } = await db.query<{ n: number }>(
+              `select count(*)::int as n from sync_state where last_success_at is not null`,
+            );
+            return rows[0]!.n === 1;
+          },
+          'a member synced by the served processes',
+          { timeoutMs: 180_000, intervalMs: 200 },
+        );
       } finally {
         await db.end();
       }

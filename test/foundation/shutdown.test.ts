@@ -47,7 +47,9 @@ describe('process lifecycle', () => {
     await startWorker(ctx, {
       slow: async () => {
         started();
-        await new Promise((r) => setTimeout(r, 1500));
+        // Still working after the shutdown began, and the database still open for it.
+        await new Promise((r) => ctx.shutdownSignal.addEventListener('abort', r, { once: true }));
+        await ctx.database.sql.query('select 1');
         finished = true;
       },
     });
@@ -60,13 +62,15 @@ describe('process lifecycle', () => {
 
   it('hands a job that outlives the shutdown timeout back to the queue', async () => {
     const ctx = await createTestContext({ env: { SHUTDOWN_TIMEOUT_SECONDS: '1' } });
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => (release = r));
     await createQueues(ctx.boss, [{ name: 'stuck', retryLimit: 3 }]);
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
     await startWorker(ctx, {
       stuck: async () => {
         started();
-        await new Promise((r) => setTimeout(r, 10_000));
+        await stuck; // never settles within the test: the shutdown timeout passes first
       },
     });
     const id = await ctx.boss.send('stuck', {});
@@ -75,6 +79,7 @@ describe('process lifecycle', () => {
     await ctx.boss.stop({ graceful: true, timeout: 1000, close: false });
     const job = await ctx.boss.getJobById('stuck', id!);
     expect(job?.state).toBe('retry');
+    release();
     await ctx.testDatabase.close();
   });
 });

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireDirectoryLock } from '../../src/db/lock-file.ts';
-import { eventually, killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
+import { killAllStarted, runProcess, signalGroup } from '../support/processes.ts';
+import { until } from '../support/wait.ts';
 
 afterAll(killAllStarted);
 
@@ -38,7 +39,7 @@ describe('npm start in a terminal', () => {
 
     signalGroup(first, 'SIGINT');
     await first.waitFor(/stopped cleanly/, 60_000);
-    await eventually(() => !fs.existsSync(lockFile), 30_000);
+    await until(() => !fs.existsSync(lockFile), 'the lock file to be removed', { timeoutMs: 30_000 });
     expect(first.output()).not.toMatch(/second signal|took too long|shutdown failed/);
   });
 
@@ -61,7 +62,7 @@ describe('npm start in a terminal', () => {
         return false;
       }
     };
-    await eventually(() => !alive(), 45_000);
+    await until(() => !alive(), 'the service to exit', { timeoutMs: 45_000 });
     expect(npm.output()).toMatch(/stopped cleanly/);
     acquireDirectoryLock(dataDir, { waitMs: 0 }).release(); // the lock was released with it
   });

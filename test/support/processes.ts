@@ -2,6 +2,7 @@
 // a wait for a log line, and a group kill in afterAll so nothing outlives the test file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { until } from './wait.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -32,13 +33,12 @@ export function runProcess(
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waitFor = async (re: RegExp, timeoutMs = 90_000) => {
-    const start = Date.now();
-    while (Date.now() - start < timeoutMs) {
-      const m = re.exec(output);
-      if (m) return m;
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let m = null as RegExpExecArray | null;
+    await until(() => (m = re.exec(output)) !== null || child.exitCode !== null, `${re}`, {
+      timeoutMs,
+      intervalMs: 100,
+    }).catch(() => {});
+    if (m) return m;
     throw new Error(`no ${re} in the output of ${command} ${args.join(' ')}:\n${output}`);
   };
   return { child, exited, output: () => output, waitFor };
@@ -57,14 +57,5 @@ export function killAllStarted(): void {
     } catch {
       // already gone
     }
-  }
-}
-
-/** Polls until `check` is true (or throws after the timeout). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
   }
 }

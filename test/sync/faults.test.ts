@@ -13,9 +13,9 @@ import { createLogger } from '../../src/logger.ts';
 import { MAX_STRING_CHARS } from '../../src/moves/day-limits.ts';
 import { STORYLINE_FILENAME, STORYLINE_TAGS } from '../../src/sync/publish.ts';
 import { runSyncJob } from '../../src/sync/sync-job.ts';
-import { recordStartedUpload } from '../../src/sync/upload-cleanup.ts';
 import type { TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
+import { until } from '../support/wait.ts';
 import {
   addMember,
   createSyncContext,
@@ -152,14 +152,13 @@ describe.each(storeKinds())('fault series on %s', (store) => {
         (err: unknown) => ({ ok: false as const, err }),
       );
       // Wait until a few weeks are stored, then the member leaves and the deauthorization webhook's work runs.
-      for (let i = 0; i < 400; i++) {
+      await until(async () => {
         const [row] = await ctx.db
           .select({ n: sql<number>`count(*)::int` })
           .from(storedWeeks)
           .where(eq(storedWeeks.memberId, m.memberId));
-        if ((row?.n ?? 0) >= 4) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+        return (row?.n ?? 0) >= 4;
+      }, 'a few stored weeks');
       await up.oh.control.leave(m.ohMemberId);
       await ctx.accounts.forgetMember(m.memberId);
       const outcome = await job;
@@ -231,7 +230,7 @@ describe.each(storeKinds())('fault series on %s', (store) => {
         metadata: { description: 'interrupted', tags: STORYLINE_TAGS },
         size: 4,
         body: () => Readable.from([Buffer.from('[{}]')]),
-        onStarted: (s) => recordStartedUpload(ctx, m.memberId, s),
+        onStarted: (s) => ctx.pendingUploads.record(m.memberId, s),
       }),
     ).rejects.toThrow();
     expect((await allOhFiles(up, m.ohMemberId)).filter((f) => f.incomplete)).toHaveLength(2);

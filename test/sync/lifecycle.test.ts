@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
+import { until } from '../support/wait.ts';
 import { publishedFiles, storedWeeks } from '../../src/db/schema.ts';
 import { getOhAccessToken } from '../../src/accounts/index.ts';
 import { connectMovesAccount } from '../../src/accounts/moves-accounts.ts';
@@ -35,20 +36,22 @@ import {
   type Upstreams,
 } from './harness.ts';
 
+/** The member's sync jobs that are waiting or running. */
+async function unfinishedJobs(ctx: TestContext, memberId: number): Promise<number> {
+  const { rows } = await ctx.database.sql.query<{ n: number }>(
+    `select count(*)::int as n from pgboss.job
+     where name = 'sync-member' and singleton_key = $1 and state in ('created', 'retry', 'active')`,
+    [String(memberId)],
+  );
+  return rows[0]!.n;
+}
+
 async function queuedJobs(ctx: TestContext, memberId: number) {
   const { rows } = await ctx.database.sql.query<{ data: { reason: string } }>(
     `select data from pgboss.job where name = 'sync-member' and singleton_key = $1 and state = 'created'`,
     [String(memberId)],
   );
   return rows;
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.each(storeKinds())('sync lifecycle on %s', (store) => {
@@ -131,8 +134,8 @@ describe.each(storeKinds())('sync lifecycle on %s', (store) => {
       const s = await syncStateOf(ctx, m.memberId);
       return s.status === 'up_to_date' && (s.lastSuccessAt?.getTime() ?? 0) >= since;
     }, 'the worker to finish the sync');
-    // Give any duplicate a chance to run: there must be none.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Every job queued above has run or been refused by now: a duplicate would show as a second completion.
+    await until(async () => (await unfinishedJobs(ctx, m.memberId)) === 0, 'no sync job left for the member');
     expect(await eventsOf(ctx, m.memberId, 'completed')).toHaveLength(1);
     const truth = await movesTruth(ctx, m.memberId, firstDate, 'Europe/Berlin');
     const stats = await movesStats(up);
@@ -177,7 +180,12 @@ describe.each(storeKinds())('sync lifecycle on %s', (store) => {
     // on the weekday the file ends on, so the expectation is computed, not a fixed bound.
     const newestFileWeek = weekOfDate(legacyDays.at(-1)!.date);
     const fromMoves = new Set([archiveWeeks[1]!, ...truth.weeks.filter((w) => w >= newestFileWeek)]);
-    expect(rows.filter((x) => x.source === 'moves').map((x) => x.week).sort()).toEqual([...fromMoves].sort());
+    expect(
+      rows
+        .filter((x) => x.source === 'moves')
+        .map((x) => x.week)
+        .sort(),
+    ).toEqual([...fromMoves].sort());
     expect(storylineCount(await movesStats(up)) - before).toBe(fromMoves.size);
     // One file: the new one. The old one was registered as current and deleted after the upload.
     const files = await ohFiles(up, m.ohMemberId);
@@ -253,7 +261,7 @@ describe('a rate-limited sync through a live worker (PGlite)', () => {
         return s.status === 'up_to_date' && (s.lastSuccessAt?.getTime() ?? 0) >= since;
       },
       'the rate-limited sync to finish',
-      60_000,
+      { timeoutMs: 60_000 },
     );
     const stops = await eventsOf(ctx, m.memberId, 'rate_limited');
     expect(stops.length).toBeGreaterThanOrEqual(1);

@@ -9,7 +9,7 @@ import { getMovesAccessToken } from '../../src/accounts/index.ts';
 import { weekOfDate } from '../../src/moves/weeks.ts';
 import { deepScanCycleUpdates } from '../../src/sync/deep-scan.ts';
 
-import { takeRequest } from '../../src/sync/rate-budget.ts';
+import { createRateBudget } from '../../src/sync/rate-budget.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import type { TestContext } from '../support/context.ts';
 import {
@@ -150,14 +150,14 @@ describe('backfills first on the shared per-app budget', () => {
 
   it('routine requests stop at half of a window; a backfill still gets the rest', async () => {
     const account = { movesUserId: '1', tokenIssuedAt: new Date(0) };
-    // Stay inside one minute window: start right after a minute boundary if the current one is nearly over.
-    const msLeft = 60_000 - (Date.now() % 60_000);
-    if (msLeft < 5_000) await new Promise((r) => setTimeout(r, msLeft + 50));
+    // All inside one minute window: the budget's clock stands still at the start of a minute no other test uses.
+    const at = Math.floor(Date.now() / 60_000) * 60_000 + 3_600_000;
+    const budget = createRateBudget({ ...ctx, clock: { now: () => at, date: () => new Date(at) } });
     const routine: boolean[] = [];
-    for (let i = 0; i < 8; i++) routine.push((await takeRequest(ctx, { ...account, routine: true })).ok);
+    for (let i = 0; i < 8; i++) routine.push((await budget.take({ ...account, routine: true })).ok);
     expect(routine.filter(Boolean)).toHaveLength(5);
     const backfill: boolean[] = [];
-    for (let i = 0; i < 8; i++) backfill.push((await takeRequest(ctx, account)).ok);
+    for (let i = 0; i < 8; i++) backfill.push((await budget.take(account)).ok);
     expect(backfill.filter(Boolean)).toHaveLength(5);
   });
 

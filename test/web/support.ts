@@ -120,6 +120,7 @@ export async function startWebSandbox(
   });
   const ctx = await buildContext({
     config: sandbox.config,
+    sampleExports: sandbox.samples,
     logger: opts.logger ?? createLogger('silent'),
     database: await createTestDatabase('pglite'),
     boss: { schedule: false, supervise: false },

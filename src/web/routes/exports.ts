@@ -28,11 +28,6 @@ const exportQuery = {
   required: ['format', 'from', 'to'],
 } as const;
 
-/** The address of a download: /export?format=gpx&from=2016-06-17&to=2016-06-17. */
-export function exportHref(format: ExportFormat, from: string, to: string): string {
-  return `/export?format=${format}&from=${from}&to=${to}`;
-}
-
 async function* validDays(ctx: AppContext, memberId: number, from: string, to: string) {
   for await (const raw of ctx.weeks.streamDays(memberId, from, to)) {
     const day = readDay(raw);

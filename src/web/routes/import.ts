@@ -1,14 +1,11 @@
 // Bring your own Moves export: GET /import (guide, form, live status), POST /import (multipart field `archive`
 // plus the CSRF field, streamed to a file under DATA_DIR; the member's job does the rest), GET /import/status
-// (polled while an import runs) and, in the sandbox, GET /import/sample (a demo user's export from the Moves
-// emulator). The web process never opens the archive: it checks the first bytes only.
+// (polled while an import runs) and, in the sandbox, GET /import/sample (a demo user's export from the sandbox's
+// `ctx.sampleExports`). The web process never opens the archive: it checks the first bytes only.
 import fs from 'node:fs';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { movesControlClient } from '../../../emulators/moves/client.ts';
 import { latestUpload, queueUpload, unfinishedUpload, uploadPath } from '../../archive/uploads.ts';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage, type MessagePage } from '../errors.ts';
@@ -79,7 +76,7 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
       status: await importStatus(ctx, member.id),
       maxText: formatBytes(max),
       maxBytes: max,
-      sandbox: ctx.config.sandbox,
+      sandbox: ctx.sampleExports !== undefined,
     });
   });
 
@@ -172,22 +169,17 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
 
   // The sandbox's Moves emulator can export a made-up history: newcomers can try the whole path.
   app.get('/import/sample', { preHandler: requireMember }, async (request, reply) => {
-    if (!ctx.config.sandbox)
+    if (!ctx.sampleExports)
       return sendMessagePage(request, reply, {
         status: 404,
         title: 'Page not found',
         what: 'Sample exports exist only in the sandbox.',
       });
-    const moves = movesControlClient(ctx.config.moves.apiBase);
-    const today = new Date(ctx.clock.now());
-    const first = new Date(today.getTime() - 60 * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-    const { userId } = await moves.createUser({ firstDate: first, timeZone: 'Europe/Berlin' });
-    const res = await moves.exportArchive(userId);
-    if (!res.body) throw new Error('the Moves emulator sent an empty export');
+    const body = await ctx.sampleExports.download(new Date(ctx.clock.now()));
     return reply
       .header('content-type', 'application/zip')
       .header('content-disposition', 'attachment; filename="moves_export.zip"')
       .header('cache-control', 'no-store')
-      .send(Readable.fromWeb(res.body as WebReadableStream));
+      .send(body);
   });
 }
