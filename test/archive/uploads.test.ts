@@ -6,8 +6,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportInterruptedError, importWorkDir } from '../../src/archive/import-archive.ts';
 import {
+  acceptUpload,
   latestUpload,
-  queueUpload,
+  reserveUpload,
   runPendingImports,
   sweepAbandonedUploads,
   uploadPath,
@@ -25,15 +26,13 @@ afterAll(async () => {
 });
 
 async function upload(memberId: number) {
-  const file = await uploadPath(ctx);
   const days = dates('20160104', 21).map((d) => storylineDay(d));
-  fs.writeFileSync(file, await zipBuffer({ 'moves_export/json/full/storyline.json': jackson(days) }));
-  await queueUpload(ctx, memberId, {
-    fileName: 'moves_export.zip',
-    path: file,
-    bytes: fs.statSync(file).size,
-  });
-  return file;
+  const data = await zipBuffer({ 'moves_export/json/full/storyline.json': jackson(days) });
+  const slot = await reserveUpload(ctx, memberId, data.length);
+  if (!('id' in slot)) throw new Error(`refused: ${slot.why}`);
+  fs.writeFileSync(slot.path, data);
+  await acceptUpload(ctx, memberId, slot, { fileName: 'moves_export.zip', bytes: data.length });
+  return slot.path;
 }
 
 let nextFileId = 9000;
