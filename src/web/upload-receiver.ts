@@ -87,8 +87,12 @@ export async function receiveUpload(
     }
   } catch (err) {
     if (stalled) return { kind: 'stalled' };
-    if (err instanceof TooLarge || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
+    if (err instanceof TooLarge || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+      // Not one more byte: the answer goes out with "connection: close", and the socket closes after it.
+      request.raw.unpipe();
+      request.raw.pause();
       return { kind: 'too-large' };
+    }
     if (request.raw.destroyed || (err as { code?: string }).code === 'FST_MP_PREMATURE_CLOSE')
       return { kind: 'aborted' };
     const detail = malformation(err);
