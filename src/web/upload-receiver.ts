@@ -41,11 +41,15 @@ function watchStall(request: FastifyRequest, ms: number, onStall: () => void): (
     clearTimeout(timer);
     timer = setTimeout(fire, ms);
   };
-  request.raw.on('data', bump);
-  return () => {
+  const stop = () => {
     clearTimeout(timer);
     request.raw.off('data', bump);
   };
+  // Listening to 'data' is safe only once the body is piped to the parser (a listener alone would start the flow).
+  request.raw.on('data', bump);
+  // Once the whole body is in, slow work of ours (the disk) is not the client's stall.
+  request.raw.once('end', stop);
+  return stop;
 }
 
 /** Errors busboy and the multipart plugin raise for a body that breaks the multipart format. */
@@ -64,11 +68,13 @@ export async function receiveUpload(
   opts: { target: string; maxBytes: number; stallMs: number },
 ): Promise<Received> {
   let stalled = false;
-  const stop = watchStall(request, opts.stallMs, () => (stalled = true));
+  let stop = () => {};
   let csrfChecked = false;
   let stored: { bytes: number; fileName: string | undefined } | undefined;
   try {
-    for await (const part of request.parts()) {
+    const parts = request.parts(); // pipes the body to the parser
+    stop = watchStall(request, opts.stallMs, () => (stalled = true));
+    for await (const part of parts) {
       if (part.type === 'field') {
         if (part.fieldname !== '_csrf' || csrfChecked) continue;
         request.body = { _csrf: part.value };
