@@ -33,7 +33,8 @@ export async function runService(
   let web: FastifyInstance | undefined;
   let url: string | undefined;
   const leftovers = await removeCrashLeftovers(ctx);
-  if (leftovers) ctx.logger.info({ removed: leftovers }, 'removed uploads and import files a stopped process left');
+  if (leftovers)
+    ctx.logger.info({ removed: leftovers }, 'removed uploads and import files a stopped process left');
   if (roles.worker) await startWorker(ctx, jobHandlers);
   if (roles.scheduler) await startScheduler(ctx);
   if (roles.web) {
