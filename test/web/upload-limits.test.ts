@@ -101,6 +101,7 @@ describe('upload limits', () => {
     const refused = await post(b, big);
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('300');
+    expect(refused.headers.connection).toBe('close');
     expect(refused.body).toContain('try again in a few minutes');
     expect(await rowsOf(b.memberId)).toEqual([]);
     expect(uploadFiles()).toHaveLength(1);

@@ -155,6 +155,8 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
     // A body of unknown length may grow to the limit: that much disk is set aside for it.
     const slot = await reserveUpload(ctx, member.id, Math.min(declared ?? max, max));
     if (!('id' in slot)) {
+      // The body is not wanted: closing beats reading it to the end to keep the connection.
+      reply.header('connection', 'close');
       if (slot.why === 'member-busy')
         return refuse(request, reply, {
           status: 409,
