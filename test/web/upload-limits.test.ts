@@ -136,6 +136,7 @@ describe('upload limits', () => {
       sent += chunk.length;
       if (!req.write(chunk)) await Promise.race([new Promise((r) => req.once('drain', r)), answer, closed]);
     }
+    if (!answered && !req.destroyed) req.end(); // all sent and no answer yet: the server read it all
     const res = await answer;
     expect(res.statusCode).toBe(413);
     expect(res.headers.connection).toBe('close');
