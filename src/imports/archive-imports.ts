@@ -1,4 +1,4 @@
-// The import records: owns `archive_imports`, the export archives members uploaded on the website (waiting for,
+// The import records: owns `archive_imports`, the export archives members upload on the website (arriving, waiting for,
 // running in or done by the member's job). The archive code (src/archive) reads and merges the archives; this
 // service only keeps their records.
 import { and, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
@@ -112,15 +112,14 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
     },
 
     async received(id, p) {
-      await ctx.db
+      const [row] = await ctx.db
         .update(archiveImports)
         .set({ status: 'pending', fileName: p.fileName, bytes: p.bytes })
-        .where(and(eq(archiveImports.id, id), eq(archiveImports.status, 'receiving')));
-      const [row] = await ctx.db
-        .select({ memberId: archiveImports.memberId })
-        .from(archiveImports)
-        .where(eq(archiveImports.id, id));
-      if (row) ctx.memberViews.changed(row.memberId);
+        .where(and(eq(archiveImports.id, id), eq(archiveImports.status, 'receiving')))
+        .returning({ memberId: archiveImports.memberId });
+      // Only a slot judged abandoned (idle past twice the stall time) is ever taken away.
+      if (!row) throw new Error(`upload ${id} lost its reservation while it arrived`);
+      ctx.memberViews.changed(row.memberId);
     },
 
     async release(id) {
