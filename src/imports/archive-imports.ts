@@ -1,6 +1,6 @@
-// The import records: owns `archive_imports`, the export archives members upload on the website (arriving, waiting for,
-// running in or done by the member's job). The archive code (src/archive) reads and merges the archives; this
-// service only keeps their records.
+// The import records: owns `archive_imports`, the export archives members upload on the website (arriving,
+// waiting for, running in or done by the member's job). The archive code (src/archive) reads and merges the
+// archives; this service only keeps their records and the uploads' budget.
 import { and, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { archiveImports } from '../db/schema.ts';
