@@ -210,7 +210,10 @@ async function removeStalledUploads(ctx: AppContext, idleMs: number): Promise<nu
   return removed + (await removeUnneededFiles(ctx, (name) => name.startsWith(UPLOAD_PREFIX), idleMs));
 }
 
-/** Files (or unpacked folders) under DATA_DIR/imports matching `which`, unchanged for `idleMs`, that no unfinished import needs. */
+/**
+ * Removes files (or unpacked folders) under DATA_DIR/imports matching `which`, unchanged for `idleMs`, that no
+ * unfinished import needs.
+ */
 async function removeUnneededFiles(
   ctx: AppContext,
   which: (name: string) => boolean,
