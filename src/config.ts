@@ -95,6 +95,11 @@ const envSchema = z.object({
       ),
     ),
   IMPORT_MAX_BYTES: int('IMPORT_MAX_BYTES', 1024, Number.MAX_SAFE_INTEGER).default(2 * 1024 ** 3),
+  IMPORT_DISK_BUDGET_BYTES: int('IMPORT_DISK_BUDGET_BYTES', 1024, Number.MAX_SAFE_INTEGER).default(
+    10 * 1024 ** 3,
+  ),
+  IMPORT_MAX_CONCURRENT: int('IMPORT_MAX_CONCURRENT', 1, 10_000).default(8),
+  IMPORT_STALL_SECONDS: positive('IMPORT_STALL_SECONDS').default(60),
   MAP_TILE_URL: z
     .string()
     .trim()
@@ -153,6 +158,12 @@ export interface Config {
   mapTileAttribution: string | undefined;
   /** The largest Moves export a member may upload (bytes). */
   importMaxBytes: number;
+  /** Disk space all uploads together may use, arriving or waiting for their import (bytes). */
+  importDiskBudgetBytes: number;
+  /** Uploads arriving at once, over every member. */
+  importMaxConcurrent: number;
+  /** An upload that sends nothing for this long is closed. */
+  importStallMs: number;
 }
 
 export class ConfigError extends Error {
@@ -203,6 +214,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(
       'MAP_TILE_ATTRIBUTION: required with MAP_TILE_URL: the tile provider\'s credit shown on the map (e.g. "© OpenStreetMap contributors")',
     );
+  if (e.IMPORT_DISK_BUDGET_BYTES < e.IMPORT_MAX_BYTES)
+    problems.push(
+      `IMPORT_DISK_BUDGET_BYTES: must be at least IMPORT_MAX_BYTES (${e.IMPORT_MAX_BYTES}), or no upload of the largest size could ever be accepted`,
+    );
   if (problems.length) throw new ConfigError(problems);
 
   const appBaseUrl = e.APP_BASE_URL ?? `http://127.0.0.1:${e.PORT}`;
@@ -242,6 +257,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mapTileUrl: e.MAP_TILE_URL,
     mapTileAttribution: e.MAP_TILE_ATTRIBUTION,
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    importDiskBudgetBytes: e.IMPORT_DISK_BUDGET_BYTES,
+    importMaxConcurrent: e.IMPORT_MAX_CONCURRENT,
+    importStallMs: Math.round(e.IMPORT_STALL_SECONDS * 1000),
   };
 }
 

@@ -1,5 +1,6 @@
 // Runs the chosen roles in one process; `stop` closes them in order (web, then the queue and the database).
 import type { FastifyInstance } from 'fastify';
+import { removeCrashLeftovers } from './archive/uploads.ts';
 import type { AppContext } from './context.ts';
 import { buildWebApp } from './web/app.ts';
 import { startWorker } from './jobs/worker.ts';
@@ -31,6 +32,9 @@ export async function runService(
 ): Promise<RunningService> {
   let web: FastifyInstance | undefined;
   let url: string | undefined;
+  const leftovers = await removeCrashLeftovers(ctx);
+  if (leftovers)
+    ctx.logger.info({ removed: leftovers }, 'removed uploads and import files a stopped process left');
   if (roles.worker) await startWorker(ctx, jobHandlers);
   if (roles.scheduler) await startScheduler(ctx);
   if (roles.web) {

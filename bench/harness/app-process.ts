@@ -95,14 +95,15 @@ async function main(): Promise<void> {
       await send({ ...result, peakRssMb: peak.maxRssMb, sampledPeakRssMb: peak.sampledPeakMb });
     } else if (task.kind === 'import') {
       const fs = await import('node:fs');
-      const { queueUpload, uploadPath } = await import('../../src/archive/uploads.ts');
+      const { acceptUpload, reserveUpload } = await import('../../src/archive/uploads.ts');
       const { handleSyncMember } = await import('../../src/jobs/handlers.ts');
       const { memberId } = await signInOpenHumansOnly(task.endpoints, ctx);
       // What POST /import leaves behind: the upload under DATA_DIR and the member's job queued.
-      const upload = await uploadPath(ctx);
-      await fs.promises.copyFile(task.archive, upload);
-      const bytes = (await fs.promises.stat(upload)).size;
-      await queueUpload(ctx, memberId, { fileName: 'moves_export.zip', path: upload, bytes });
+      const bytes = (await fs.promises.stat(task.archive)).size;
+      const slot = await reserveUpload(ctx, memberId, bytes);
+      if (!('id' in slot)) throw new Error(`the upload was refused: ${slot.why}`);
+      await fs.promises.copyFile(task.archive, slot.path);
+      await acceptUpload(ctx, memberId, slot, { fileName: 'moves_export.zip', bytes });
       await send({ type: 'ready', memberId });
       const t0 = Date.now();
       // The job itself, without the queue's pickup delay.

@@ -151,7 +151,7 @@ function entryCheck(label: string, limits: ArchiveLimits, count: { n: number }) 
   return (entry: ZipEntry) => {
     if (++count.n > limits.maxEntries)
       throw new ArchiveError(
-        `${label} holds more than ${limits.maxEntries} files: that is not a Moves export`,
+        `${label} holds more than ${limits.maxEntries} files (nested zips counted): that is not a Moves export`,
       );
     if (entry.isEncrypted())
       throw new ArchiveError(
@@ -172,7 +172,8 @@ function entryCheck(label: string, limits: ArchiveLimits, count: { n: number }) 
 
 async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
   const { limits } = o;
-  const opened: ZipFile[] = [];
+  /** Zips open now, with the temporary file each nested one was copied to. */
+  const opened = new Map<ZipFile, string | null>();
   let tmpDir: string | undefined;
   let extracted = 0;
   /** Uncompressed bytes we unpack (nested zips and the chosen storyline files), as declared. */
@@ -185,10 +186,21 @@ async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
           'that is far more than a Moves export holds',
       );
   };
+  /** Entries of every zip opened, nested ones included, against one limit. */
+  const entryCount = { n: 0 };
   const otherNames: string[] = [];
   let tooDeep: string | undefined;
+  /** A nested zip that holds nothing we keep: closed and its copy deleted before the next is opened. */
+  const release = async (zip: ZipFile) => {
+    if (!opened.has(zip)) return;
+    closeZip(zip);
+    const copy = opened.get(zip);
+    opened.delete(zip);
+    if (copy) await fs.promises.rm(copy, { force: true });
+  };
   const close = async () => {
-    for (const z of opened) closeZip(z);
+    for (const z of opened.keys()) closeZip(z);
+    opened.clear();
     if (tmpDir) await fs.promises.rm(tmpDir, { recursive: true, force: true });
   };
 
@@ -202,7 +214,7 @@ async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
           if (!keep && depth <= 2 && otherNames.length < 8 && !n.endsWith('/')) otherNames.push(n);
           return keep;
         },
-        entryCheck(label, limits, { n: 0 }),
+        entryCheck(label, limits, entryCount),
       );
     } catch (err) {
       if (err instanceof ArchiveError) throw err;
@@ -231,11 +243,17 @@ async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
         await extractEntry(zip, entry, target);
         inner = await openZip(target);
       } catch (err) {
+        await fs.promises.rm(target, { force: true });
         throw new ArchiveError(`${innerLabel} is damaged: ${(err as Error).message}`);
       }
-      opened.push(inner);
+      opened.set(inner, target);
       const found = await search(inner, innerLabel, depth + 1);
-      if (found && (!best || cutRank(found.choice.cut) < cutRank(best.choice.cut))) best = found;
+      if (found && (!best || cutRank(found.choice.cut) < cutRank(best.choice.cut))) {
+        if (best && best.zip !== zip) await release(best.zip);
+        best = found;
+      } else if (found) await release(found.zip);
+      // One nested zip open at a time (per level): only the one holding the best storyline stays.
+      if (best?.zip !== inner) await release(inner);
       if (best?.choice.cut === 'full') break;
     }
     return best;
@@ -250,7 +268,7 @@ async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
         `${o.name} is not a readable zip archive (${(err as Error).message}): it may be truncated or damaged`,
       );
     }
-    opened.push(outer);
+    opened.set(outer, null);
     const found = await search(outer, o.name, 1);
     if (!found) {
       if (tooDeep)

@@ -5,7 +5,7 @@
 export interface ArchiveLimits {
   /** Zips inside zips: moves_export.zip › json.zip is the export's own depth. */
   maxZipDepth: number;
-  /** Entries in any one zip's directory. */
+  /** Entries in all the archive's zip directories together, nested zips' included. */
   maxEntries: number;
   /** Uncompressed bytes we would unpack in total (storyline files and nested zips), as the directories declare. */
   maxUncompressedBytes: number;

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../context.ts';
-import type { UploadPatch, UploadRow } from '../imports/archive-imports.ts';
+import type { Reservation, UploadPatch, UploadRow } from '../imports/archive-imports.ts';
 import { seedFromOpenHumans } from '../sync/seed.ts';
 import { AuthRefusedError } from '../upstream/errors.ts';
 import { ArchiveError } from './archive-reader.ts';
@@ -21,12 +21,40 @@ export type { UploadRow };
 export async function uploadPath(ctx: AppContext): Promise<string> {
   const dir = importWorkDir(ctx);
   await fs.promises.mkdir(dir, { recursive: true });
-  return path.join(dir, `upload-${crypto.randomUUID()}.bin`);
+  return path.join(dir, `${UPLOAD_PREFIX}${crypto.randomUUID()}.bin`);
 }
 
-/** The member's import that has not finished yet, if any (one at a time per member). */
-export async function unfinishedUpload(ctx: AppContext, memberId: number): Promise<UploadRow | undefined> {
-  return ctx.imports.unfinished(memberId);
+const UPLOAD_PREFIX = 'upload-';
+
+/** An upload allowed to arrive: where to store it, and its record (status 'receiving'). */
+export interface ReservedUpload {
+  id: number;
+  path: string;
+}
+
+/**
+ * Asks for a slot before an upload's body is read: one per member at a time, and within the global budget
+ * (IMPORT_MAX_CONCURRENT uploads arriving, IMPORT_DISK_BUDGET_BYTES on disk). `bytes` is what the upload may
+ * use: its declared size, or the largest allowed when it declares none.
+ */
+export async function reserveUpload(
+  ctx: AppContext,
+  memberId: number,
+  bytes: number,
+): Promise<ReservedUpload | Exclude<Reservation, { ok: true }>> {
+  const file = await uploadPath(ctx);
+  const r = await ctx.imports.reserve(
+    memberId,
+    { path: file, bytes },
+    { diskBytes: ctx.config.importDiskBudgetBytes, concurrent: ctx.config.importMaxConcurrent },
+  );
+  return r.ok ? { id: r.id, path: file } : r;
+}
+
+/** The upload did not arrive whole: its file goes and its slot is free again. */
+export async function dropUpload(ctx: AppContext, upload: ReservedUpload): Promise<void> {
+  await fs.promises.rm(upload.path, { force: true });
+  await ctx.imports.release(upload.id);
 }
 
 /** The member's newest upload. */
@@ -34,16 +62,16 @@ export async function latestUpload(ctx: AppContext, memberId: number): Promise<U
   return ctx.imports.latest(memberId);
 }
 
-/** Records a stored upload and queues the member's job (the same one syncs run in: never two at once). */
-export async function queueUpload(
+/** The upload arrived whole: it waits for the member's job (the same one syncs run in: never two at once). */
+export async function acceptUpload(
   ctx: AppContext,
   memberId: number,
-  p: { fileName: string; path: string; bytes: number },
-): Promise<number> {
-  const id = await ctx.imports.record(memberId, p);
+  upload: ReservedUpload,
+  p: { fileName: string; bytes: number },
+): Promise<void> {
+  await ctx.imports.received(upload.id, p);
   await ctx.syncState.recordEvent(memberId, 'import_queued', `Received ${p.fileName}: the import is queued`);
   await ctx.queue.enqueueSync(memberId, 'import');
-  return id;
 }
 
 export interface PendingImportsResult {
@@ -143,9 +171,54 @@ export const ABANDONED_AFTER_MS = 24 * 3600_000;
 
 /**
  * Removes files under DATA_DIR/imports that no unfinished import needs and that are older than a day: uploads cut
- * off before they were recorded, staging files and unpacked zips of a worker that crashed. Run by the scheduler.
+ * off before they were recorded, staging files and unpacked zips of a worker that crashed; and uploads that stopped
+ * arriving (see removeStalledUploads). Run by the scheduler.
  */
 export async function sweepAbandonedUploads(ctx: AppContext): Promise<number> {
+  const stalled = await removeStalledUploads(ctx, 2 * ctx.config.importStallMs);
+  return stalled + (await removeUnneededFiles(ctx, () => true, ABANDONED_AFTER_MS));
+}
+
+/**
+ * What a crash left under DATA_DIR/imports, removed at start. The embedded database has one process: nothing can
+ * be arriving or importing yet, so every file no waiting import needs goes. With a database server another web
+ * process may be receiving: only uploads idle for twice the stall time go (a live one writes more often than that,
+ * or is closed); a crashed worker's staging files wait for the scheduler's sweep.
+ */
+export async function removeCrashLeftovers(ctx: AppContext): Promise<number> {
+  if (ctx.database.kind === 'pglite')
+    return (await removeStalledUploads(ctx, 0)) + (await removeUnneededFiles(ctx, () => true, 0));
+  return removeStalledUploads(ctx, 2 * ctx.config.importStallMs);
+}
+
+/**
+ * Uploads that stopped arriving without being dropped (their web process died): reservations whose file has not
+ * changed for `idleMs` (or never appeared), and upload files no record knows that are as old.
+ */
+async function removeStalledUploads(ctx: AppContext, idleMs: number): Promise<number> {
+  const before = Date.now() - idleMs;
+  let removed = 0;
+  for (const r of await ctx.imports.receivingPaths()) {
+    const stat = r.path ? await fs.promises.stat(r.path).catch(() => null) : null;
+    // No file yet: the upload's body has not begun (its record's time is on the app's clock).
+    const active = stat ? stat.mtimeMs > before : r.createdAt.getTime() > ctx.clock.now() - idleMs;
+    if (idleMs > 0 && active) continue;
+    if (r.path) await fs.promises.rm(r.path, { force: true });
+    await ctx.imports.release(r.id);
+    removed++;
+  }
+  return removed + (await removeUnneededFiles(ctx, (name) => name.startsWith(UPLOAD_PREFIX), idleMs));
+}
+
+/**
+ * Removes files (or unpacked folders) under DATA_DIR/imports matching `which`, unchanged for `idleMs`, that no
+ * unfinished import needs.
+ */
+async function removeUnneededFiles(
+  ctx: AppContext,
+  which: (name: string) => boolean,
+  idleMs: number,
+): Promise<number> {
   const dir = importWorkDir(ctx);
   let names: string[];
   try {
@@ -154,13 +227,13 @@ export async function sweepAbandonedUploads(ctx: AppContext): Promise<number> {
     return 0;
   }
   const inUse = await ctx.imports.pathsInUse();
-  const before = Date.now() - ABANDONED_AFTER_MS;
+  const before = Date.now() - idleMs;
   let removed = 0;
-  for (const name of names) {
+  for (const name of names.filter(which)) {
     const file = path.join(dir, name);
     if (inUse.has(file)) continue;
     const stat = await fs.promises.stat(file).catch(() => null);
-    if (!stat || stat.mtimeMs > before) continue;
+    if (!stat || (idleMs > 0 && stat.mtimeMs > before)) continue;
     await fs.promises.rm(file, { recursive: true, force: true });
     removed++;
   }

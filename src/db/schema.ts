@@ -231,12 +231,13 @@ export const archiveImports = pgTable(
     memberId: bigint('member_id', { mode: 'number' })
       .notNull()
       .references(() => members.id, { onDelete: 'cascade' }),
-    /** 'pending' | 'running' | 'done' | 'failed' */
+    /** 'receiving' (the web process is storing the upload) | 'pending' | 'running' | 'done' | 'failed' */
     status: text('status').notNull().default('pending'),
     /** The name the member's browser gave the file (shown back to them, never used as a path). */
     fileName: text('file_name').notNull(),
     /** The temporary copy; null once deleted. */
     uploadPath: text('upload_path'),
+    /** The file's size; while 'receiving', the disk space reserved for it. */
     bytes: bigint('bytes', { mode: 'number' }).notNull(),
     /** Processing progress in bytes of storyline JSON read, of the total the archive declares. */
     progressDone: bigint('progress_done', { mode: 'number' }).notNull().default(0),
@@ -248,7 +249,13 @@ export const archiveImports = pgTable(
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
   },
-  (t) => [index('archive_imports_member').on(t.memberId, t.id)],
+  (t) => [
+    index('archive_imports_member').on(t.memberId, t.id),
+    // One upload per member at a time, from the moment it starts arriving: decided by the database, not a check.
+    uniqueIndex('archive_imports_one_unfinished')
+      .on(t.memberId)
+      .where(sql`status in ('receiving', 'pending', 'running')`),
+  ],
 );
 
 /**

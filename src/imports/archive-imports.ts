@@ -1,22 +1,52 @@
-// The import records: owns `archive_imports`, the export archives members uploaded on the website (waiting for,
-// running in or done by the member's job). The archive code (src/archive) reads and merges the archives; this
-// service only keeps their records.
-import { and, desc, eq, inArray } from 'drizzle-orm';
+// The import records: owns `archive_imports`, the export archives members upload on the website (arriving,
+// waiting for, running in or done by the member's job). The archive code (src/archive) reads and merges the
+// archives; this service only keeps their records and the uploads' budget.
+import { and, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { archiveImports } from '../db/schema.ts';
 
 export type UploadRow = typeof archiveImports.$inferSelect;
 export type UploadPatch = Partial<Omit<typeof archiveImports.$inferInsert, 'id' | 'memberId'>>;
 
+/** What an upload about to arrive may have, decided atomically: the slot, or why not. */
+export type Reservation =
+  | { ok: true; id: number }
+  /** The member already has an upload arriving, waiting or being imported. */
+  | { ok: false; why: 'member-busy' }
+  /** The global budget (uploads arriving at once, or disk space) is used up. */
+  | { ok: false; why: 'full' };
+
+export interface UploadBudget {
+  /** Disk space for every upload arriving or waiting for its import. */
+  diskBytes: number;
+  /** Uploads arriving at once. */
+  concurrent: number;
+}
+
+/** Thrown inside the reservation's transaction to undo its insert. */
+class BudgetFull extends Error {}
+
+/** Serialises reservations (pg_advisory_xact_lock key: "oh-moves upload budget"). */
+const BUDGET_LOCK = 0x6f68_6d75;
+
+const UNFINISHED = ['receiving', 'pending', 'running'];
+
 export interface ArchiveImports {
-  /** The member's import that has not finished yet, if any (one at a time per member). */
-  unfinished(memberId: number): Promise<UploadRow | undefined>;
   /** The member's unfinished imports, oldest first. */
   allUnfinished(memberId: number): Promise<UploadRow[]>;
   /** The member's newest upload. */
   latest(memberId: number): Promise<UploadRow | undefined>;
-  /** Records a stored upload; its id. */
-  record(memberId: number, p: { fileName: string; path: string; bytes: number }): Promise<number>;
+  /**
+   * Reserves an upload before its body is read: at most one unfinished per member (a unique index decides), and
+   * within the global budget, counting `bytes` (its declared size, or the largest allowed) against the disk.
+   */
+  reserve(memberId: number, p: { path: string; bytes: number }, budget: UploadBudget): Promise<Reservation>;
+  /** The reserved upload has arrived whole: it waits for the member's job. */
+  received(id: number, p: { fileName: string; bytes: number }): Promise<void>;
+  /** The reserved upload did not arrive (refused, cut off, stalled): the slot is free again. */
+  release(id: number): Promise<void>;
+  /** The reservations of uploads arriving, or left behind by a web process that stopped: ids and files. */
+  receivingPaths(): Promise<{ id: number; path: string | null; createdAt: Date }[]>;
   update(id: number, patch: UploadPatch): Promise<void>;
   /** The upload files some unfinished import still needs (every member). */
   pathsInUse(): Promise<Set<string>>;
@@ -32,11 +62,6 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
       )
       .orderBy(archiveImports.id);
   return {
-    async unfinished(memberId) {
-      const [row] = await unfinished(memberId).limit(1);
-      return row;
-    },
-
     allUnfinished: (memberId) => unfinished(memberId),
 
     latest(memberId) {
@@ -45,27 +70,73 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
         const [row] = await ctx.db
           .select()
           .from(archiveImports)
-          .where(eq(archiveImports.memberId, memberId))
+          .where(and(eq(archiveImports.memberId, memberId), ne(archiveImports.status, 'receiving')))
           .orderBy(desc(archiveImports.id))
           .limit(1);
         return row;
       });
     },
 
-    async record(memberId, p) {
-      const [row] = await ctx.db
-        .insert(archiveImports)
-        .values({
-          memberId,
-          fileName: p.fileName,
-          uploadPath: p.path,
-          bytes: p.bytes,
-          createdAt: ctx.clock.date(),
-        })
-        .returning({ id: archiveImports.id });
-      ctx.memberViews.changed(memberId);
-      return row!.id;
+    async reserve(memberId, p, budget) {
+      try {
+        return await ctx.transaction(async (tx) => {
+          await tx.db.execute(sql`select pg_advisory_xact_lock(${BUDGET_LOCK})`);
+          const [row] = await tx.db
+            .insert(archiveImports)
+            .values({
+              memberId,
+              status: 'receiving',
+              fileName: 'upload',
+              uploadPath: p.path,
+              bytes: p.bytes,
+              createdAt: ctx.clock.date(),
+            })
+            .onConflictDoNothing()
+            .returning({ id: archiveImports.id });
+          if (!row) return { ok: false, why: 'member-busy' } as const;
+          const [use] = await tx.db
+            .select({
+              bytes: sql<string>`coalesce(sum(${archiveImports.bytes}), 0)`,
+              arriving: sql<number>`count(*) filter (where ${archiveImports.status} = 'receiving')`,
+            })
+            .from(archiveImports)
+            .where(and(isNotNull(archiveImports.uploadPath), inArray(archiveImports.status, UNFINISHED)));
+          if (Number(use!.arriving) > budget.concurrent || Number(use!.bytes) > budget.diskBytes)
+            throw new BudgetFull();
+          return { ok: true, id: row.id } as const;
+        });
+      } catch (err) {
+        if (err instanceof BudgetFull) return { ok: false, why: 'full' };
+        throw err;
+      }
     },
+
+    async received(id, p) {
+      const [row] = await ctx.db
+        .update(archiveImports)
+        .set({ status: 'pending', fileName: p.fileName, bytes: p.bytes })
+        .where(and(eq(archiveImports.id, id), eq(archiveImports.status, 'receiving')))
+        .returning({ memberId: archiveImports.memberId });
+      // Only a slot judged abandoned (idle past twice the stall time) is ever taken away.
+      if (!row) throw new Error(`upload ${id} lost its reservation while it arrived`);
+      ctx.memberViews.changed(row.memberId);
+    },
+
+    async release(id) {
+      await ctx.db
+        .delete(archiveImports)
+        .where(and(eq(archiveImports.id, id), eq(archiveImports.status, 'receiving')));
+    },
+
+    receivingPaths: () =>
+      ctx.db
+        .select({
+          id: archiveImports.id,
+          path: archiveImports.uploadPath,
+          createdAt: archiveImports.createdAt,
+        })
+        .from(archiveImports)
+        .where(eq(archiveImports.status, 'receiving')),
 
     async update(id, patch) {
       const rows = await ctx.db
@@ -80,7 +151,7 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
       const rows = await ctx.db
         .select({ path: archiveImports.uploadPath })
         .from(archiveImports)
-        .where(inArray(archiveImports.status, ['pending', 'running']));
+        .where(inArray(archiveImports.status, UNFINISHED));
       return new Set(rows.map((r) => r.path).filter((p): p is string => p !== null));
     },
   };

@@ -32,6 +32,15 @@ const LEAFLET_DIR = path.join(
   'dist',
 );
 
+const HEADERS_TIMEOUT_MS = 30_000;
+/** The slowest upload we wait for: the largest allowed at 256 KiB/s. Stalled uploads are closed much sooner. */
+const SLOWEST_UPLOAD_BYTES_PER_S = 256 * 1024;
+
+/** Node's whole-request timeout (0, never, by default): long enough for the largest upload, at least 10 minutes. */
+export function requestTimeoutMs(importMaxBytes: number): number {
+  return Math.max(600_000, Math.ceil(importMaxBytes / SLOWEST_UPLOAD_BYTES_PER_S) * 1000);
+}
+
 export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger.child({ role: 'web' }) as FastifyBaseLogger,
@@ -39,7 +48,10 @@ export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
     // Request logging stays on (the logger's req serializer redacts query values: callbacks carry codes).
     logController: new LogController({ disableRequestLogging: false }),
     routerOptions: { ignoreTrailingSlash: true },
+    requestTimeout: requestTimeoutMs(ctx.config.importMaxBytes),
   });
+  // Headers arrive in one go from a browser; a client that dribbles them is holding a connection for nothing.
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   registerHealthRoute(app, ctx);
   registerMetrics(app, ctx);
   await registerWebhooks(app, ctx);

@@ -64,13 +64,26 @@ export interface DashboardStatus {
   download: { available: boolean; reason: string | null };
 }
 
-/** "850 bytes", "20 KB", "13.4 MB" (1024-based, as file managers show sizes). */
+const unitFormat = (unit: string, digits: number) =>
+  new Intl.NumberFormat('en', {
+    style: 'unit',
+    unit,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+const MB_TENTHS = unitFormat('megabyte', 1);
+const MB_WHOLE = unitFormat('megabyte', 0);
+/** "2 GB", "1.5 GB": a tenth only where it says something. */
+const GB = new Intl.NumberFormat('en', { style: 'unit', unit: 'gigabyte', maximumFractionDigits: 1 });
+
+/** "850 bytes", "20 KB", "13.4 MB", "2 GB" (1024-based, as file managers show sizes). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return plural(bytes, 'byte');
   const kb = bytes / 1024;
   if (kb < 1024) return `${Math.round(kb)} KB`;
   const mb = kb / 1024;
-  return `${mb < 100 ? mb.toFixed(1) : Math.round(mb)} MB`;
+  if (mb < 999.5) return (mb < 100 ? MB_TENTHS : MB_WHOLE).format(mb);
+  return GB.format(mb / 1024);
 }
 
 /** States in which a sync is queued, running or paused: its work is not done. */

@@ -1,5 +1,6 @@
 // Hostile and broken archives: each is refused with a plain message before anything is stored, so the member's
 // stored weeks, sync state and published file stay exactly as they were.
+import fs from 'node:fs';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError, importArchive, openArchive } from '../../src/archive/index.ts';
@@ -129,6 +130,40 @@ describe('hostile archives change nothing', () => {
     await expect(
       openArchive(file, { limits: { ...DEFAULT_LIMITS, maxUncompressedBytes: 1000 } }),
     ).rejects.toThrow(/would unpack to more than 0 MB/);
+  });
+
+  it('opens nested zips one at a time: 2,000 tiny ones hold no file descriptors open', async () => {
+    const nested: Record<string, Buffer> = {};
+    const tiny = await zipBuffer({ 'readme.txt': 'not a storyline' });
+    for (let i = 0; i < 2000; i++) nested[`n${String(i).padStart(4, '0')}/json.zip`] = tiny;
+    // Sorted last, so every other nested zip is searched first.
+    nested['z/json.zip'] = await zipBuffer({ [STORYLINE]: jackson(DAYS) });
+    const file = writeFile(dir, 'nested-many.zip', await zipBuffer(nested));
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const archive = await openArchive(file);
+    try {
+      // Without closing each before the next, all 2,001 stay open until the import ends.
+      expect(fds() - before).toBeLessThan(50);
+      let days = 0;
+      for await (const item of archive.items()) if (item.kind === 'day') days++;
+      expect(days).toBe(DAYS.length);
+      expect(archive.source).toContain('z/json.zip');
+    } finally {
+      await archive.close();
+    }
+    expect(fds() - before).toBeLessThan(10);
+  });
+
+  it("counts nested zips' entries against the entry limit", async () => {
+    const nested: Record<string, Buffer> = {};
+    for (let i = 0; i < 60; i++) nested[`n${i}/json.zip`] = await zipBuffer({ 'readme.txt': 'x' });
+    nested['z/json.zip'] = await zipBuffer({ [STORYLINE]: jackson(DAYS) });
+    const file = writeFile(dir, 'nested-entries.zip', await zipBuffer(nested));
+    // 61 entries in the outer zip and 61 more inside: each zip alone is under the limit.
+    await expect(openArchive(file, { limits: { ...DEFAULT_LIMITS, maxEntries: 100 } })).rejects.toThrow(
+      /holds more than 100 files \(nested zips counted\)/,
+    );
   });
 
   it('refuses a non-zip, a truncated zip, and JSON that is not an array', async () => {

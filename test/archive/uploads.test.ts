@@ -6,14 +6,17 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportInterruptedError, importWorkDir } from '../../src/archive/import-archive.ts';
 import {
+  acceptUpload,
   latestUpload,
-  queueUpload,
+  reserveUpload,
   runPendingImports,
   sweepAbandonedUploads,
   uploadPath,
 } from '../../src/archive/uploads.ts';
 import { archiveImports, publishedFiles, storedWeeks } from '../../src/db/schema.ts';
+import { runService } from '../../src/service.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
+import { storeKinds } from '../support/database.ts';
 import { createMember, dates, jackson, storylineDay, zipBuffer } from './fixtures.ts';
 
 let ctx: TestContext;
@@ -24,23 +27,21 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-async function upload(memberId: number) {
-  const file = await uploadPath(ctx);
+async function upload(memberId: number, on: TestContext = ctx) {
   const days = dates('20160104', 21).map((d) => storylineDay(d));
-  fs.writeFileSync(file, await zipBuffer({ 'moves_export/json/full/storyline.json': jackson(days) }));
-  await queueUpload(ctx, memberId, {
-    fileName: 'moves_export.zip',
-    path: file,
-    bytes: fs.statSync(file).size,
-  });
-  return file;
+  const data = await zipBuffer({ 'moves_export/json/full/storyline.json': jackson(days) });
+  const slot = await reserveUpload(on, memberId, data.length);
+  if (!('id' in slot)) throw new Error(`refused: ${slot.why}`);
+  fs.writeFileSync(slot.path, data);
+  await acceptUpload(on, memberId, slot, { fileName: 'moves_export.zip', bytes: data.length });
+  return slot.path;
 }
 
 let nextFileId = 9000;
 /** A member whose Open Humans file is recorded here (so the job does not look for an original-app file). */
-async function memberWithFile() {
-  const m = await createMember(ctx);
-  await ctx.db.insert(publishedFiles).values({
+async function memberWithFile(on: TestContext = ctx) {
+  const m = await createMember(on);
+  await on.db.insert(publishedFiles).values({
     memberId: m.memberId,
     ohFileId: ++nextFileId,
     basename: 'moves-storyline-data.json',
@@ -104,5 +105,70 @@ describe('uploads in the member job', () => {
     fs.utimesSync(orphan, old, old);
     expect(await sweepAbandonedUploads(ctx)).toBe(1);
     expect([fs.existsSync(needed), fs.existsSync(orphan), fs.existsSync(fresh)]).toEqual([true, false, true]);
+  });
+});
+
+describe.each(storeKinds())('reserving uploads on %s', (store) => {
+  let db: TestContext;
+  beforeAll(async () => {
+    db = await createTestContext({ store, env: { IMPORT_MAX_CONCURRENT: '2' } });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  const budget = { diskBytes: 1000, concurrent: 2 };
+
+  it('gives one member one slot however many ask at once, and frees it when released', async () => {
+    const { memberId } = await createMember(db);
+    const tries = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        db.imports.reserve(memberId, { path: `/x/${i}`, bytes: 1 }, budget),
+      ),
+    );
+    expect(tries.filter((t) => t.ok)).toHaveLength(1);
+    expect(tries.filter((t) => !t.ok && t.why === 'member-busy')).toHaveLength(4);
+    const won = tries.find((t) => t.ok)!;
+    await db.imports.release(won.id);
+    const again = await db.imports.reserve(memberId, { path: '/x/again', bytes: 1 }, budget);
+    expect(again.ok).toBe(true);
+    if (again.ok) await db.imports.release(again.id);
+  });
+
+  it('refuses past the uploads arriving at once, and past the disk budget', async () => {
+    const members = await Promise.all([1, 2, 3].map(() => createMember(db)));
+    const [a, b, c] = await Promise.all(
+      members.map((m, i) => db.imports.reserve(m.memberId, { path: `/y/${i}`, bytes: 100 }, budget)),
+    );
+    expect([a, b, c].filter((r) => r!.ok)).toHaveLength(2);
+    expect([a, b, c].filter((r) => !r!.ok && r!.why === 'full')).toHaveLength(1);
+    for (const r of [a, b, c]) if (r!.ok) await db.imports.release(r!.id);
+    const big = await db.imports.reserve(members[0]!.memberId, { path: '/y/big', bytes: 1001 }, budget);
+    expect(big).toEqual({ ok: false, why: 'full' });
+    expect(await db.db.select().from(archiveImports)).toEqual([]);
+  });
+
+  it('removes at start what a killed process left: partial uploads, their slots, stray files', async () => {
+    const { memberId } = await memberWithFile(db);
+    const waiting = await upload(memberId, db);
+    const other = await createMember(db);
+    const partial = await reserveUpload(db, other.memberId, 500);
+    if (!('id' in partial)) throw new Error('refused');
+    fs.writeFileSync(partial.path, 'PK half an upload');
+    const stray = await uploadPath(db);
+    fs.writeFileSync(stray, 'an upload cut off before it was reserved');
+    const staging = path.join(importWorkDir(db), 'staging-crashed.jsonl');
+    fs.writeFileSync(staging, 'a crashed import');
+    // With a database server, other processes may be receiving: only files idle for twice the stall time go.
+    const old = new Date(Date.now() - 10 * 60_000);
+    for (const f of [waiting, partial.path, stray, staging]) fs.utimesSync(f, old, old);
+
+    await runService(db, { web: false, worker: false, scheduler: false });
+    expect(fs.existsSync(waiting)).toBe(true);
+    expect([fs.existsSync(partial.path), fs.existsSync(stray)]).toEqual([false, false]);
+    // The embedded database has one process: a staging file at start is a crash's. A server's waits for the sweep.
+    expect(fs.existsSync(staging)).toBe(store === 'postgres');
+    const rows = await db.db.select().from(archiveImports).where(eq(archiveImports.memberId, other.memberId));
+    expect(rows).toEqual([]);
+    expect('id' in (await reserveUpload(db, other.memberId, 500))).toBe(true);
   });
 });

@@ -84,4 +84,17 @@ describe('configuration', () => {
     expect(message).not.toContain('short-secret');
     expect(message).toMatch(/README.md lists every setting/);
   });
+
+  it('has upload budgets by default, and refuses a disk budget smaller than the largest upload', () => {
+    expect(loadConfig({})).toMatchObject({
+      importMaxBytes: 2 * 1024 ** 3,
+      importDiskBudgetBytes: 10 * 1024 ** 3,
+      importMaxConcurrent: 8,
+      importStallMs: 60_000,
+    });
+    expect(loadConfig({ IMPORT_STALL_SECONDS: '0.5' }).importStallMs).toBe(500);
+    expect(() => loadConfig({ IMPORT_MAX_BYTES: '4096', IMPORT_DISK_BUDGET_BYTES: '2048' })).toThrow(
+      /IMPORT_DISK_BUDGET_BYTES: must be at least IMPORT_MAX_BYTES/,
+    );
+  });
 });

@@ -47,6 +47,9 @@ describe('sizes in words', () => {
     expect(formatBytes(20480)).toBe('20 KB');
     expect(formatBytes(14_062_592)).toBe('13.4 MB');
     expect(formatBytes(300 * 1024 * 1024)).toBe('300 MB');
+    expect(formatBytes(2 * 1024 ** 3)).toBe('2 GB');
+    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GB');
+    expect(formatBytes(1000 * 1024 ** 2)).toBe('1 GB');
   });
 });
 

@@ -3,16 +3,21 @@
 // (polled while an import runs) and, in the sandbox, GET /import/sample (a demo user's export from the sandbox's
 // `ctx.sampleExports`). The web process never opens the archive: it checks the first bytes only.
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { latestUpload, queueUpload, unfinishedUpload, uploadPath } from '../../archive/uploads.ts';
+import { acceptUpload, dropUpload, latestUpload, reserveUpload } from '../../archive/uploads.ts';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage, type MessagePage } from '../errors.ts';
 import { describeImport } from '../import-status.ts';
 import { requireMember } from '../session.ts';
 import { formatBytes } from '../status-words.ts';
+import { receiveUpload, type Received } from '../upload-receiver.ts';
 import { renderPage } from '../views.ts';
+
+/** What the multipart envelope may add to the file. */
+const ENVELOPE_BYTES = 64 * 1024;
+/** Told to a member when the uploads budget is used up. */
+const RETRY_AFTER_SECONDS = 300;
 
 /** What an upload may start with: a zip ("PK") or a JSON array (after a BOM and white space). */
 export function looksLikeArchive(head: Buffer): boolean {
@@ -41,6 +46,50 @@ export function displayName(name: string | undefined): string {
   return clean || 'your file';
 }
 
+/** What is wrong with what arrived, if anything: a page to show, or how the answer is already settled. */
+async function problemOf(
+  received: Received,
+  file: string,
+): Promise<MessagePage | 'answered' | 'gone' | 'too-large' | null> {
+  const again = 'Choose your moves_export.zip on the import page and send it again.';
+  const notExport =
+    'Choose the moves_export.zip you downloaded from Moves (or the json.zip inside it, or a storyline.json).';
+  switch (received.kind) {
+    case 'csrf-refused':
+      return 'answered';
+    case 'stalled':
+    case 'aborted':
+      return 'gone';
+    case 'too-large':
+      return 'too-large';
+    case 'malformed':
+      return {
+        status: 400,
+        title: 'The upload arrived damaged',
+        what: `The form data your browser sent could not be read (${received.detail}).`,
+        todo: again,
+      };
+    case 'no-file':
+      return {
+        status: 400,
+        title: 'No file was sent',
+        what: 'The upload did not contain a file in the field "archive".',
+        todo: again,
+      };
+  }
+  const name = displayName(received.fileName);
+  if (received.bytes === 0)
+    return { status: 400, title: 'The file is empty', what: `${name} holds no data.`, todo: notExport };
+  if (!looksLikeArchive(await firstBytes(file)))
+    return {
+      status: 415,
+      title: 'That is not a Moves export',
+      what: `${name} is neither a zip archive nor a JSON storyline file.`,
+      todo: notExport,
+    };
+  return null;
+}
+
 async function importStatus(ctx: AppContext, memberId: number) {
   const [row, file] = await Promise.all([latestUpload(ctx, memberId), ctx.publishing.current(memberId)]);
   return describeImport(row, file?.publishedAt ?? null);
@@ -49,7 +98,8 @@ async function importStatus(ctx: AppContext, memberId: number) {
 export async function registerImport(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const max = ctx.config.importMaxBytes;
   await app.register(multipart, {
-    limits: { fileSize: max, files: 1, fields: 4, fieldSize: 1024, parts: 6 },
+    // The file's own cut-off is ours (upload-receiver.ts): it stops reading at once, the plugin's reads on.
+    limits: { fileSize: max + 1, files: 1, fields: 4, fieldSize: 1024, parts: 6 },
   });
 
   /** The XHR upload wants JSON; a plain form post gets a page. */
@@ -61,8 +111,9 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
       ...page,
     });
   };
+  // Sent with "connection: close": the rest of the body is never read.
   const tooLarge = (request: FastifyRequest, reply: FastifyReply) =>
-    refuse(request, reply, {
+    refuse(request, reply.header('connection', 'close'), {
       status: 413,
       title: 'That file is too large',
       what: `Uploads are limited to ${formatBytes(max)} here; a Moves export is usually far smaller.`,
@@ -87,12 +138,10 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
 
   app.post('/import', { preHandler: requireMember }, async (request, reply) => {
     const member = request.member!;
-    const declared = Number(request.headers['content-length'] ?? 0);
+    const length = request.headers['content-length'];
+    const declared = length === undefined ? null : Number(length);
     // Refused before reading: the multipart envelope adds well under 64 KiB to the file.
-    if (declared > max + 64 * 1024) {
-      reply.header('connection', 'close');
-      return tooLarge(request, reply);
-    }
+    if (declared !== null && declared > max + ENVELOPE_BYTES) return tooLarge(request, reply);
     if (!request.isMultipart())
       return refuse(request, reply, {
         status: 400,
@@ -100,68 +149,50 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
         what: 'The upload did not contain a file.',
         todo: 'Choose your moves_export.zip on the import page and send it again.',
       });
-    if (await unfinishedUpload(ctx, member.id))
+    // A body of unknown length may grow to the limit: that much disk is set aside for it.
+    const slot = await reserveUpload(ctx, member.id, Math.min(declared ?? max, max));
+    if (!('id' in slot)) {
+      // The body is not wanted: closing beats reading it to the end to keep the connection.
+      reply.header('connection', 'close');
+      if (slot.why === 'member-busy')
+        return refuse(request, reply, {
+          status: 409,
+          title: 'An import is already running',
+          what: 'Your previous upload is still arriving or being imported.',
+          todo: 'Wait until it has finished (the import page shows its progress), then upload again if you need to.',
+        });
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return refuse(request, reply, {
-        status: 409,
-        title: 'An import is already running',
-        what: 'Your previous upload is still being imported.',
-        todo: 'Wait until it has finished (the import page shows its progress), then upload again if you need to.',
+        status: 503,
+        title: 'Too many uploads right now',
+        what: 'The server is receiving or importing as many exports as it has room for.',
+        todo: 'Please try again in a few minutes. Nothing of yours was changed.',
       });
-
-    let csrfChecked = false;
-    let stored: { path: string; bytes: number; fileName: string } | undefined;
+    }
+    let received: Received;
     try {
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (part.fieldname !== '_csrf' || csrfChecked) continue;
-          request.body = { _csrf: part.value };
-          // The plugin's check is synchronous: on failure it has already sent the 403 page.
-          app.csrfProtection.call(app, request, reply, () => (csrfChecked = true));
-          if (!csrfChecked) return reply;
-          continue;
-        }
-        if (part.fieldname !== 'archive' || !csrfChecked || stored) {
-          part.file.resume();
-          continue;
-        }
-        const target = await uploadPath(ctx);
-        stored = { path: target, bytes: 0, fileName: displayName(part.filename) };
-        await pipeline(part.file, fs.createWriteStream(target));
-        stored.bytes = part.file.bytesRead;
-      }
+      received = await receiveUpload(app, request, reply, {
+        target: slot.path,
+        maxBytes: max,
+        stallMs: ctx.config.importStallMs,
+      });
     } catch (err) {
-      if (stored) await fs.promises.rm(stored.path, { force: true });
-      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(request, reply);
+      await dropUpload(ctx, slot);
       throw err;
     }
-    if (!csrfChecked) {
-      if (stored) await fs.promises.rm(stored.path, { force: true });
-      app.csrfProtection.call(app, request, reply, () => undefined);
-      return reply;
-    }
-    const problem = !stored
-      ? { title: 'No file was sent', what: 'The upload did not contain a file in the field "archive".' }
-      : stored.bytes === 0
-        ? { title: 'The file is empty', what: `${stored.fileName} holds no data.` }
-        : !looksLikeArchive(await firstBytes(stored.path))
-          ? {
-              title: 'That is not a Moves export',
-              what: `${stored.fileName} is neither a zip archive nor a JSON storyline file.`,
-            }
-          : null;
+    const problem = await problemOf(received, slot.path);
     if (problem) {
-      if (stored) await fs.promises.rm(stored.path, { force: true });
-      return refuse(request, reply, {
-        status: stored && stored.bytes > 0 ? 415 : 400,
-        ...problem,
-        todo: 'Choose the moves_export.zip you downloaded from Moves (or the json.zip inside it, or a storyline.json).',
-      });
+      await dropUpload(ctx, slot);
+      if (problem === 'answered') return reply;
+      // The connection is gone: nobody reads an answer.
+      if (problem === 'gone') return reply.code(408).header('connection', 'close').send();
+      if (problem === 'too-large') return tooLarge(request, reply);
+      // The rest of a damaged body is not worth reading.
+      if (received.kind === 'malformed') reply.header('connection', 'close');
+      return refuse(request, reply, problem);
     }
-    await queueUpload(ctx, member.id, {
-      fileName: stored!.fileName,
-      path: stored!.path,
-      bytes: stored!.bytes,
-    });
+    const stored = received as Extract<Received, { kind: 'stored' }>;
+    await acceptUpload(ctx, member.id, slot, { fileName: displayName(stored.fileName), bytes: stored.bytes });
     if (/application\/json/.test(request.headers.accept ?? ''))
       return reply.code(202).send({ ok: true, statusUrl: '/import/status' });
     return reply.redirect('/import', 303);

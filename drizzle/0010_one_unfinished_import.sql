@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "archive_imports_one_unfinished" ON "archive_imports" USING btree ("member_id") WHERE status in ('receiving', 'pending', 'running');
