@@ -4,7 +4,15 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './context.ts';
 import { djangoView, sendHtml, sendJsonText } from './drf.ts';
-import { consentPage, errorPage, logoutPage, signInPage, STRICT_CSP } from './html-pages.ts';
+import {
+  consentPage,
+  errorPage,
+  logoutPage,
+  PAGE_CSS,
+  signInPage,
+  STRICT_CSP,
+  STYLESHEET_PATH,
+} from './html-pages.ts';
 import { pythonJsonDumps } from './python-json.ts';
 import { addParamsToUri } from './python-urlencode.ts';
 import { readRequestData, type RequestData } from './request-body.ts';
@@ -365,6 +373,12 @@ export function oauthRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
     GET: (req, rep) => logoutGet(ctx, req, rep),
     POST: (req, rep) => logoutPost(ctx, req, rep),
   });
+  app.get(STYLESHEET_PATH, async (_request, reply) =>
+    reply
+      .header('content-type', 'text/css; charset=utf-8')
+      .header('cache-control', 'max-age=3600')
+      .send(PAGE_CSS),
+  );
   djangoView(app, ctx.knownPaths, '/oauth2/token/', { POST: (req, rep) => tokenPost(ctx, req, rep) });
   djangoView(app, ctx.knownPaths, '/oauth2/revoke_token/', { POST: (req, rep) => revokePost(ctx, req, rep) });
 }
