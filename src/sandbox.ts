@@ -1,7 +1,10 @@
 // The sandbox: without upstream credentials, `oh-moves start` runs the Moves and Open Humans emulators in this
 // process, registers the app with both (redirect URLs, Moves notification URL, Open Humans deauthorization
 // webhook and secret) and hands back a Config whose credentials and base URLs point at them. Start it BEFORE
-// buildContext: the context builds its clients from that Config.
+// buildContext: the context builds its clients from that Config. The emulators' accounts, tokens and files and
+// the app's credentials with them are kept under DATA_DIR/sandbox, so a restarted sandbox carries on where the
+// database does. The Open Humans project is number 138, the original Moves project's, so published files have
+// the `source` existing notebooks look for (`direct-sharing-138`).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -9,6 +12,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { startMovesEmulator, type RunningMovesEmulator } from '../emulators/moves/index.ts';
 import { startOpenHumansEmulator, type RunningOpenHumansEmulator } from '../emulators/openhumans/index.ts';
+import { z } from 'zod';
 import type { Config } from './config.ts';
 
 export interface SandboxOptions {
@@ -16,7 +20,7 @@ export interface SandboxOptions {
   /** Ports for the emulators; 0 (the default) picks free ones. */
   movesPort?: number;
   openHumansPort?: number;
-  /** Keep the Open Humans emulator's stored files under DATA_DIR (default true). */
+  /** Keep the emulators' state, stored files and the app's credentials under DATA_DIR (default true). */
   persistStorage?: boolean;
 }
 
@@ -43,6 +47,40 @@ export async function freePort(host: string): Promise<number> {
 
 const secret = (bytes = 24) => crypto.randomBytes(bytes).toString('base64url');
 
+/** The Open Humans project id of the original Moves integration: notebooks find its files by this source. */
+export const SANDBOX_OH_PROJECT_ID = 138;
+
+interface SandboxCredentials {
+  oh: { clientId: string; clientSecret: string; webhookSecret: string };
+  moves: { clientId: string; clientSecret: string };
+}
+
+const credentialsSchema = z.object({
+  oh: z.object({
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    webhookSecret: z.string().min(1),
+  }),
+  moves: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+});
+
+/** The app's credentials with the emulators: those of the previous start when kept, else new ones (then kept). */
+function sandboxCredentials(dir: string | undefined): SandboxCredentials {
+  const file = dir ? path.join(dir, 'credentials.json') : undefined;
+  if (file && fs.existsSync(file)) {
+    const parsed = credentialsSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (!parsed.success)
+      throw new Error(`${file} is not the sandbox's credentials; move it away to start afresh`);
+    return parsed.data;
+  }
+  const fresh: SandboxCredentials = {
+    oh: { clientId: `sandbox-oh-${secret(6)}`, clientSecret: secret(), webhookSecret: secret() },
+    moves: { clientId: `sandbox-moves-${secret(6)}`, clientSecret: secret() },
+  };
+  if (file) fs.writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
+  return fresh;
+}
+
 export async function startSandbox(base: Config, opts: SandboxOptions): Promise<Sandbox> {
   if (!base.sandbox)
     throw new Error('startSandbox: the configuration has real credentials; the sandbox is not used');
@@ -58,8 +96,8 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
       config.moves = { ...config.moves, redirectUri: `${config.appBaseUrl}/moves_complete` };
   }
   const appBase = config.appBaseUrl;
-  const storageDir =
-    opts.persistStorage === false ? undefined : path.resolve(config.dataDir, 'sandbox', 'openhumans-storage');
+  const dir = opts.persistStorage === false ? undefined : path.resolve(config.dataDir, 'sandbox');
+  const storageDir = dir ? path.join(dir, 'openhumans-storage') : undefined;
   if (storageDir) fs.mkdirSync(storageDir, { recursive: true });
 
   const moves = await startMovesEmulator({
@@ -68,6 +106,7 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
     minuteLimit: config.moves.minuteLimit,
     hourLimit: config.moves.hourLimit,
     rateScope: config.moves.rateScope,
+    ...(dir ? { stateFile: path.join(dir, 'moves-state.json') } : {}),
     logger: logger.child({ sandbox: 'moves' }),
   });
   let openHumans: RunningOpenHumansEmulator;
@@ -75,7 +114,7 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
     openHumans = await startOpenHumansEmulator({
       port: opts.openHumansPort ?? 0,
       timeScale: config.moves.timeScale,
-      ...(storageDir ? { storageDir } : {}),
+      ...(dir ? { storageDir, stateFile: path.join(dir, 'openhumans-state.json') } : {}),
       logger: logger.child({ sandbox: 'openhumans' }),
     });
   } catch (err) {
@@ -83,27 +122,15 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
     throw err;
   }
 
-  const oh = {
-    clientId: `sandbox-oh-${secret(6)}`,
-    clientSecret: secret(),
-    webhookSecret: secret(),
-  };
-  const mv = { clientId: `sandbox-moves-${secret(6)}`, clientSecret: secret() };
-  moves.registerClient({
-    client_id: mv.clientId,
-    client_secret: mv.clientSecret,
-    redirect_uris: [config.moves.redirectUri],
-    notification_url: `${appBase}/webhooks/moves/notify`,
-    name: 'Moves for Open Humans (sandbox)',
-  });
-  openHumans.createProject({
-    client_id: oh.clientId,
-    client_secret: oh.clientSecret,
-    redirect_uri: `${appBase}/complete`,
-    webhook_url: `${appBase}/webhooks/openhumans/deauth`,
-    webhook_secret: oh.webhookSecret,
-    name: 'Moves for Open Humans (sandbox)',
-  });
+  let oh: SandboxCredentials['oh'];
+  let mv: SandboxCredentials['moves'];
+  try {
+    ({ oh, moves: mv } = sandboxCredentials(dir));
+    await registerApp(config, moves, openHumans, { oh, moves: mv });
+  } catch (err) {
+    await Promise.allSettled([moves.close(), openHumans.close()]);
+    throw err;
+  }
 
   config = {
     ...config,
@@ -129,4 +156,41 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
       await Promise.allSettled([moves.close(), openHumans.close()]);
     },
   };
+}
+
+/**
+ * Registers the app with both emulators (again after a restart: the ports and so the URLs may have changed),
+ * the Open Humans project as number 138 with the data types OH_DATATYPES names (created in the emulator's
+ * catalogue when missing, so a sandbox tries them as a registered project would).
+ */
+async function registerApp(
+  config: Config,
+  moves: RunningMovesEmulator,
+  openHumans: RunningOpenHumansEmulator,
+  creds: SandboxCredentials,
+): Promise<void> {
+  const appBase = config.appBaseUrl;
+  moves.registerClient({
+    client_id: creds.moves.clientId,
+    client_secret: creds.moves.clientSecret,
+    redirect_uris: [config.moves.redirectUri],
+    notification_url: `${appBase}/webhooks/moves/notify`,
+    name: 'Moves for Open Humans (sandbox)',
+  });
+  const wanted = config.openHumans.datatypes;
+  const known = await openHumans.control.dataTypes();
+  for (const name of wanted) {
+    const exists = /^\d+$/.test(name) || known.some((t) => t.name.toLowerCase() === name.toLowerCase());
+    if (!exists) await openHumans.control.createDataType({ name, description: 'Added by the sandbox' });
+  }
+  openHumans.createProject({
+    id: SANDBOX_OH_PROJECT_ID,
+    client_id: creds.oh.clientId,
+    client_secret: creds.oh.clientSecret,
+    redirect_uri: `${appBase}/complete`,
+    webhook_url: `${appBase}/webhooks/openhumans/deauth`,
+    webhook_secret: creds.oh.webhookSecret,
+    name: 'Moves for Open Humans (sandbox)',
+    registered_datatypes: wanted.map((t) => (/^\d+$/.test(t) ? Number(t) : t)),
+  });
 }
