@@ -200,3 +200,48 @@ function strptime(value: string, format: 'yyyyMMdd' | "yyyyMMdd'T'HHmmssZZZ"): b
   const shape = format === 'yyyyMMdd' ? /^\d{8}$/ : /^\d{8}T\d{6}[+-]\d{4}$/;
   return shape.test(value) && DateTime.fromFormat(value, format, { setZone: true }).isValid;
 }
+
+describe('OH_DATATYPES: the data types oh-moves names on its uploads', () => {
+  async function publishWith(env: Record<string, string>) {
+    const sandbox = await startSandbox(testConfig({ PORT: '0', MOVES_TIME_SCALE: '60', ...env }), {
+      logger,
+      persistStorage: false,
+    });
+    const ctx = await buildContext({
+      config: sandbox.config,
+      logger,
+      database: await createTestDatabase('pglite'),
+      boss: { schedule: false, supervise: false },
+    });
+    try {
+      const ohMemberId = sandbox.openHumans.createMember().project_member_id;
+      const memberId = await signIn(ctx, sandbox, ohMemberId);
+      await connectMoves(ctx, sandbox, memberId, daysAgo(5));
+      expect((await updateNow(ctx, memberId)).outcome).toBe('completed');
+      const token = await getOhAccessToken(ctx, memberId);
+      const user = (await (
+        await fetch(
+          `${sandbox.openHumans.url}/api/direct-sharing/project/exchange-member/?access_token=${token}`,
+        )
+      ).json()) as { data: { datatypes: string[] }[] };
+      const catalogue = (await (
+        await fetch(`${sandbox.openHumans.url}/api/public/datatypes/?source_project=direct-sharing-138`)
+      ).json()) as { results: { id: number; name: string }[] };
+      const names = new Map(catalogue.results.map((t) => [`/api/public/datatype/${t.id}/`, t.name]));
+      return user.data.map((f) => f.datatypes.map((u) => names.get(new URL(u).pathname)));
+    } finally {
+      await ctx.close();
+      await sandbox.close();
+    }
+  }
+
+  it('sends the configured types, registered for the sandbox project, and they show on the file', async () => {
+    expect(await publishWith({ OH_DATATYPES: 'GPS location, Step count' })).toEqual([
+      ['GPS location', 'Step count'],
+    ]);
+  });
+
+  it('sends none by default, as 2018-style projects expect', async () => {
+    expect(await publishWith({})).toEqual([[]]);
+  });
+});
