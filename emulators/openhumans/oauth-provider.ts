@@ -290,12 +290,13 @@ function tokenResponse(ctx: EmulatorContext, reply: FastifyReply, pair: IssuedPa
   reply.code(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
   return sendJsonText(
     reply,
+    // The key order of the recorded reply (oh-moves-source's import_users cassette, 2018).
     pythonJsonDumps({
       access_token: pair.access.token,
-      token_type: 'Bearer',
       expires_in: ctx.state.tokens.expiresIn(pair.access),
-      scope: pair.access.scope,
+      token_type: 'Bearer',
       refresh_token: pair.refresh.token,
+      scope: pair.access.scope,
     }),
   );
 }

@@ -103,7 +103,7 @@ describe('OAuth2 authorization through the HTML pages', () => {
     expect(res.headers.get('pragma')).toBe('no-cache');
     const raw = await res.text();
     expect(raw).toMatch(
-      /^\{"access_token": "[A-Za-z0-9]{30}", "token_type": "Bearer", "expires_in": 36000, "scope": "[a-z -]+", "refresh_token": "[A-Za-z0-9]{30}"\}$/,
+      /^\{"access_token": "[A-Za-z0-9]{30}", "expires_in": 36000, "token_type": "Bearer", "refresh_token": "[A-Za-z0-9]{30}", "scope": "[a-z -]+"\}$/,
     );
     const first = JSON.parse(raw) as Tokens;
 
