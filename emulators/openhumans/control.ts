@@ -20,15 +20,6 @@ const projectSchema = z.object({
   registered_datatypes: z.array(z.union([z.number().int(), z.string().min(1)])).optional(),
   auto_add_datatypes: z.boolean().optional(),
 });
-const dataTypeSchema = z.object({
-  name: z.string().min(1).max(40),
-  description: z.string().max(1000).optional(),
-  parent: z.union([z.number().int(), z.string().min(1)]).optional(),
-});
-const registrationSchema = z.object({
-  registered_datatypes: z.array(z.union([z.number().int(), z.string().min(1)])),
-  auto_add_datatypes: z.boolean().optional(),
-});
 const memberSchema = z
   .object({
     username: z
@@ -75,36 +66,6 @@ export async function controlRoutes(app: FastifyInstance, ctx: EmulatorContext):
     } catch (err) {
       return bad(reply, (err as Error).message);
     }
-  });
-
-  app.post('/_control/datatypes', async (request, reply) => {
-    const parsed = dataTypeSchema.safeParse(request.body);
-    if (!parsed.success) return bad(reply, parsed.error);
-    try {
-      return reply.code(201).send(state.createDataType(parsed.data));
-    } catch (err) {
-      return bad(reply, (err as Error).message);
-    }
-  });
-
-  app.get('/_control/datatypes', async () => [...state.dataTypes.values()]);
-
-  app.post('/_control/projects/:id/datatypes', async (request, reply) => {
-    const project = state.projects.get(Number((request.params as { id: string }).id));
-    if (!project) return reply.code(404).send({ error: 'unknown project' });
-    const parsed = registrationSchema.safeParse(request.body);
-    if (!parsed.success) return bad(reply, parsed.error);
-    try {
-      project.registeredDatatypes = state.dataTypeIds(parsed.data.registered_datatypes);
-    } catch (err) {
-      return bad(reply, (err as Error).message);
-    }
-    if (parsed.data.auto_add_datatypes !== undefined)
-      project.autoAddDatatypes = parsed.data.auto_add_datatypes;
-    return {
-      registered_datatypes: project.registeredDatatypes,
-      auto_add_datatypes: project.autoAddDatatypes,
-    };
   });
 
   app.get('/_control/projects', async () =>
