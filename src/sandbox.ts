@@ -145,8 +145,10 @@ export async function startSandbox(base: Config, opts: SandboxOptions): Promise<
     moves: { ...config.moves, clientId: mv.clientId, clientSecret: mv.clientSecret, apiBase: moves.url },
   };
   logger.info(
-    { moves: moves.url, openHumans: openHumans.url, app: appBase },
-    'sandbox: Moves and Open Humans emulators running; sign in as a new demo member to try the app',
+    { moves: moves.url, openHumans: openHumans.url, app: appBase, kept: dir ?? null },
+    dir
+      ? 'sandbox: Moves and Open Humans emulators running; their members and files are kept in the data folder'
+      : 'sandbox: Moves and Open Humans emulators running; sign in as a new demo member to try the app',
   );
   return {
     config,
