@@ -185,7 +185,7 @@ async function registerApp(
     const exists = /^\d+$/.test(name) || known.some((t) => t.name.toLowerCase() === name.toLowerCase());
     if (!exists) await openHumans.control.createDataType({ name, description: 'Added by the sandbox' });
   }
-  openHumans.createProject({
+  const project = {
     id: SANDBOX_OH_PROJECT_ID,
     client_id: creds.oh.clientId,
     client_secret: creds.oh.clientSecret,
@@ -194,5 +194,14 @@ async function registerApp(
     webhook_secret: creds.oh.webhookSecret,
     name: 'Moves for Open Humans (sandbox)',
     registered_datatypes: wanted.map((t) => (/^\d+$/.test(t) ? Number(t) : t)),
-  });
+  };
+  try {
+    openHumans.createProject(project);
+  } catch (err) {
+    throw new Error(
+      `the sandbox could not register with its Open Humans emulator (${(err as Error).message}): ` +
+        `the kept state in ${path.join(config.dataDir, 'sandbox')} does not match; move that folder away to start afresh`,
+      { cause: err },
+    );
+  }
 }

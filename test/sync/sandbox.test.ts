@@ -116,6 +116,22 @@ describe('the sandbox restarted on the same data folder', () => {
   });
 });
 
+describe('a sandbox data folder whose kept state does not match its credentials', () => {
+  it('stops the start with a message that says what to do', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oh-moves-sandbox-'));
+    try {
+      const config = testConfig({ PORT: '0', DATA_DIR: dataDir });
+      await (await startSandbox(config, { logger })).close();
+      fs.rmSync(path.join(dataDir, 'sandbox', 'credentials.json'));
+      await expect(startSandbox(config, { logger })).rejects.toThrow(
+        /project id 138 is taken.*move that folder away to start afresh/,
+      );
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the published file, read the way moves-analysis.ipynb reads it', () => {
   let ctx: AppContext;
   let sandbox: Sandbox;
