@@ -51,6 +51,19 @@ const envSchema = z.object({
   OH_BASE_URL: url('OH_BASE_URL').default('https://www.openhumans.org'),
   OH_ACTIVITY_PAGE: url('OH_ACTIVITY_PAGE').optional(),
   OH_WEBHOOK_SECRET: optionalText,
+  // Names or ids of data types the project registered on Open Humans, sent with every upload (comma-separated).
+  OH_DATATYPES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((t) => t.length <= 100), {
+      message: 'OH_DATATYPES: each data type name is at most 100 characters',
+    }),
   MOVES_CLIENT_ID: optionalText,
   MOVES_CLIENT_SECRET: optionalText,
   MOVES_API_BASE: url('MOVES_API_BASE').default('https://api.moves-app.com'),
@@ -133,6 +146,8 @@ export interface Config {
     baseUrl: string;
     activityPage: string | undefined;
     webhookSecret: string | undefined;
+    /** Data types (names or ids, as registered by the project) every upload names; empty = none. */
+    datatypes: string[];
   };
   moves: {
     clientId: string;
@@ -235,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseUrl: e.OH_BASE_URL,
       activityPage: e.OH_ACTIVITY_PAGE,
       webhookSecret: e.OH_WEBHOOK_SECRET,
+      datatypes: e.OH_DATATYPES,
     },
     moves: {
       clientId: e.MOVES_CLIENT_ID ?? '',

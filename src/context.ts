@@ -140,6 +140,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
         clientSecret: config.openHumans.clientSecret,
         baseUrl: config.openHumans.baseUrl,
         redirectUri: `${config.appBaseUrl}/complete`,
+        datatypes: config.openHumans.datatypes,
         metrics,
         clock,
         userAgent,

@@ -10,8 +10,10 @@ import {
   type MovesControlClient,
   type MovesUserSpec,
 } from './client.ts';
+import { movesSnapshotSchema, restoreStore, snapshotStore } from './persistence.ts';
 import { buildServer } from './server.ts';
 import { COMMON_EMULATOR_OPTIONS, parseCommonEmulatorArgs, parsePositive } from '../shared/cli-args.ts';
+import { StateFile } from '../shared/state-file.ts';
 
 export { generateStorylineDay, type GeneratorUser, type DayOptions } from './generator.ts';
 
@@ -23,6 +25,8 @@ export interface MovesEmulatorOptions {
   hourLimit?: number;
   rateScope?: 'user' | 'app';
   logger?: Logger;
+  /** Keep apps, users, grants and tokens in this JSON file across restarts (default: in memory only). */
+  stateFile?: string;
 }
 
 export interface RunningMovesEmulator {
@@ -45,7 +49,17 @@ export async function startMovesEmulator(opts: MovesEmulatorOptions = {}): Promi
   if (opts.hourLimit !== undefined) config.hourLimit = opts.hourLimit;
   if (opts.rateScope !== undefined) config.rateScope = opts.rateScope;
   const ctx = new EmulatorContext(config, opts.logger);
+  const saved = opts.stateFile ? StateFile.load(opts.stateFile, movesSnapshotSchema) : undefined;
+  if (saved) restoreStore(ctx.store, saved);
+  const state = opts.stateFile
+    ? new StateFile(opts.stateFile, () => snapshotStore(ctx.store, ctx.clock.now()))
+    : undefined;
   const app = buildServer(ctx);
+  // Every change comes through a request other than GET (OAuth, control) or an in-process shortcut below.
+  if (state)
+    app.addHook('onResponse', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') state.schedule();
+    });
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 0 });
   const address = app.server.address();
@@ -54,9 +68,19 @@ export async function startMovesEmulator(opts: MovesEmulatorOptions = {}): Promi
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    close: () => app.close(),
-    registerClient: (c) => ctx.store.registerClient(c),
-    createUser: (u) => ({ userId: ctx.store.createUser(u).userId }),
+    async close() {
+      await app.close();
+      state?.save();
+    },
+    registerClient: (c) => {
+      ctx.store.registerClient(c);
+      state?.save();
+    },
+    createUser: (u) => {
+      const { userId } = ctx.store.createUser(u);
+      state?.save();
+      return { userId };
+    },
     configure: (patch) => applyConfig(ctx, patch),
     control: movesControlClient(`http://${urlHost}:${port}`),
   };

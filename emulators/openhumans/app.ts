@@ -12,6 +12,7 @@ import { oauthRoutes } from './oauth-provider.ts';
 import { registerBodyParsers } from './request-body.ts';
 import { storageRoutes } from './storage-endpoint.ts';
 import { controlRoutes } from './control.ts';
+import { dataTypeControlRoutes, dataTypeRoutes } from './datatypes.ts';
 import { uploadRoutes } from './uploads.ts';
 
 export async function buildApp(ctx: EmulatorContext): Promise<FastifyInstance> {
@@ -71,8 +72,12 @@ export async function buildApp(ctx: EmulatorContext): Promise<FastifyInstance> {
     messageRoutes(api, ctx);
     memberRoutes(api, ctx);
     downloadRoutes(api, ctx);
+    dataTypeRoutes(api, ctx);
   });
   await app.register(async (storage) => storageRoutes(storage, ctx));
-  await app.register(async (control) => controlRoutes(control, ctx));
+  await app.register(async (control) => {
+    await controlRoutes(control, ctx);
+    dataTypeControlRoutes(control, ctx);
+  });
   return app;
 }

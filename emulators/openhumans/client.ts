@@ -14,6 +14,20 @@ export interface OpenHumansProjectRegistration {
   webhook_secret?: string;
   name?: string;
   request_username_access?: boolean;
+  /** The project's id (`direct-sharing-<id>`); the next free one when absent. */
+  id?: number;
+  /** Data types (ids or names of existing ones) the project registers. */
+  registered_datatypes?: (number | string)[];
+  auto_add_datatypes?: boolean;
+}
+
+/** A data type of the emulated site's catalogue. */
+export interface OpenHumansDataType {
+  id: number;
+  name: string;
+  description: string;
+  parent: number | null;
+  created: number;
 }
 
 export interface OpenHumansAuthorization {
@@ -64,6 +78,18 @@ export interface OpenHumansControlClient {
     options?: { erasure_requested?: boolean; client_id?: string },
   ): Promise<{ left: { project_id: number; webhook: unknown }[] }>;
   files(memberId: string): Promise<OpenHumansControlFile[]>;
+  /** Adds a data type to the catalogue (names are unique, without regard to case). */
+  createDataType(d: {
+    name: string;
+    description?: string;
+    parent?: number | string;
+  }): Promise<OpenHumansDataType>;
+  dataTypes(): Promise<OpenHumansDataType[]>;
+  /** The data types a project registers (ids or names), and whether uploads naming none get them. */
+  registerDataTypes(
+    projectId: number,
+    registration: { registered_datatypes: (number | string)[]; auto_add_datatypes?: boolean },
+  ): Promise<{ registered_datatypes: number[]; auto_add_datatypes: boolean }>;
   messages(): Promise<RecordedMessage[]>;
   stats(): Promise<OpenHumansStats>;
   configure(patch: OpenHumansConfigPatch): Promise<unknown>;
@@ -79,6 +105,10 @@ export function openHumansControlClient(url: string): OpenHumansControlClient {
     authorize: (memberId, request) => controlRequest(url, member(memberId, 'authorize'), request),
     leave: (memberId, options = {}) => controlRequest(url, member(memberId, 'leave'), options),
     files: (memberId) => controlRequest(url, member(memberId, 'files')),
+    createDataType: (d) => controlRequest(url, '/_control/datatypes', d),
+    dataTypes: () => controlRequest(url, '/_control/datatypes'),
+    registerDataTypes: (projectId, registration) =>
+      controlRequest(url, `/_control/projects/${projectId}/datatypes`, registration),
     messages: () => controlRequest(url, '/_control/messages'),
     stats: () => controlRequest(url, '/_control/stats'),
     configure: (patch) => controlRequest(url, '/_control/config', patch),

@@ -16,6 +16,9 @@ const projectSchema = z.object({
   webhook_secret: z.string().max(500).optional(),
   name: z.string().max(200).optional(),
   request_username_access: z.boolean().optional(),
+  id: z.number().int().positive().max(2_147_483_647).optional(),
+  registered_datatypes: z.array(z.union([z.number().int(), z.string().min(1)])).optional(),
+  auto_add_datatypes: z.boolean().optional(),
 });
 const memberSchema = z
   .object({
@@ -57,8 +60,12 @@ export async function controlRoutes(app: FastifyInstance, ctx: EmulatorContext):
   app.post('/_control/projects', async (request, reply) => {
     const parsed = projectSchema.safeParse(request.body);
     if (!parsed.success) return bad(reply, parsed.error);
-    const p = state.createProject(parsed.data);
-    return reply.send({ master_token: p.masterToken, id: p.id });
+    try {
+      const p = state.createProject(parsed.data);
+      return reply.send({ master_token: p.masterToken, id: p.id });
+    } catch (err) {
+      return bad(reply, (err as Error).message);
+    }
   });
 
   app.get('/_control/projects', async () =>
@@ -68,6 +75,8 @@ export async function controlRoutes(app: FastifyInstance, ctx: EmulatorContext):
       name: p.name,
       redirect_uri: p.redirectUri,
       webhook_url: p.webhookUrl ?? null,
+      registered_datatypes: p.registeredDatatypes,
+      auto_add_datatypes: p.autoAddDatatypes,
     })),
   );
 

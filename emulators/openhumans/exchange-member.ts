@@ -7,14 +7,14 @@ import { drfView, requestBaseUrl, sendJson, serverErrorHtml, sendHtml } from './
 import { drfTimestamp } from './ids.ts';
 import { paginate } from './pagination.ts';
 import { INVALID_MEMBER } from './project-member.ts';
-import { sourceLabel, type DataFile } from './state.ts';
+import { dataTypePath, sourceLabel, type DataFile } from './state.ts';
 
 export function fileEntry(ctx: EmulatorContext, base: string, f: DataFile): Record<string, unknown> {
   return {
     id: f.id,
     basename: f.basename,
     created: drfTimestamp(f.created),
-    datatypes: f.datatypes,
+    datatypes: f.datatypes.map((id) => `${base}${dataTypePath(id)}`),
     download_url: downloadUrl(base, ctx, f.id),
     metadata: f.metadata,
     source: sourceLabel(f.projectId),

@@ -45,26 +45,57 @@ function isIso8601(value: unknown): boolean {
   return DateTime.fromISO(value.replace(' ', 'T'), { setZone: true }).isValid;
 }
 
+/** The catalogue and the project as clean_datatypes sees them. */
+export interface DatatypeContext {
+  byId(id: number): { id: number } | undefined;
+  byName(name: string): { id: number } | undefined;
+  registered: readonly number[];
+  autoAdd: boolean;
+}
+
 /**
- * clean_datatypes. The emulator registers no data types for projects, so any name or id is unknown.
- * Omitted or an empty list is fine.
+ * UploadDataFileBaseForm.clean_datatypes (private_sharing/forms.py): omitted or empty → the project's registered
+ * types with auto_add_datatypes, else none; otherwise a JSON list read as ids when every item is a whole number,
+ * else as names (case-insensitive). Unknown items are refused first ("don't match"), then ones the project did
+ * not register ("aren't registered"). Returns data type ids.
  */
-export function validateDatatypes(raw: unknown): Check<string[]> {
-  if (raw === undefined || raw === null || raw === '') return { ok: true, value: [] };
+export function validateDatatypes(raw: unknown, dt: DatatypeContext): Check<number[]> {
+  if (raw === undefined || raw === null || raw === '')
+    return { ok: true, value: dt.autoAdd ? [...dt.registered] : [] };
   let list: unknown = raw;
   if (typeof raw === 'string') {
     try {
       list = JSON.parse(raw);
     } catch {
-      return { ok: false, error: 'could not parse the datatypes' };
+      return { ok: false, error: `Could not parse the uploaded datatypes from: '${raw}'` };
     }
   }
-  if (!Array.isArray(list)) return { ok: false, error: 'could not parse the datatypes' };
-  if (list.length === 0) return { ok: true, value: [] };
-  return {
-    ok: false,
-    error: `The following datatypes don't match items in our database: [${list.map(pythonRepr).join(', ')}]`,
-  };
+  if (!Array.isArray(list))
+    return { ok: false, error: `Could not parse the uploaded datatypes from: '${String(raw)}'` };
+  const items = [...new Set(list as unknown[])];
+  const asIds = items.every(
+    (i) => typeof i === 'number' || (typeof i === 'string' && /^\s*[+-]?\d+\s*$/.test(i)),
+  );
+  const ids: number[] = [];
+  const unmatched: unknown[] = [];
+  const unregistered: unknown[] = [];
+  for (const item of items) {
+    const found = asIds ? dt.byId(Math.trunc(Number(item))) : dt.byName(String(item));
+    if (!found) unmatched.push(item);
+    else if (!dt.registered.includes(found.id)) unregistered.push(item);
+    else if (!ids.includes(found.id)) ids.push(found.id);
+  }
+  if (unmatched.length > 0)
+    return {
+      ok: false,
+      error: `The following datatypes don't match items in our database: [${unmatched.map(pythonRepr).join(', ')}]`,
+    };
+  if (unregistered.length > 0)
+    return {
+      ok: false,
+      error: `The following datatypes aren't registered for this project: [${unregistered.map(pythonRepr).join(', ')}]`,
+    };
+  return { ok: true, value: ids };
 }
 
 function pythonRepr(v: unknown): string {

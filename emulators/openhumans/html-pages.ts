@@ -1,5 +1,5 @@
 // The HTML the browser sees: sign-in, consent and error pages. No script, no external assets and no inline
-// styles, so they work under the strictest Content-Security-Policy.
+// styles, so they work under a strict Content-Security-Policy; the one stylesheet comes from the same origin.
 const esc = (s: string): string =>
   s
     .replace(/&/g, '&amp;')
@@ -9,13 +9,25 @@ const esc = (s: string): string =>
     .replace(/'/g, '&#39;');
 
 export const STRICT_CSP =
-  "default-src 'none'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; style-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
+
+export const STYLESHEET_PATH = '/static/emulator.css';
+
+/** Fits a phone (390 px) as well as a desktop: fluid width, wrapping text, full-width fields and buttons. */
+export const PAGE_CSS = `*,*::before,*::after{box-sizing:border-box}
+body{font-family:system-ui,sans-serif;line-height:1.5;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222;overflow-wrap:anywhere}
+h1{font-size:1.4rem}fieldset{border:1px solid #bbb;border-radius:.3rem;margin:1rem 0;padding:.8rem;min-width:0}
+label{display:block;margin:.4rem 0}input[type=text]{display:block;width:100%;max-width:100%;font-size:1rem;padding:.4rem;margin-top:.2rem}
+button{font-size:1rem;padding:.6rem 1.2rem;margin:.8rem .6rem 0 0;cursor:pointer;max-width:100%}
+[role=alert]{color:#a00;font-weight:bold}`;
 
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${STYLESHEET_PATH}">
 <title>${esc(title)} · Open Humans (emulator)</title>
 </head>
 <body>

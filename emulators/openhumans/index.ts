@@ -10,6 +10,7 @@ import type { EmulatorContext } from './context.ts';
 import { DownloadKeys } from './downloads.ts';
 import { Faults } from './faults.ts';
 import { randomHex } from './ids.ts';
+import { openHumansSnapshotSchema, restoreState, snapshotState } from './persistence.ts';
 import { EmulatorState } from './state.ts';
 import { EmulatorStats } from './stats.ts';
 import { StorageSigner } from './storage-endpoint.ts';
@@ -20,12 +21,15 @@ import {
   type OpenHumansProjectRegistration,
 } from './client.ts';
 import { COMMON_EMULATOR_OPTIONS, parseCommonEmulatorArgs } from '../shared/cli-args.ts';
+import { StateFile } from '../shared/state-file.ts';
 
 export interface OpenHumansEmulatorOptions {
   host?: string;
   port?: number /* 0 = random */;
   timeScale?: number;
   storageDir?: string;
+  /** Keep projects, members, tokens and file records in this JSON file across restarts (with storageDir). */
+  stateFile?: string;
   logger?: Logger;
 }
 
@@ -50,6 +54,11 @@ export async function startOpenHumansEmulator(
   await storage.init();
   const state = new EmulatorState();
   if (opts.timeScale !== undefined) state.clock.timeScale = validTimeScale(opts.timeScale);
+  const saved = opts.stateFile ? StateFile.load(opts.stateFile, openHumansSnapshotSchema) : undefined;
+  if (saved) restoreState(state, storage, saved);
+  const stateFile = opts.stateFile
+    ? new StateFile(opts.stateFile, () => snapshotState(state, storage))
+    : undefined;
   let url = '';
   const ctx: EmulatorContext = {
     state,
@@ -65,6 +74,11 @@ export async function startOpenHumansEmulator(
     baseUrl: () => url,
   };
   const app = await buildApp(ctx);
+  // Every change comes through a request other than GET (OAuth, uploads, control) or a shortcut below.
+  if (stateFile)
+    app.addHook('onResponse', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') stateFile.schedule();
+    });
   await app.listen({ host, port: opts.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
@@ -76,14 +90,18 @@ export async function startOpenHumansEmulator(
     port,
     async close() {
       await app.close();
+      stateFile?.save();
       if (ownsStorage) await rm(storageDir, { recursive: true, force: true });
     },
     createProject(p) {
       const project = state.createProject(p);
+      stateFile?.save();
       return { master_token: project.masterToken, id: project.id };
     },
     createMember(m) {
-      return { project_member_id: state.createMember(m?.username).projectMemberId };
+      const { projectMemberId } = state.createMember(m?.username);
+      stateFile?.save();
+      return { project_member_id: projectMemberId };
     },
     control: openHumansControlClient(url),
   };

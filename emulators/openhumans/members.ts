@@ -9,7 +9,7 @@ import { drfTimestamp } from './ids.ts';
 import { paginate } from './pagination.ts';
 import { quotePlus } from './python-urlencode.ts';
 import { readRequestData } from './request-body.ts';
-import { sourceLabel } from './state.ts';
+import { dataTypePath, sourceLabel } from './state.ts';
 import { memberLeaves } from './webhook.ts';
 
 async function projectInfo(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply) {
@@ -31,7 +31,7 @@ async function projectInfo(ctx: EmulatorContext, request: FastifyRequest, reply:
     long_description: p.name,
     name: p.name,
     organization: '',
-    registered_datatypes: [],
+    registered_datatypes: p.registeredDatatypes.map(dataTypePath),
     requested_sources: [],
     request_sources_access: [],
     request_username_access: p.requestUsernameAccess,

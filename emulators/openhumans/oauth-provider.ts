@@ -4,7 +4,15 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './context.ts';
 import { djangoView, sendHtml, sendJsonText } from './drf.ts';
-import { consentPage, errorPage, logoutPage, signInPage, STRICT_CSP } from './html-pages.ts';
+import {
+  consentPage,
+  errorPage,
+  logoutPage,
+  PAGE_CSS,
+  signInPage,
+  STRICT_CSP,
+  STYLESHEET_PATH,
+} from './html-pages.ts';
 import { pythonJsonDumps } from './python-json.ts';
 import { addParamsToUri } from './python-urlencode.ts';
 import { readRequestData, type RequestData } from './request-body.ts';
@@ -282,12 +290,13 @@ function tokenResponse(ctx: EmulatorContext, reply: FastifyReply, pair: IssuedPa
   reply.code(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
   return sendJsonText(
     reply,
+    // The key order of the recorded reply (oh-moves-source's import_users cassette, 2018).
     pythonJsonDumps({
       access_token: pair.access.token,
-      token_type: 'Bearer',
       expires_in: ctx.state.tokens.expiresIn(pair.access),
-      scope: pair.access.scope,
+      token_type: 'Bearer',
       refresh_token: pair.refresh.token,
+      scope: pair.access.scope,
     }),
   );
 }
@@ -365,6 +374,12 @@ export function oauthRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
     GET: (req, rep) => logoutGet(ctx, req, rep),
     POST: (req, rep) => logoutPost(ctx, req, rep),
   });
+  app.get(STYLESHEET_PATH, async (_request, reply) =>
+    reply
+      .header('content-type', 'text/css; charset=utf-8')
+      .header('cache-control', 'max-age=3600')
+      .send(PAGE_CSS),
+  );
   djangoView(app, ctx.knownPaths, '/oauth2/token/', { POST: (req, rep) => tokenPost(ctx, req, rep) });
   djangoView(app, ctx.knownPaths, '/oauth2/revoke_token/', { POST: (req, rep) => revokePost(ctx, req, rep) });
 }

@@ -16,6 +16,19 @@ export interface Project {
   requestUsernameAccess: boolean;
   masterToken: string;
   masterTokenExpiresAt: number;
+  /** Ids of the data types the project registered (DataRequestProject.registered_datatypes). */
+  registeredDatatypes: number[];
+  /** Uploads that name no data types get the registered ones (auto_add_datatypes). */
+  autoAddDatatypes: boolean;
+}
+
+/** A data type of the site's catalogue (data_import.models.DataType). */
+export interface DataType {
+  id: number;
+  name: string;
+  description: string;
+  parent: number | null;
+  created: number;
 }
 
 export interface Member {
@@ -41,7 +54,8 @@ export interface DataFile {
   basename: string;
   storageKey: string;
   metadata: Record<string, unknown>;
-  datatypes: string[];
+  /** Ids of the file's data types. */
+  datatypes: number[];
   created: number;
   completed: boolean;
 }
@@ -75,21 +89,15 @@ export class EmulatorState {
   readonly files = new Map<number, DataFile>();
   readonly messages: RecordedMessage[] = [];
   readonly webhookDeliveries: WebhookDelivery[] = [];
-  private nextProjectId = 1;
-  private nextFileId = 1;
+  readonly dataTypes = new Map<number, DataType>();
+  /** Next ids (kept across restarts by the state file). */
+  counters = { project: 1, file: 1, dataType: 1 };
 
-  createProject(p: {
-    client_id: string;
-    client_secret: string;
-    redirect_uri: string;
-    webhook_url?: string | undefined;
-    webhook_secret?: string | undefined;
-    name?: string | undefined;
-    request_username_access?: boolean | undefined;
-  }): Project {
+  createProject(p: ProjectRegistration): Project {
     // Re-registering a client_id updates it and issues a fresh master token (a way to renew the 24 h token).
     const existing = this.projectByClientId(p.client_id);
-    const id = existing?.id ?? this.nextProjectId++;
+    const id = this.projectId(existing, p.id);
+    const registered = p.registered_datatypes ?? (existing ? existing.registeredDatatypes : []);
     const project: Project = {
       id,
       name: p.name ?? existing?.name ?? `Emulated project ${id}`,
@@ -101,9 +109,56 @@ export class EmulatorState {
       requestUsernameAccess: p.request_username_access ?? false,
       masterToken: randomAlphanumeric(64),
       masterTokenExpiresAt: this.clock.now() + this.clock.scaled(MASTER_TOKEN_LIFETIME_MS),
+      registeredDatatypes: this.dataTypeIds(registered),
+      autoAddDatatypes: p.auto_add_datatypes ?? existing?.autoAddDatatypes ?? false,
     };
     this.projects.set(id, project);
     return project;
+  }
+
+  /** The project's id: its own when re-registered, the one asked for if free, else the next one. */
+  private projectId(existing: Project | undefined, wanted: number | undefined): number {
+    if (existing) {
+      if (wanted !== undefined && wanted !== existing.id)
+        throw new Error(`client_id ${existing.clientId} is project ${existing.id}, not ${wanted}`);
+      return existing.id;
+    }
+    if (wanted === undefined) {
+      while (this.projects.has(this.counters.project)) this.counters.project += 1;
+      return this.counters.project++;
+    }
+    if (this.projects.has(wanted)) throw new Error(`project id ${wanted} is taken by another client_id`);
+    return wanted;
+  }
+
+  /** A data type of the catalogue (its name is unique, compared without case, as the site's lookups are). */
+  createDataType(d: { name: string; description?: string; parent?: number | string }): DataType {
+    if (this.dataTypeByName(d.name)) throw new Error(`a data type named "${d.name}" exists`);
+    const parent = d.parent === undefined ? null : this.dataTypeIds([d.parent])[0]!;
+    const type: DataType = {
+      id: this.counters.dataType++,
+      name: d.name,
+      description: d.description ?? '',
+      parent,
+      created: this.clock.now(),
+    };
+    this.dataTypes.set(type.id, type);
+    return type;
+  }
+
+  dataTypeByName(name: string): DataType | undefined {
+    const lower = name.toLowerCase();
+    for (const t of this.dataTypes.values()) if (t.name.toLowerCase() === lower) return t;
+    return undefined;
+  }
+
+  /** Ids of existing data types named by id or name; an unknown one is an Error. */
+  dataTypeIds(refs: readonly (number | string)[]): number[] {
+    return refs.map((r) => {
+      const t = typeof r === 'number' ? this.dataTypes.get(r) : this.dataTypeByName(r);
+      if (!t) throw new Error(`no data type ${JSON.stringify(r)}`);
+      return t.id;
+    });
   }
 
   projectByClientId(clientId: string): Project | undefined {
@@ -181,7 +236,7 @@ export class EmulatorState {
   }
 
   addFile(f: Omit<DataFile, 'id' | 'created'>): DataFile {
-    const file: DataFile = { ...f, id: this.nextFileId++, created: this.clock.now() };
+    const file: DataFile = { ...f, id: this.counters.file++, created: this.clock.now() };
     this.files.set(file.id, file);
     return file;
   }
@@ -192,6 +247,26 @@ export class EmulatorState {
       .filter((f) => f.completed && f.memberId === memberId && f.projectId === projectId)
       .sort((a, b) => sourceLabel(a.projectId).localeCompare(sourceLabel(b.projectId)) || a.id - b.id);
   }
+}
+
+export interface ProjectRegistration {
+  client_id: string;
+  client_secret: string;
+  redirect_uri: string;
+  webhook_url?: string | undefined;
+  webhook_secret?: string | undefined;
+  name?: string | undefined;
+  request_username_access?: boolean | undefined;
+  /** The project's id on the site (`direct-sharing-<id>`); the next free one when absent. */
+  id?: number | undefined;
+  /** Data types (ids or names of existing ones) the project registers; kept on re-registration when absent. */
+  registered_datatypes?: (number | string)[] | undefined;
+  auto_add_datatypes?: boolean | undefined;
+}
+
+/** The public API path of a data type, as project and file entries link to it. */
+export function dataTypePath(id: number): string {
+  return `/api/public/datatype/${id}/`;
 }
 
 export function sourceLabel(projectId: number): string {

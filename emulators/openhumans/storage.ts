@@ -2,7 +2,7 @@
 // size are computed while streaming. An object appears only once its PUT completed (write to a temp file,
 // then rename), so a dropped upload never leaves a half object behind.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -46,11 +46,28 @@ export class ObjectStorage {
       await rm(tmp, { force: true });
       throw err;
     }
-    const path = join(this.dir, 'objects', createHash('sha1').update(key).digest('hex'));
+    const path = this.pathOf(key);
     await rename(tmp, path);
     const obj: StoredObject = { key, path, size, md5: hash.digest('hex') };
     this.objects.set(key, obj);
     return obj;
+  }
+
+  private pathOf(key: string): string {
+    return join(this.dir, 'objects', createHash('sha1').update(key).digest('hex'));
+  }
+
+  /** What is stored (for the state file); the bytes stay in the objects folder. */
+  records(): { key: string; size: number; md5: string }[] {
+    return [...this.objects.values()].map(({ key, size, md5 }) => ({ key, size, md5 }));
+  }
+
+  /** Knows again the objects a previous run stored; one whose bytes are gone is left out. */
+  restore(records: readonly { key: string; size: number; md5: string }[]): void {
+    for (const r of records) {
+      const path = this.pathOf(r.key);
+      if (existsSync(path)) this.objects.set(r.key, { ...r, path });
+    }
   }
 
   get(key: string): StoredObject | undefined {

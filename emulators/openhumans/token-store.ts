@@ -139,6 +139,20 @@ export class TokenStore {
       if (c.projectId === projectId && c.memberId === memberId) this.codes.delete(k);
   }
 
+  /** Live tokens, for the state file (codes are short-lived and not kept); expired access tokens are left out. */
+  snapshot(): { access: AccessToken[]; refresh: RefreshToken[] } {
+    const now = this.clock.now();
+    return {
+      access: [...this.access.values()].filter((a) => a.expiresAt > now),
+      refresh: [...this.refresh.values()],
+    };
+  }
+
+  restore(saved: { access: AccessToken[]; refresh: RefreshToken[] }): void {
+    for (const a of saved.access) this.access.set(a.token, { ...a });
+    for (const r of saved.refresh) this.refresh.set(r.token, { ...r });
+  }
+
   /** Seconds of real time left, as `expires_in` reports them (clients need no knowledge of the scale). */
   expiresIn(a: AccessToken): number {
     return Math.max(0, Math.round((a.expiresAt - this.clock.now()) / 1000));

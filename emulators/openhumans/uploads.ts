@@ -16,11 +16,12 @@ const PREFIX = '/api/direct-sharing/project/files';
 
 interface ValidUpload {
   metadata: Record<string, unknown>;
-  datatypes: string[];
+  datatypes: number[];
 }
 
 /** UploadDataFileBaseForm: errors as a dict of lists, in field order. */
 function validateUploadForm(
+  ctx: EmulatorContext,
   principal: Principal,
   data: RequestData,
   extra: Record<string, string | undefined>,
@@ -34,7 +35,12 @@ function validateUploadForm(
   }
   const metadata = validateMetadata(data.metadata);
   if (!metadata.ok) errors.metadata = [metadata.error];
-  const datatypes = validateDatatypes(data.datatypes);
+  const datatypes = validateDatatypes(data.datatypes, {
+    byId: (id) => ctx.state.dataTypes.get(id),
+    byName: (name) => ctx.state.dataTypeByName(name),
+    registered: principal.project.registeredDatatypes,
+    autoAdd: principal.project.autoAddDatatypes,
+  });
   if (!datatypes.ok) errors.datatypes = [datatypes.error];
   for (const [field, error] of Object.entries(extra)) if (error) errors[field] = [error];
   if (Object.keys(errors).length > 0 || !metadata.ok || !datatypes.ok) return { ok: false, errors };
@@ -57,7 +63,7 @@ async function uploadDirect(ctx: EmulatorContext, request: FastifyRequest, reply
   const body = await readRequestData(request);
   if (!body.ok) return sendJson(reply, body.status, body.body);
   const filename = cleanFilename(body.data.filename);
-  const form = validateUploadForm(principal, body.data, { filename: filename ? undefined : REQUIRED });
+  const form = validateUploadForm(ctx, principal, body.data, { filename: filename ? undefined : REQUIRED });
   if (!form.ok) return sendJson(reply, 400, form.errors);
   const member = targetMember(ctx, principal, body.data.project_member_id);
   if (!member || !filename) return sendJson(reply, 400, INVALID_MEMBER);
@@ -135,7 +141,7 @@ async function uploadLegacy(ctx: EmulatorContext, request: FastifyRequest, reply
     await discard();
     return sendJson(reply, body.status, body.body);
   }
-  const form = validateUploadForm(principal, body.data, {
+  const form = validateUploadForm(ctx, principal, body.data, {
     data_file: received ? undefined : 'No file was submitted.',
   });
   if (!form.ok || !received) {

@@ -1,4 +1,4 @@
-// The command-line options both emulators take (--port, --host, --time-scale) and their checks, so
+// The command-line options both emulators take (--port, --host, --time-scale, --state-file) and their checks, so
 // `oh-moves emulator moves` and `oh-moves emulator openhumans` accept and refuse these values the same way.
 
 /** parseArgs option specs for the options every emulator CLI has; each emulator adds its own. */
@@ -6,6 +6,7 @@ export const COMMON_EMULATOR_OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'time-scale': { type: 'string' },
+  'state-file': { type: 'string' },
 } as const;
 
 /**
@@ -18,13 +19,21 @@ export function parsePort(name: string, raw: string): number {
   return Number(raw);
 }
 
-/** `--port`, `--host` and `--time-scale` from parseArgs values; throws a clear Error on a bad value. */
-export function parseCommonEmulatorArgs(values: { port?: string; host?: string; 'time-scale'?: string }): {
+interface CommonEmulatorOptions {
   port?: number;
   host?: string;
   timeScale?: number;
-} {
-  const opts: { port?: number; host?: string; timeScale?: number } = {};
+  stateFile?: string;
+}
+
+/** `--port`, `--host`, `--time-scale` and `--state-file` from parseArgs values; a clear Error on a bad value. */
+export function parseCommonEmulatorArgs(values: {
+  port?: string;
+  host?: string;
+  'time-scale'?: string;
+  'state-file'?: string;
+}): CommonEmulatorOptions {
+  const opts: CommonEmulatorOptions = {};
   if (values.port !== undefined) opts.port = parsePort('--port', values.port);
   if (values.host !== undefined) {
     if (values.host.trim() === '') throw new Error('--host must not be empty');
@@ -32,6 +41,10 @@ export function parseCommonEmulatorArgs(values: { port?: string; host?: string; 
   }
   const timeScale = parsePositive('time-scale', values['time-scale'], false);
   if (timeScale !== undefined) opts.timeScale = timeScale;
+  if (values['state-file'] !== undefined) {
+    if (values['state-file'].trim() === '') throw new Error('--state-file must not be empty');
+    opts.stateFile = values['state-file'];
+  }
   return opts;
 }
 

@@ -74,6 +74,11 @@ export interface OpenHumansClientOptions {
   baseUrl: string;
   /** Where Open Humans sends the member back: APP_BASE_URL/complete. */
   redirectUri: string;
+  /**
+   * Data types (names or ids registered by the project) named on every upload, as the optional `datatypes`
+   * field Open Humans added after 2018. Empty or unset: the field is not sent (2018-style projects).
+   */
+  datatypes?: readonly string[];
   metrics?: Metrics;
   clock?: Clock;
   /** Per-call timeout for API and token calls (default 30 s). */
@@ -192,12 +197,19 @@ export class OpenHumansClient {
    * (3) upload/complete/ → 200 {status: "ok", size} with size equal to what we sent. Any failed step throws;
    * the incomplete file stays on Open Humans (hidden, expunged after 6 h) until discardUpload removes it.
    */
+  private directUploadForm(p: UploadFileParams): URLSearchParams {
+    const form = new URLSearchParams({ filename: p.filename, metadata: JSON.stringify(p.metadata) });
+    const types = this.opts.datatypes ?? [];
+    if (types.length > 0) form.set('datatypes', JSON.stringify(types));
+    return form;
+  }
+
   async uploadFile(accessToken: string, p: UploadFileParams): Promise<{ id: number; size: number }> {
     const startWhat = `starting the upload of ${p.filename}`;
     const start = await this.call(accessToken, `${this.base}${API}/files/upload/direct/`, {
       what: startWhat,
       method: 'POST',
-      body: new URLSearchParams({ filename: p.filename, metadata: JSON.stringify(p.metadata) }),
+      body: this.directUploadForm(p),
     });
     this.expect(start, 201, startWhat);
     const { id, url } = parseBody(start.text, ohDirectUploadResponse, {

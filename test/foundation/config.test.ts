@@ -25,6 +25,15 @@ describe('configuration', () => {
     expect(c.moves.redirectUri).toBe('http://127.0.0.1:5000/moves_complete');
   });
 
+  it('reads OH_DATATYPES as a comma-separated list, empty by default', () => {
+    expect(loadConfig({}).openHumans.datatypes).toEqual([]);
+    expect(loadConfig({ OH_DATATYPES: ' GPS location ,, 12 ' }).openHumans.datatypes).toEqual([
+      'GPS location',
+      '12',
+    ]);
+    expect(problemsOf({ OH_DATATYPES: 'x'.repeat(101) }).join()).toMatch(/OH_DATATYPES/);
+  });
+
   it('reads real credentials and derived settings', () => {
     const c = loadConfig({
       OH_CLIENT_ID: 'oh-id',

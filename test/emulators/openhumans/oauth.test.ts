@@ -59,7 +59,11 @@ async function signInAndConsent(b: Browser, query: string): Promise<Record<strin
   res = await b.get(login);
   expect(res.status).toBe(200);
   const page = await res.text();
-  expect(page).not.toMatch(/<script|<link|style=/i);
+  // No script, no inline style; the one stylesheet is the emulator's own (style-src 'self').
+  expect(page).not.toMatch(/<script|style=/i);
+  expect([...page.matchAll(/<link[^>]*>/g)].map((m) => m[0])).toEqual([
+    '<link rel="stylesheet" href="/static/emulator.css">',
+  ]);
   expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
   const loginFields = hiddenFields(page);
   res = await b.post('/account/login/', {
@@ -99,7 +103,7 @@ describe('OAuth2 authorization through the HTML pages', () => {
     expect(res.headers.get('pragma')).toBe('no-cache');
     const raw = await res.text();
     expect(raw).toMatch(
-      /^\{"access_token": "[A-Za-z0-9]{30}", "token_type": "Bearer", "expires_in": 36000, "scope": "[a-z -]+", "refresh_token": "[A-Za-z0-9]{30}"\}$/,
+      /^\{"access_token": "[A-Za-z0-9]{30}", "expires_in": 36000, "token_type": "Bearer", "refresh_token": "[A-Za-z0-9]{30}", "scope": "[a-z -]+"\}$/,
     );
     const first = JSON.parse(raw) as Tokens;
 
