@@ -57,9 +57,10 @@ export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
   registerErrorPages(app);
   registerHome(app, ctx);
   registerOpenHumansLogin(app, ctx);
-  registerMovesConnect(app, ctx);
+  // Import-only mode: no Moves connection, so no Connect Moves and no "Update now" (which asks Moves).
+  if (ctx.config.moves.enabled) registerMovesConnect(app, ctx);
   registerDashboard(app, ctx);
-  registerUpdate(app, ctx);
+  if (ctx.config.moves.enabled) registerUpdate(app, ctx);
   await registerImport(app, ctx);
   registerAccountRoutes(app, ctx);
   registerPictures(app, ctx);

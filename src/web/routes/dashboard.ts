@@ -81,11 +81,16 @@ export function dashboardView(ctx: AppContext, o: MemberOverview): DashboardView
   return view;
 }
 
+/** The member's Moves account as the dashboard treats it: none when the Moves connection is off (import-only). */
+function movesAccount(ctx: AppContext, o: MemberOverview): MemberOverview['account'] {
+  return ctx.config.moves.enabled ? o.account : undefined;
+}
+
 function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): DashboardView {
   const zone = displayZone(o.account?.timeZone);
   const { stored, files } = o;
   const status = describeStatus({
-    account: o.account,
+    account: movesAccount(ctx, o),
     ohNeedsReauth: o.member.ohNeedsReauth,
     state: o.state,
     hasFile: files.length > 0,
@@ -97,15 +102,16 @@ function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): Da
   const storedText =
     stored.weeks === 0
       ? 'Nothing yet'
-      : `${plural(stored.weeks, 'week')}, ${plural(stored.days, 'day')}` +
+      : `${plural(stored.days, 'day')}` +
         (stored.firstDay && stored.lastDay
-          ? ` (${formatMovesDay(stored.firstDay)} to ${formatMovesDay(stored.lastDay)})`
-          : '');
+          ? `, from ${formatMovesDay(stored.firstDay)} to ${formatMovesDay(stored.lastDay)}`
+          : '') +
+        ` (${plural(stored.weeks, 'week')})`;
   const fileText = files.length
     ? files
         .map(
           (f) =>
-            `On Open Humans: ${f.basename}, ${formatBytes(f.size)}, published ${formatWhen(f.publishedAt, now, zone)}.`,
+            `On Open Humans: ${f.basename}, ${formatBytes(f.size)}, last updated ${formatWhen(f.publishedAt, now, zone)}.`,
         )
         .join(' ')
     : status.busy
@@ -127,6 +133,18 @@ function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): Da
   };
 }
 
+/**
+ * The connected Moves account in words a person knows it by (its recording start and time zone), not by Moves'
+ * internal user id.
+ */
+export function describeMovesAccount(a: { firstDate: string | null; timeZone: string | null }): string {
+  const facts = [
+    a.firstDate ? `recording since ${formatMovesDay(a.firstDate)}` : null,
+    a.timeZone ? `time zone ${a.timeZone}` : null,
+  ].filter(Boolean);
+  return `Connected to your Moves account${facts.length ? ` (${facts.join(', ')})` : ''}.`;
+}
+
 export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
   // These routes load the member themselves (in their one query) instead of in the session preHandler.
   app.get('/dashboard', { config: { loadsOwnMember: true } }, async (request, reply) => {
@@ -140,7 +158,7 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     }
     request.member = overview.member;
     const view = dashboardView(ctx, overview);
-    const mapTiles = overview.account ? mapTilesFor(ctx, overview.member, reply) : undefined;
+    const mapTiles = mapTilesFor(ctx, overview.member, reply);
     // The same view for the same session renders the same page: reuse it unless a message is waiting.
     const secret = request.session.get('_csrf');
     const reusable = typeof secret === 'string' && !request.session.get('flash')?.length;
@@ -152,12 +170,12 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     );
     const html = await pageHtml(request, reply, 'dashboard', {
       title: 'Your dashboard',
-      account: overview.account,
+      account: movesAccount(ctx, overview),
+      movesEnabled: ctx.config.moves.enabled,
+      movesAccountText: overview.account ? describeMovesAccount(overview.account) : '',
       ...view,
       mapTiles,
       importStatus: describeImport(await latestUpload(ctx, overview.member.id), newestFile),
-      // A member who disconnected has events; a newcomer has none.
-      welcome: !overview.account && overview.events.length === 0,
     });
     if (reusable) {
       const pages = renderedPages.get(view) ?? new Map<string, string>();
