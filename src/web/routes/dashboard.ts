@@ -28,6 +28,8 @@ export interface DashboardView {
   /** "Times are in Europe/Berlin, the time zone of your Moves account." */
   zoneNote: string;
   storedText: string;
+  /** Something is stored: the import action offers "another" export. */
+  hasData: boolean;
   fileText: string;
   hasFile: boolean;
   events: DashboardEvent[];
@@ -121,6 +123,7 @@ function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): Da
     status,
     zoneNote: zoneNote(o.account?.timeZone),
     storedText,
+    hasData: stored.weeks > 0,
     fileText,
     hasFile: files.length > 0,
     events: o.events.map((e) => ({

@@ -80,6 +80,11 @@
     setText('zone-note', s.zoneNote);
     setText('file-text', s.fileText);
     renderEvents(s.events);
+    var importLink = document.getElementById('import-link');
+    if (importLink && s.hasData) {
+      setText('import-link', 'Import another export');
+      importLink.classList.remove('primary');
+    }
     var problem = document.getElementById('last-error');
     if (problem) {
       problem.hidden = !s.lastErrorText;
