@@ -26,10 +26,7 @@ const oneOf = <T extends string | number>(v: unknown, allowed: readonly T[]): T 
   allowed.includes(v as T) ? (v as T) : null;
 
 export async function getPreferences(ctx: AppContext, memberId: number): Promise<StoredPreferences> {
-  const [row] = await ctx.db
-    .select()
-    .from(memberPreferences)
-    .where(eq(memberPreferences.memberId, memberId));
+  const [row] = await ctx.db.select().from(memberPreferences).where(eq(memberPreferences.memberId, memberId));
   if (!row) return NONE;
   return {
     chosen: {

@@ -20,6 +20,7 @@ import { registerMetrics } from './routes/metrics.ts';
 import { registerMovesConnect } from './routes/moves-connect.ts';
 import { registerOpenHumansLogin } from './routes/openhumans-login.ts';
 import { registerPictures } from './routes/pictures.ts';
+import { registerPreferences } from './routes/preferences.ts';
 import { registerUpdate } from './routes/update.ts';
 import { registerWebhooks } from './routes/webhooks.ts';
 import { registerSecurity } from './security.ts';
@@ -67,6 +68,7 @@ export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
   registerDay(app, ctx);
   registerExports(app, ctx);
   registerMapConsent(app, ctx);
+  registerPreferences(app, ctx);
   registerAdmin(app, ctx);
   return app;
 }
