@@ -2,7 +2,7 @@
 // worked out per setting from what the member chose, else their Moves profile's `localization`, else their
 // browser's Accept-Language, else metric, Monday and 24 hours; and the numbers formatted with Intl ("6,771 km",
 // "4,207 mi"). Pure: every page that shows distances or times (the day view, the history pages) uses these.
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 
 export type UnitSystem = 'metric' | 'imperial';
 export type ClockFormat = '24h' | '12h';
