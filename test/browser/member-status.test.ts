@@ -210,7 +210,10 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     await signUpOnOpenHumans(page, sandbox, 'statuswalker');
     await page.getByRole('button', { name: 'Authorize' }).click();
     await page.waitForURL(base + '/dashboard?welcome=1');
-    await expect(page.getByText('One last step: connect Moves').isVisible()).resolves.toBe(true);
+    // A newcomer's dashboard: importing comes first; connecting Moves is offered last, and truthfully.
+    await expect(
+      page.getByText('Connecting a Moves account works only against a live').isVisible(),
+    ).resolves.toBe(true);
     await checkPage(page, 'dashboard-welcome');
     const ohMemberId = /member (\d{8})/.exec(await page.locator('main').innerText())![1]!;
     const memberId = (await ctx.accounts.findMemberByOhId(ohMemberId))!;
@@ -266,9 +269,13 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     }
 
     // Needs reconnect: Moves revokes our access; the next sync says so, and the member gets one message.
-    const movesUserId = /Connected to Moves user (\d+)/.exec(
-      await (await page.goto(base + '/dashboard'))!.text(),
-    )![1]!;
+    // The dashboard names the Moves account by what a person knows of it, never by Moves' internal id.
+    const dashboardText = await (await page.goto(base + '/dashboard'))!.text();
+    expect(dashboardText).toMatch(
+      /Connected to your Moves account \(recording since \d+ \w+ \d{4}, time zone /,
+    );
+    const movesUserId = (await ctx.accounts.movesAccount(memberId))!.movesUserId;
+    expect(dashboardText).not.toContain(movesUserId);
     await sandbox.moves.control.revoke(movesUserId);
     await ctx.queue.enqueueSync(memberId, 'admin');
     await waitForWords(page, /^Moves no longer accepts our access: reconnect Moves to continue$/);
