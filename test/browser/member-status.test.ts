@@ -120,7 +120,7 @@ function stateOf(words: string): string {
   if (/^First import: (asking Moves for your profile|fetching week \d+ of \d+ from Moves)$/.test(words))
     return 'first-import';
   if (
-    /^The first import is paused for the Moves rate limit until \d\d:\d\d \((in [\w ]+|in a moment)\): /.test(
+    /^The first import is paused for the Moves rate limit until \d\d:\d\d [A-Z][\w+-]* \((in [\w ]+|in a moment)\): /.test(
       words,
     )
   )
@@ -309,7 +309,7 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     });
     try {
       await ctx.queue.enqueueSync(memberId, 'admin');
-      await waitForWords(page, /^The last attempt failed: trying again today at \d\d:\d\d \(in [\w ]+\)$/);
+      await waitForWords(page, /^The last attempt failed: trying again today at \d\d:\d\d [A-Z][\w+-]* \(in [\w ]+\)$/);
       await expect(page.locator('#last-error').isVisible()).resolves.toBe(true);
       await checkPage(page, 'dashboard-failed');
     } finally {
