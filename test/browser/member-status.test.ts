@@ -309,7 +309,10 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     });
     try {
       await ctx.queue.enqueueSync(memberId, 'admin');
-      await waitForWords(page, /^The last attempt failed: trying again today at \d\d:\d\d [A-Z][\w+-]* \(in [\w ]+\)$/);
+      await waitForWords(
+        page,
+        /^The last attempt failed: trying again today at \d\d:\d\d [A-Z][\w+-]* \(in [\w ]+\)$/,
+      );
       await expect(page.locator('#last-error').isVisible()).resolves.toBe(true);
       await checkPage(page, 'dashboard-failed');
     } finally {
