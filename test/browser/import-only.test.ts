@@ -158,6 +158,9 @@ describe.skipIf(!haveChromium)('an import-only deployment (Open Humans credentia
 
       await page.goto(base + '/history');
       seen.push(await mainText(page));
+      await page.goto(base + '/preferences');
+      seen.push(await mainText(page));
+      expect(await layoutProblems(page, 'import-only-preferences')).toEqual([]);
       for (const text of seen) expect(text).not.toMatch(/connect Moves/i);
       expect(await page.locator('a[href*="connect/moves"]').count()).toBe(0);
 
