@@ -75,7 +75,7 @@ describe('units and locale preferences', () => {
       url: '/preferences',
       headers: { cookie, 'accept-language': 'en-US' },
     });
-    expect(page.body).toContain('Automatic (now Imperial (miles, feet), from your browser&#39;s language)');
+    expect(page.body).toContain('Automatic: now Imperial (miles, feet), from your browser&#39;s language');
   });
 
   it("puts the Moves profile's localization before the browser, and the member's choice before both", async () => {

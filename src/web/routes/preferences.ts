@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import {
   CLOCK_LABELS,
+  resolvePrefs,
   UNIT_LABELS,
   WEEK_START_LABELS,
   type ChosenPrefs,
@@ -14,7 +15,6 @@ import {
   type WeekStart,
 } from '../../storyline/units.ts';
 import { sendMessagePage } from '../errors.ts';
-import { memberLocale } from '../locale-prefs.ts';
 import { addFlash, requireMember } from '../session.ts';
 import { renderPage } from '../views.ts';
 import { zodRoutes, zodValidated } from '../zod-routes.ts';
@@ -46,13 +46,15 @@ const options = (labels: Record<string, string>) =>
 
 export function registerPreferences(app: FastifyInstance, ctx: AppContext): void {
   app.get('/preferences', { preHandler: requireMember }, async (request, reply) => {
-    const memberId = request.member!.id;
-    const [{ chosen }, { prefs, sources }] = await Promise.all([
-      ctx.accounts.preferences(memberId),
-      memberLocale(ctx, request, memberId),
-    ]);
+    const { chosen, movesLocalization } = await ctx.accounts.preferences(request.member!.id);
+    // What "Automatic" would give for each setting, whatever the member chose instead.
+    const { prefs, sources } = resolvePrefs(
+      { units: null, weekStart: null, clock: null },
+      movesLocalization,
+      request.headers['accept-language'],
+    );
     const auto = (label: string, source: PrefSource) =>
-      `Automatic (now ${label}, from ${SOURCE_WORDS[source === 'chosen' ? 'default' : source]})`;
+      `Automatic: now ${label}, from ${SOURCE_WORDS[source]}`;
     const settings: Setting[] = [
       {
         name: 'units',
