@@ -120,7 +120,7 @@ function stateOf(words: string): string {
   if (/^First import: (asking Moves for your profile|fetching week \d+ of \d+ from Moves)$/.test(words))
     return 'first-import';
   if (
-    /^The first import is paused for the Moves rate limit until \d\d:\d\d [A-Z][\w+-]* \((in [\w ]+|in a moment)\): /.test(
+    /^The first import is paused for the Moves rate limit until \d\d:\d\d \S+ \((in [\w ]+|in a moment)\): /.test(
       words,
     )
   )

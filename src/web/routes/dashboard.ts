@@ -121,7 +121,8 @@ function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): Da
       : 'No file on Open Humans yet.';
   return {
     status,
-    zoneNote: zoneNote(o.account?.timeZone),
+    // Without a Moves account no zone will ever come from Moves: times stay in UTC.
+    zoneNote: movesAccount(ctx, o) ? zoneNote(o.account?.timeZone) : 'Times are in UTC.',
     storedText,
     hasData: stored.weeks > 0,
     fileText,
