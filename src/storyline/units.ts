@@ -111,7 +111,10 @@ export function resolvePrefs(
 
 const NUMBER_LOCALE = 'en-GB';
 const whole = new Intl.NumberFormat(NUMBER_LOCALE, { maximumFractionDigits: 0 });
-const oneDecimal = new Intl.NumberFormat(NUMBER_LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const oneDecimal = new Intl.NumberFormat(NUMBER_LOCALE, {
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+});
 const METRES_PER_MILE = 1609.344;
 const FEET_PER_METRE = 3.28084;
 
@@ -150,4 +153,7 @@ export const UNIT_LABELS: Record<UnitSystem, string> = {
   imperial: 'Imperial (miles, feet)',
 };
 export const WEEK_START_LABELS: Record<WeekStart, string> = { 1: 'Monday', 6: 'Saturday', 7: 'Sunday' };
-export const CLOCK_LABELS: Record<ClockFormat, string> = { '24h': '24-hour (14:05)', '12h': '12-hour (2:05 pm)' };
+export const CLOCK_LABELS: Record<ClockFormat, string> = {
+  '24h': '24-hour (14:05)',
+  '12h': '12-hour (2:05 pm)',
+};
