@@ -140,6 +140,12 @@ export interface Config {
   secretKey: string | undefined;
   /** True when no upstream credentials are configured: the emulators stand in for Moves and Open Humans. */
   sandbox: boolean;
+  /**
+   * How the process runs: `sandbox` (emulators for both), `served` (real Open Humans and a Moves-compatible
+   * service) or `import-only` (real Open Humans, no Moves credentials: members bring their export; the Moves
+   * connection is switched off).
+   */
+  mode: 'sandbox' | 'served' | 'import-only';
   openHumans: {
     clientId: string;
     clientSecret: string;
@@ -150,6 +156,8 @@ export interface Config {
     datatypes: string[];
   };
   moves: {
+    /** False in import-only mode: no Connect Moves, no Moves syncs, no notification route. */
+    enabled: boolean;
     clientId: string;
     clientSecret: string;
     apiBase: string;
@@ -195,7 +203,29 @@ export class ConfigError extends Error {
   }
 }
 
-const CREDENTIALS = ['OH_CLIENT_ID', 'OH_CLIENT_SECRET', 'MOVES_CLIENT_ID', 'MOVES_CLIENT_SECRET'] as const;
+const OH_CREDENTIALS = ['OH_CLIENT_ID', 'OH_CLIENT_SECRET'] as const;
+const MOVES_CREDENTIALS = ['MOVES_CLIENT_ID', 'MOVES_CLIENT_SECRET'] as const;
+const CREDENTIALS = [...OH_CREDENTIALS, ...MOVES_CREDENTIALS] as const;
+
+/**
+ * The mode the credentials select, and what is wrong with them: none = sandbox; Open Humans only = import-only;
+ * all four = served. Moves credentials without Open Humans ones are an error (nobody could sign in).
+ */
+function credentialMode(e: Env): { mode: Config['mode']; problems: string[] } {
+  const given = CREDENTIALS.filter((k) => e[k] !== undefined);
+  if (given.length === 0) return { mode: 'sandbox', problems: [] };
+  const movesGiven = MOVES_CREDENTIALS.some((k) => e[k] !== undefined);
+  const mode = movesGiven ? 'served' : 'import-only';
+  const needed = movesGiven ? CREDENTIALS : OH_CREDENTIALS;
+  const problems = needed
+    .filter((k) => e[k] === undefined)
+    .map(
+      (k) =>
+        `${k}: missing. Set ${OH_CREDENTIALS.join(' and ')} to run with the real Open Humans (members bring their Moves export), ` +
+        `add ${MOVES_CREDENTIALS.join(' and ')} only to connect a live Moves-compatible service, or set none of them for the sandbox`,
+    );
+  return { mode, problems };
+}
 
 /** Parses and validates the environment. Throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -211,20 +241,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const given = CREDENTIALS.filter((k) => e[k] !== undefined);
-  const sandbox = given.length === 0;
-  if (!sandbox) {
-    for (const k of CREDENTIALS) {
-      if (e[k] === undefined)
-        problems.push(
-          `${k}: missing. Set all of ${CREDENTIALS.join(', ')} to talk to the real services, or none of them for the sandbox`,
-        );
-    }
-    if (!e.SECRET_KEY)
-      problems.push(
-        'SECRET_KEY: required outside the sandbox (it signs sessions and encrypts tokens); generate one with: openssl rand -base64 48',
-      );
-  }
+  const { mode, problems: credentialProblems } = credentialMode(e);
+  problems.push(...credentialProblems);
+  const sandbox = mode === 'sandbox';
+  if (!sandbox && !e.SECRET_KEY)
+    problems.push(
+      'SECRET_KEY: required outside the sandbox (it signs sessions and encrypts tokens); generate one with: openssl rand -base64 48',
+    );
   if (e.MAP_TILE_URL && e.MAP_TILE_URL !== 'none' && !e.MAP_TILE_ATTRIBUTION)
     problems.push(
       'MAP_TILE_ATTRIBUTION: required with MAP_TILE_URL: the tile provider\'s credit shown on the map (e.g. "© OpenStreetMap contributors")',
@@ -244,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     secretKey: e.SECRET_KEY,
     sandbox,
+    mode,
     openHumans: {
       clientId: e.OH_CLIENT_ID ?? '',
       clientSecret: e.OH_CLIENT_SECRET ?? '',
@@ -253,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       datatypes: e.OH_DATATYPES,
     },
     moves: {
+      enabled: mode !== 'import-only',
       clientId: e.MOVES_CLIENT_ID ?? '',
       clientSecret: e.MOVES_CLIENT_SECRET ?? '',
       apiBase: e.MOVES_API_BASE,

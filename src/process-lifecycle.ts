@@ -20,7 +20,9 @@ export function describeStart(config: Config, roles: Roles, sandbox: boolean): s
     .join(' + ');
   const mode = sandbox
     ? 'sandbox mode (no Open Humans or Moves credentials: local emulators stand in for both)'
-    : `served mode (Open Humans at ${config.openHumans.baseUrl}, Moves at ${config.moves.apiBase})`;
+    : config.mode === 'import-only'
+      ? `import-only mode (Open Humans at ${config.openHumans.baseUrl}; no Moves credentials: members bring their Moves export, the Moves connection is off)`
+      : `served mode (Open Humans at ${config.openHumans.baseUrl}, Moves at ${config.moves.apiBase})`;
   const address = roles.web
     ? `, web on http://${config.host}:${config.port === 0 ? '<free port>' : config.port}`
     : '';

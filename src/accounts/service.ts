@@ -40,6 +40,13 @@ import {
   type MovesAccountInfo,
 } from './moves-accounts.ts';
 import { setMapTilesConsent } from './map-consent.ts';
+import {
+  getPreferences,
+  saveMovesLocalization,
+  setPreferences,
+  type StoredPreferences,
+} from './preferences.ts';
+import type { ChosenPrefs, MovesLocalization } from '../storyline/units.ts';
 import { endSessions } from './sessions.ts';
 import {
   deauthorize,
@@ -64,6 +71,12 @@ export interface AccountService {
   ): Promise<{ memberId: number; created: boolean; sessionVersion: number; wasRefused: boolean }>;
   /** Records (on = true) or withdraws the member's consent to background map tiles. */
   setMapTilesConsent(memberId: number, on: boolean): Promise<void>;
+  /** The member's units and locale choices and their Moves profile's localization. */
+  preferences(memberId: number): Promise<StoredPreferences>;
+  /** Stores the member's units and locale choices (null = automatic). */
+  setPreferences(memberId: number, chosen: ChosenPrefs): Promise<void>;
+  /** Keeps the localization of a Moves profile just read. */
+  saveMovesLocalization(memberId: number, localization: MovesLocalization): Promise<void>;
   /** Ends every session of the member (logout): their session version goes up. */
   endSessions(memberId: number): Promise<void>;
   findMemberByOhId(ohMemberId: string): Promise<number | undefined>;
@@ -121,6 +134,9 @@ export function createAccountService(ctx: AppContext): AccountService {
   return {
     upsertMemberFromLogin: (p, opts) => upsertMemberFromLogin(ctx, p, opts),
     setMapTilesConsent: (memberId, on) => setMapTilesConsent(ctx, memberId, on),
+    preferences: (memberId) => getPreferences(ctx, memberId),
+    setPreferences: (memberId, chosen) => setPreferences(ctx, memberId, chosen),
+    saveMovesLocalization: (memberId, l) => saveMovesLocalization(ctx, memberId, l),
     endSessions: (memberId) => endSessions(ctx, memberId),
     findMemberByOhId: (ohMemberId) => findMemberByOhId(ctx, ohMemberId),
     lockMemberAuthorization: (ohMemberId) => lockMemberAuthorization(ctx, ohMemberId),

@@ -79,6 +79,24 @@ export const members = pgTable('members', {
   sessionVersion: integer('session_version').notNull().default(0),
 });
 
+/**
+ * A member's units and locale (src/accounts/preferences.ts): what they chose (null = automatic) and the
+ * `localization` of their Moves profile, which the automatic settings follow before the browser's language.
+ */
+export const memberPreferences = pgTable('member_preferences', {
+  memberId: bigint('member_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => members.id, { onDelete: 'cascade' }),
+  /** 'metric' | 'imperial' */
+  units: text('units'),
+  /** ISO weekday the week starts on: 1 Monday, 6 Saturday, 7 Sunday. */
+  weekStart: integer('week_start'),
+  /** '24h' | '12h' */
+  clock: text('clock'),
+  movesLocalization: jsonb('moves_localization'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
 /** A connected Moves account. Unique on both sides: one Moves account ↔ one member. */
 export const movesAccounts = pgTable('moves_accounts', {
   memberId: bigint('member_id', { mode: 'number' })

@@ -1,5 +1,6 @@
 // The Moves API v1.1 client: OAuth2 (code exchange, rotating refresh), profile, weekly storylines with track
 // points, and changed-day discovery. Bearer header on every API call; every response validated before use.
+import type { MovesLocalization } from '../storyline/units.ts';
 import { dayStepTotals, type DayStepsEntry } from '../storyline/day-steps.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Metrics } from '../metrics.ts';
@@ -29,6 +30,8 @@ export interface MovesProfile {
   userId: string;
   firstDate: string /* yyyyMMdd */;
   timeZone: string /* IANA */;
+  /** Units, first weekday and locale, when the profile has them. */
+  localization?: MovesLocalization;
 }
 
 export interface WeekResponse {
@@ -122,6 +125,7 @@ export class MovesClient {
         userId: body.userId,
         firstDate: body.profile.firstDate,
         timeZone: body.profile.currentTimeZone.id,
+        ...(body.profile.localization ? { localization: body.profile.localization } : {}),
       },
       rate: parseRateHeaders(res.response.headers),
     };

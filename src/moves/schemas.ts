@@ -19,7 +19,16 @@ export const movesProfileResponse = z.object({
       id: z.string().min(1),
       offset: z.number().optional(),
     }),
-    localization: z.unknown().optional(),
+    // Optional (missing in 2013's profiles); a field of the wrong type is dropped, never fatal.
+    localization: z
+      .object({
+        language: z.string().max(50).optional().catch(undefined),
+        locale: z.string().max(50).optional().catch(undefined),
+        firstWeekDay: z.number().int().optional().catch(undefined),
+        metric: z.boolean().optional().catch(undefined),
+      })
+      .nullish()
+      .catch(undefined),
     caloriesAvailable: z.boolean().optional(),
     platform: z.string().optional(),
   }),

@@ -10,6 +10,7 @@ import {
   type StoredActivity,
   type StoredDay,
 } from './day.ts';
+import { DEFAULT_PREFS, formatClock, formatCount, formatDistance, type LocalePrefs } from './units.ts';
 
 export interface ActivityLine {
   label: string;
@@ -42,9 +43,6 @@ export interface DayTimeline {
   totals: DayTotals;
 }
 
-const count = new Intl.NumberFormat('en');
-const oneDecimal = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-
 export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
@@ -55,39 +53,47 @@ export function formatDuration(seconds: number): string {
   return m ? `${h} h ${m} min` : `${h} h`;
 }
 
-export function formatDistance(metres: number): string {
-  return Math.round(metres) < 1000 ? `${Math.round(metres)} m` : `${oneDecimal.format(metres / 1000)} km`;
-}
-
 /** A clock reading in the zone; the date is added when it is not the day shown (a night's stay, say). */
-function clock(t: string | undefined, day: string, zone: string | undefined): string {
+function clock(t: string | undefined, day: string, zone: string | undefined, prefs: LocalePrefs): string {
   const dt = parseMovesTime(t);
   if (!dt) return '';
   const local = zone ? dt.setZone(zone) : dt;
-  return local.toFormat('yyyyMMdd') === day ? local.toFormat('HH:mm') : local.toFormat('d LLL, HH:mm');
+  const time = formatClock(local, prefs.clock);
+  return local.toFormat('yyyyMMdd') === day ? time : `${local.toFormat('d LLL')}, ${time}`;
 }
 
-function span(start: string | undefined, end: string | undefined, day: string, zone: string | undefined) {
-  const a = clock(start, day, zone);
-  const b = clock(end, day, zone);
+function span(
+  start: string | undefined,
+  end: string | undefined,
+  day: string,
+  zone: string | undefined,
+  prefs: LocalePrefs,
+) {
+  const a = clock(start, day, zone, prefs);
+  const b = clock(end, day, zone, prefs);
   return a && b ? `${a} to ${b}` : a || b;
 }
 
-function activityLine(a: StoredActivity, day: string, zone: string | undefined): ActivityLine {
+function activityLine(
+  a: StoredActivity,
+  day: string,
+  zone: string | undefined,
+  prefs: LocalePrefs,
+): ActivityLine {
   const facts: string[] = [];
   if (a.duration !== undefined) facts.push(formatDuration(a.duration));
-  if (a.distance !== undefined) facts.push(formatDistance(a.distance));
-  if (a.steps !== undefined) facts.push(`${count.format(a.steps)} steps`);
-  if (a.calories !== undefined) facts.push(`${count.format(a.calories)} kcal`);
+  if (a.distance !== undefined) facts.push(formatDistance(a.distance, prefs.units));
+  if (a.steps !== undefined) facts.push(`${formatCount(a.steps)} steps`);
+  if (a.calories !== undefined) facts.push(`${formatCount(a.calories)} kcal`);
   return {
     label: activityLabel(a),
     group: activityGroup(a),
-    span: span(a.startTime, a.endTime, day, zone),
+    span: span(a.startTime, a.endTime, day, zone, prefs),
     facts: facts.join(', '),
   };
 }
 
-function totals(day: StoredDay): DayTotals {
+function totals(day: StoredDay, prefs: LocalePrefs): DayTotals {
   let steps = 0;
   const byGroup = new Map<string, { distance: number; duration: number }>();
   for (const s of day.summary ?? []) {
@@ -101,7 +107,7 @@ function totals(day: StoredDay): DayTotals {
   const groups = [...byGroup].map(([label, g]) => {
     const name = label.charAt(0).toUpperCase() + label.slice(1);
     const parts = [
-      g.distance ? formatDistance(g.distance) : '',
+      g.distance ? formatDistance(g.distance, prefs.units) : '',
       g.duration ? formatDuration(g.duration) : '',
     ];
     return `${name}: ${parts.filter(Boolean).join(' in ') || 'recorded'}`;
@@ -109,23 +115,30 @@ function totals(day: StoredDay): DayTotals {
   return { steps, groups };
 }
 
-/** The day's timeline; `zone` is the member's Moves time zone (undefined: the offsets Moves recorded). */
-export function buildTimeline(day: StoredDay, zone: string | undefined): DayTimeline {
+/**
+ * The day's timeline; `zone` is the member's Moves time zone (undefined: the offsets Moves recorded), `prefs`
+ * their units and clock format.
+ */
+export function buildTimeline(
+  day: StoredDay,
+  zone: string | undefined,
+  prefs: LocalePrefs = DEFAULT_PREFS,
+): DayTimeline {
   const z = zone && DateTime.local().setZone(zone).isValid ? zone : undefined;
   const items: TimelineItem[] = (day.segments ?? []).map((seg) => {
-    const activities = (seg.activities ?? []).map((a) => activityLine(a, day.date, z));
+    const activities = (seg.activities ?? []).map((a) => activityLine(a, day.date, z, prefs));
     if (seg.type === 'place') {
       const name = placeName(seg.place);
       return {
         kind: 'place',
         name: name ?? 'Unnamed place',
         named: name !== undefined,
-        arrival: clock(seg.startTime, day.date, z),
-        departure: clock(seg.endTime, day.date, z),
+        arrival: clock(seg.startTime, day.date, z, prefs),
+        departure: clock(seg.endTime, day.date, z, prefs),
         activities,
       };
     }
-    return { kind: 'move', span: span(seg.startTime, seg.endTime, day.date, z), activities };
+    return { kind: 'move', span: span(seg.startTime, seg.endTime, day.date, z, prefs), activities };
   });
-  return { items, totals: totals(day) };
+  return { items, totals: totals(day, prefs) };
 }

@@ -7,6 +7,11 @@ export async function runSchedulerPass(ctx: AppContext): Promise<{ enqueued: num
   // A member whose job ended without a word (its process died on every retry) would otherwise wait forever: the
   // states that count as in flight below keep the pass away from them.
   await requeueStrandedSyncs(ctx);
+  // Import-only mode: no Moves to ask, so the pass only hands back stranded jobs (imports publish through them).
+  if (!ctx.config.moves.enabled) {
+    ctx.logger.info('scheduler pass done: import-only mode, no Moves updates');
+    return { enqueued: 0, memberIds: [] };
+  }
   const staleBefore = new Date(ctx.clock.now() - ctx.config.staleAfterHours * 3_600_000);
   const candidates = await ctx.accounts.dueForSync(staleBefore);
   const memberIds: number[] = [];

@@ -56,7 +56,9 @@ export async function runSyncJob(ctx: AppContext, data: SyncJobData): Promise<Sy
     return result;
   };
 
-  const row = await ctx.accounts.syncStart(memberId);
+  const started = await ctx.accounts.syncStart(memberId);
+  // Import-only mode: a Moves account left from an earlier deployment is not asked; imports are published.
+  const row = started && !ctx.config.moves.enabled ? { ...started, account: undefined } : started;
   if (!row?.account) {
     if (row && (row.state?.unpublishedWeeks ?? 0) > 0 && !row.member.ohNeedsReauth) {
       // No Moves account, so no Moves time zone: times in its messages are in UTC.

@@ -1,5 +1,6 @@
 // The phases of a sync job, in the order sync-job.ts runs them: Moves access and profile, seed from Open Humans,
 // edit scan (rolling deep scan or full scan), fetch, finish. Each works on the run (sync-run.ts).
+import type { MovesProfile } from '../moves/client.ts';
 import { isValidZone, todayIn, weekOfDate, weekSunday } from '../moves/weeks.ts';
 import { plural } from '../util/time-words.ts';
 import { ROUTINE_REASONS } from '../jobs/queue.ts';
@@ -62,9 +63,11 @@ export async function connectMoves(run: SyncRun): Promise<BudgetedMoves> {
 }
 
 /** Stores a profile read from Moves (an unknown zone becomes UTC); later messages use its zone. */
-async function saveProfile(run: SyncRun, p: ProfileDates): Promise<ProfileDates> {
+async function saveProfile(run: SyncRun, p: MovesProfile): Promise<ProfileDates> {
   const timeZone = isValidZone(p.timeZone) ? p.timeZone : 'UTC';
   await run.ctx.accounts.saveMovesProfile(run.memberId, { firstDate: p.firstDate, timeZone });
+  // The member's units and first weekday follow it unless they chose otherwise.
+  if (p.localization) await run.ctx.accounts.saveMovesLocalization(run.memberId, p.localization);
   run.zone = timeZone;
   return { firstDate: p.firstDate, timeZone };
 }

@@ -31,25 +31,31 @@ export function displayZone(zone: string | null | undefined): string {
   return zone && DateTime.now().setZone(zone).isValid ? zone : 'UTC';
 }
 
-/** "12:37" in the zone. */
-export function clockTime(date: Date, zone: string): string {
-  return DateTime.fromJSDate(date, { zone: displayZone(zone) }).toFormat('HH:mm');
+/** The zone's short name at that moment, so no time is shown without its zone: "UTC", "CET", "GMT-5". */
+export function zoneLabel(date: Date, zone: string): string {
+  const z = displayZone(zone);
+  return z === 'UTC' ? 'UTC' : DateTime.fromJSDate(date, { zone: z }).setLocale('en-GB').toFormat('ZZZZ');
 }
 
-/** "today at 12:37", "tomorrow at 08:00", "Sat 5 Dec at 12:37", "Sat 5 Dec 2025 at 12:37" — in the zone. */
+/** "12:37 CET" in the zone. */
+export function clockTime(date: Date, zone: string): string {
+  return `${DateTime.fromJSDate(date, { zone: displayZone(zone) }).toFormat('HH:mm')} ${zoneLabel(date, zone)}`;
+}
+
+/** "today at 12:37 CET", "tomorrow at 08:00 UTC", "Sat 5 Dec at 12:37 CET", "Sat 5 Dec 2025 at 12:37 CET". */
 export function dayAndTime(date: Date, now: number, zone: string): string {
   const z = displayZone(zone);
   const t = DateTime.fromJSDate(date, { zone: z });
   const today = DateTime.fromMillis(now, { zone: z }).startOf('day');
   const days = Math.round(t.startOf('day').diff(today, 'days').days);
-  const time = t.toFormat('HH:mm');
+  const time = `${t.toFormat('HH:mm')} ${zoneLabel(date, z)}`;
   if (days === 0) return `today at ${time}`;
   if (days === 1) return `tomorrow at ${time}`;
   if (days === -1) return `yesterday at ${time}`;
-  return t.year === today.year ? t.toFormat(`ccc d LLL 'at' HH:mm`) : t.toFormat(`ccc d LLL yyyy 'at' HH:mm`);
+  return `${t.toFormat(t.year === today.year ? 'ccc d LLL' : 'ccc d LLL yyyy')} at ${time}`;
 }
 
-/** "today at 12:37 (3 minutes ago)". */
+/** "today at 12:37 CET (3 minutes ago)". */
 export function formatWhen(date: Date, now: number, zone: string): string {
   return `${dayAndTime(date, now, zone)} (${relativeWords(date, now)})`;
 }

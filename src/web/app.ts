@@ -20,6 +20,7 @@ import { registerMetrics } from './routes/metrics.ts';
 import { registerMovesConnect } from './routes/moves-connect.ts';
 import { registerOpenHumansLogin } from './routes/openhumans-login.ts';
 import { registerPictures } from './routes/pictures.ts';
+import { registerPreferences } from './routes/preferences.ts';
 import { registerUpdate } from './routes/update.ts';
 import { registerWebhooks } from './routes/webhooks.ts';
 import { registerSecurity } from './security.ts';
@@ -69,15 +70,17 @@ export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
   registerErrorPages(app);
   registerHome(app, ctx);
   registerOpenHumansLogin(app, ctx);
-  registerMovesConnect(app, ctx);
+  // Import-only mode: no Moves connection, so no Connect Moves and no "Update now" (which asks Moves).
+  if (ctx.config.moves.enabled) registerMovesConnect(app, ctx);
   registerDashboard(app, ctx);
-  registerUpdate(app, ctx);
+  if (ctx.config.moves.enabled) registerUpdate(app, ctx);
   await registerImport(app, ctx);
   registerAccountRoutes(app, ctx);
   registerPictures(app, ctx);
   registerDay(app, ctx);
   registerExports(app, ctx);
   registerMapConsent(app, ctx);
+  registerPreferences(app, ctx);
   registerAdmin(app, ctx);
   return app;
 }

@@ -33,6 +33,8 @@ export function sendMessagePage(request: FastifyRequest, reply: FastifyReply, pa
       title: page.title,
       what: page.what,
       todo: page.todo,
+      // Refusals and failures look like problems, not like ordinary news.
+      problem: page.status >= 400,
       actions: page.actions ?? [{ href: request.member ? '/dashboard' : '/', label: 'Back to the start' }],
     },
     page.status,

@@ -120,7 +120,7 @@ function stateOf(words: string): string {
   if (/^First import: (asking Moves for your profile|fetching week \d+ of \d+ from Moves)$/.test(words))
     return 'first-import';
   if (
-    /^The first import is paused for the Moves rate limit until \d\d:\d\d \((in [\w ]+|in a moment)\): /.test(
+    /^The first import is paused for the Moves rate limit until \d\d:\d\d \S+ \((in [\w ]+|in a moment)\): /.test(
       words,
     )
   )
@@ -210,7 +210,10 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     await signUpOnOpenHumans(page, sandbox, 'statuswalker');
     await page.getByRole('button', { name: 'Authorize' }).click();
     await page.waitForURL(base + '/dashboard?welcome=1');
-    await expect(page.getByText('One last step: connect Moves').isVisible()).resolves.toBe(true);
+    // A newcomer's dashboard: importing comes first; connecting Moves is offered last, and truthfully.
+    await expect(
+      page.getByText('Connecting a Moves account works only against a live').isVisible(),
+    ).resolves.toBe(true);
     await checkPage(page, 'dashboard-welcome');
     const ohMemberId = /member (\d{8})/.exec(await page.locator('main').innerText())![1]!;
     const memberId = (await ctx.accounts.findMemberByOhId(ohMemberId))!;
@@ -266,9 +269,13 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     }
 
     // Needs reconnect: Moves revokes our access; the next sync says so, and the member gets one message.
-    const movesUserId = /Connected to Moves user (\d+)/.exec(
-      await (await page.goto(base + '/dashboard'))!.text(),
-    )![1]!;
+    // The dashboard names the Moves account by what a person knows of it, never by Moves' internal id.
+    const dashboardText = await (await page.goto(base + '/dashboard'))!.text();
+    expect(dashboardText).toMatch(
+      /Connected to your Moves account \(recording since \d+ \w+ \d{4}, time zone /,
+    );
+    const movesUserId = (await ctx.accounts.movesAccount(memberId))!.movesUserId;
+    expect(dashboardText).not.toContain(movesUserId);
     await sandbox.moves.control.revoke(movesUserId);
     await ctx.queue.enqueueSync(memberId, 'admin');
     await waitForWords(page, /^Moves no longer accepts our access: reconnect Moves to continue$/);
@@ -302,7 +309,10 @@ describe.skipIf(!haveChromium)('member status in a browser', () => {
     });
     try {
       await ctx.queue.enqueueSync(memberId, 'admin');
-      await waitForWords(page, /^The last attempt failed: trying again today at \d\d:\d\d \(in [\w ]+\)$/);
+      await waitForWords(
+        page,
+        /^The last attempt failed: trying again today at \d\d:\d\d [A-Z][\w+-]* \(in [\w ]+\)$/,
+      );
       await expect(page.locator('#last-error').isVisible()).resolves.toBe(true);
       await checkPage(page, 'dashboard-failed');
     } finally {

@@ -4,6 +4,7 @@
 // under test-artifacts/browser/, the Open Humans emulator's sign-in steps and a member seeded with generated
 // Moves weeks.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { OpenHumansControlFile } from '../../emulators/openhumans/client.ts';
@@ -176,4 +177,49 @@ export async function seedGeneratedWeeks(
       source: 'moves',
     });
   }
+}
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core on the page as it is, at desktop (1280) and phone (390) sizes: serious and critical violations, and a
+ * phone page wider than the phone, as readable problems. Screenshots `<name>-desktop.png` and `<name>-phone.png`
+ * are saved. The viewport is back at desktop after.
+ */
+export async function layoutProblems(page: Page, name: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(300); // the map refits 200 ms after a resize
+    // Evaluated through the DevTools protocol, so the pages' Content-Security-Policy stays as it is.
+    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+    const found = await page.evaluate(async () => {
+      interface AxeResult {
+        violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+      }
+      const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResult> } })
+        .axe;
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map(
+          (v) =>
+            `${v.id} (${v.impact}) at ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(', ')}`,
+        );
+    });
+    for (const f of found) problems.push(`${name} [${size}]: ${f}`);
+    if (size === 'phone') {
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > PHONE.width) problems.push(`${name} [phone]: the page is ${width} px wide`);
+    }
+    await shot(page, `${name}-${size}`);
+  }
+  await page.setViewportSize(DESKTOP);
+  return problems;
 }

@@ -47,6 +47,8 @@ describe('configuration', () => {
       DATABASE_URL: 'postgres://localhost/ohm',
     });
     expect(c.sandbox).toBe(false);
+    expect(c.mode).toBe('served');
+    expect(c.moves.enabled).toBe(true);
     expect(c.appBaseUrl).toBe('https://moves.example.org');
     expect(c.moves.redirectUri).toBe('https://moves.example.org/moves_complete');
     expect(c.adminMemberIds).toEqual(['01234567', '12345678']);
@@ -72,14 +74,41 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/LOG_FORMAT must be "pretty", "json" or "auto"/);
   });
 
-  it('requires all four credentials and a SECRET_KEY outside the sandbox', () => {
+  it('requires both Open Humans credentials and a SECRET_KEY outside the sandbox', () => {
     const problems = problemsOf({ OH_CLIENT_ID: 'only-this' });
     expect(problems.filter((p) => /missing/.test(p)).map((p) => p.split(':')[0])).toEqual([
       'OH_CLIENT_SECRET',
-      'MOVES_CLIENT_ID',
-      'MOVES_CLIENT_SECRET',
     ]);
     expect(problems.some((p) => p.startsWith('SECRET_KEY: required'))).toBe(true);
+  });
+
+  it('runs import-only with Open Humans credentials and no Moves credentials', () => {
+    const c = loadConfig({
+      OH_CLIENT_ID: 'oh-id',
+      OH_CLIENT_SECRET: 'oh-secret',
+      SECRET_KEY: 'x'.repeat(40),
+    });
+    expect(c.sandbox).toBe(false);
+    expect(c.mode).toBe('import-only');
+    expect(c.moves.enabled).toBe(false);
+    expect(loadConfig({}).moves.enabled).toBe(true);
+    expect(loadConfig({}).mode).toBe('sandbox');
+  });
+
+  it('refuses Moves credentials without Open Humans ones, and half a pair of Moves credentials', () => {
+    const onlyMoves = problemsOf({
+      MOVES_CLIENT_ID: 'm',
+      MOVES_CLIENT_SECRET: 's',
+      SECRET_KEY: 'x'.repeat(40),
+    });
+    expect(onlyMoves.map((p) => p.split(':')[0])).toEqual(['OH_CLIENT_ID', 'OH_CLIENT_SECRET']);
+    const halfMoves = problemsOf({
+      OH_CLIENT_ID: 'o',
+      OH_CLIENT_SECRET: 's',
+      MOVES_CLIENT_ID: 'm',
+      SECRET_KEY: 'x'.repeat(40),
+    });
+    expect(halfMoves.map((p) => p.split(':')[0])).toEqual(['MOVES_CLIENT_SECRET']);
   });
 
   it('rejects a short SECRET_KEY and hides secret values in the message', () => {

@@ -2,7 +2,8 @@
 // day, durations and distances in words, and days Moves left empty.
 import { describe, expect, it } from 'vitest';
 import { dayHasData, readDay } from '../../src/storyline/day.ts';
-import { buildTimeline, formatDistance, formatDuration } from '../../src/storyline/timeline.ts';
+import { buildTimeline, formatDuration } from '../../src/storyline/timeline.ts';
+import { formatDistance } from '../../src/storyline/units.ts';
 
 const day = readDay({
   date: '20160617',

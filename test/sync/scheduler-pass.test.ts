@@ -102,6 +102,15 @@ describe.each(storeKinds())('scheduler pass on %s', (store) => {
     expect(await jobsOf(busy)).toEqual(['active']);
   });
 
+  it('queues no Moves update in import-only mode, even for a stale member with a Moves account', async () => {
+    const id = await member({ lastSuccessHoursAgo: 200 });
+    const importOnly = Object.assign(Object.create(ctx) as TestContext, {
+      config: { ...ctx.config, mode: 'import-only', moves: { ...ctx.config.moves, enabled: false } },
+    });
+    expect(await runSchedulerPass(importOnly)).toEqual({ enqueued: 0, memberIds: [] });
+    expect(await ctx.queue.liveSyncJobs(id)).toEqual([]);
+  });
+
   it('is registered as the scheduler-pass job, next to the sync job', () => {
     expect(jobHandlers[QUEUES.schedulerPass]).toBeTypeOf('function');
     expect(jobHandlers[QUEUES.syncMember]).toBeTypeOf('function');

@@ -60,6 +60,9 @@ describe.each(storeKinds())('sync job on %s', (store) => {
     const s = await syncStateOf(ctx, m.memberId);
     expect(s.status).toBe('up_to_date');
     expect(s.weeksDone).toBe(truth.weeks.length);
+    // The profile's localization is kept: the member's units and first weekday follow it.
+    const localization = (await ctx.accounts.preferences(m.memberId)).movesLocalization;
+    expect(localization).toMatchObject({ metric: expect.any(Boolean), firstWeekDay: expect.any(Number) });
     expect(s.weeksTotal).toBe(truth.weeks.length);
     expect(s.lastSuccessAt).not.toBeNull();
 

@@ -88,8 +88,10 @@ describe('dashboard overview', () => {
         headers: { cookie: sessionCookie(app, { memberId: m.id }) },
       })
     ).json();
-    expect(s.storedText).toBe('2 weeks, 9 days (1 Jan 2024 to 9 Jan 2024)');
-    expect(s.fileText).toMatch(/^On Open Humans: moves-storyline-data\.json, 20 KB, published /);
+    expect(s.storedText).toBe('9 days, from 1 Jan 2024 to 9 Jan 2024 (2 weeks)');
+    expect(s.fileText).toMatch(
+      /^On Open Humans: moves-storyline-data\.json, 20 KB, last updated \w.* (UTC|CET|GMT) /,
+    );
     expect(s.events).toHaveLength(10);
     expect(s.events[0]).toMatchObject({ kind: 'rate_limited', label: 'Paused', message: 'event 11' });
     expect(s.events[0].iso).toBe(new Date(t0 + 11_000).toISOString());

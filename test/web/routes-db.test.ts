@@ -201,7 +201,7 @@ describe('status and pictures', () => {
     const cookie = sessionCookie(app, { memberId: m.id });
     const s = (await app.inject({ method: 'GET', url: '/dashboard/status', headers: { cookie } })).json();
     expect(s.words).toMatch(
-      /^The first import is paused for the Moves rate limit until \d\d:\d\d \(in 4[12] seconds\): /,
+      /^The first import is paused for the Moves rate limit until \d\d:\d\d UTC \(in 4[12] seconds\): /,
     );
     expect(s.nextRunText).toBe('4 days after this import finishes');
     expect(s.update).toMatchObject({

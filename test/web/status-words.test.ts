@@ -34,19 +34,19 @@ describe('time words', () => {
 
   it('shows times in the member zone, relative to their day', () => {
     const soon = new Date(NOW + 60_000);
-    expect(dayAndTime(soon, NOW, 'Europe/Berlin')).toBe('today at 12:37');
-    expect(dayAndTime(soon, NOW, 'UTC')).toBe('today at 11:37');
+    expect(dayAndTime(soon, NOW, 'Europe/Berlin')).toBe('today at 12:37 CET');
+    expect(dayAndTime(soon, NOW, 'UTC')).toBe('today at 11:37 UTC');
     // 23:30 UTC is already tomorrow in Berlin.
-    expect(dayAndTime(new Date('2026-12-01T23:30:00Z'), NOW, 'Europe/Berlin')).toBe('tomorrow at 00:30');
-    expect(dayAndTime(new Date('2026-12-05T11:37:00Z'), NOW, 'Europe/Berlin')).toBe('Sat 5 Dec at 12:37');
+    expect(dayAndTime(new Date('2026-12-01T23:30:00Z'), NOW, 'Europe/Berlin')).toBe('tomorrow at 00:30 CET');
+    expect(dayAndTime(new Date('2026-12-05T11:37:00Z'), NOW, 'Europe/Berlin')).toBe('Sat 5 Dec at 12:37 CET');
     expect(dayAndTime(new Date('2025-12-05T11:37:00Z'), NOW, 'Europe/Berlin')).toBe(
-      'Fri 5 Dec 2025 at 12:37',
+      'Fri 5 Dec 2025 at 12:37 CET',
     );
     expect(formatWhen(new Date(NOW + 4 * 86_400_000), NOW, 'Europe/Berlin')).toBe(
-      'Sat 5 Dec at 12:36 (in 4 days)',
+      'Sat 5 Dec at 12:36 CET (in 4 days)',
     );
     // An unknown zone falls back to UTC and the page says so.
-    expect(dayAndTime(soon, NOW, 'Mars/Olympus')).toBe('today at 11:37');
+    expect(dayAndTime(soon, NOW, 'Mars/Olympus')).toBe('today at 11:37 UTC');
     expect(zoneNote('Europe/Berlin')).toBe(
       'Times are in Europe/Berlin, the time zone of your Moves account.',
     );
@@ -112,7 +112,7 @@ describe('status words', () => {
       }),
     );
     expect(paused.words).toMatch(
-      /^The first import is paused for the Moves rate limit until 12:37 \(in 24 seconds\): Moves answers only so many requests/,
+      /^The first import is paused for the Moves rate limit until 12:37 CET \(in 24 seconds\): Moves answers only so many requests/,
     );
     // The pause is not presented as the next scheduled update.
     expect(paused.nextRunText).toBe('4 days after this import finishes');
@@ -127,8 +127,8 @@ describe('status words', () => {
       }),
     );
     expect(done.words).toBe('Up to date');
-    expect(done.lastSuccessText).toBe('today at 12:36 (just now)');
-    expect(done.nextRunText).toBe('Sat 5 Dec at 12:36 (in 4 days)');
+    expect(done.lastSuccessText).toBe('today at 12:36 CET (just now)');
+    expect(done.nextRunText).toBe('Sat 5 Dec at 12:36 CET (in 4 days)');
 
     const all = [queued, starting, running, paused, publishing, done];
     expect(new Set(all.map((s) => s.words)).size).toBe(all.length);
@@ -164,7 +164,7 @@ describe('status words', () => {
         }),
       }),
     );
-    expect(retrying.words).toBe('The last attempt failed: trying again today at 12:39 (in 3 minutes)');
+    expect(retrying.words).toBe('The last attempt failed: trying again today at 12:39 CET (in 3 minutes)');
     expect(retrying.lastErrorText).toBe(
       'Moves did not answer (503). We try again automatically. Your data so far is kept.',
     );

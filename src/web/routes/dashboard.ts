@@ -28,6 +28,8 @@ export interface DashboardView {
   /** "Times are in Europe/Berlin, the time zone of your Moves account." */
   zoneNote: string;
   storedText: string;
+  /** Something is stored: the import action offers "another" export. */
+  hasData: boolean;
   fileText: string;
   hasFile: boolean;
   events: DashboardEvent[];
@@ -81,11 +83,16 @@ export function dashboardView(ctx: AppContext, o: MemberOverview): DashboardView
   return view;
 }
 
+/** The member's Moves account as the dashboard treats it: none when the Moves connection is off (import-only). */
+function movesAccount(ctx: AppContext, o: MemberOverview): MemberOverview['account'] {
+  return ctx.config.moves.enabled ? o.account : undefined;
+}
+
 function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): DashboardView {
   const zone = displayZone(o.account?.timeZone);
   const { stored, files } = o;
   const status = describeStatus({
-    account: o.account,
+    account: movesAccount(ctx, o),
     ohNeedsReauth: o.member.ohNeedsReauth,
     state: o.state,
     hasFile: files.length > 0,
@@ -97,15 +104,16 @@ function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): Da
   const storedText =
     stored.weeks === 0
       ? 'Nothing yet'
-      : `${plural(stored.weeks, 'week')}, ${plural(stored.days, 'day')}` +
+      : `${plural(stored.days, 'day')}` +
         (stored.firstDay && stored.lastDay
-          ? ` (${formatMovesDay(stored.firstDay)} to ${formatMovesDay(stored.lastDay)})`
-          : '');
+          ? `, from ${formatMovesDay(stored.firstDay)} to ${formatMovesDay(stored.lastDay)}`
+          : '') +
+        ` (${plural(stored.weeks, 'week')})`;
   const fileText = files.length
     ? files
         .map(
           (f) =>
-            `On Open Humans: ${f.basename}, ${formatBytes(f.size)}, published ${formatWhen(f.publishedAt, now, zone)}.`,
+            `On Open Humans: ${f.basename}, ${formatBytes(f.size)}, last updated ${formatWhen(f.publishedAt, now, zone)}.`,
         )
         .join(' ')
     : status.busy
@@ -113,8 +121,10 @@ function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): Da
       : 'No file on Open Humans yet.';
   return {
     status,
-    zoneNote: zoneNote(o.account?.timeZone),
+    // Without a Moves account no zone will ever come from Moves: times stay in UTC.
+    zoneNote: movesAccount(ctx, o) ? zoneNote(o.account?.timeZone) : 'Times are in UTC.',
     storedText,
+    hasData: stored.weeks > 0,
     fileText,
     hasFile: files.length > 0,
     events: o.events.map((e) => ({
@@ -125,6 +135,18 @@ function buildDashboardView(ctx: AppContext, o: MemberOverview, now: number): Da
       message: e.message,
     })),
   };
+}
+
+/**
+ * The connected Moves account in words a person knows it by (its recording start and time zone), not by Moves'
+ * internal user id.
+ */
+export function describeMovesAccount(a: { firstDate: string | null; timeZone: string | null }): string {
+  const facts = [
+    a.firstDate ? `recording since ${formatMovesDay(a.firstDate)}` : null,
+    a.timeZone ? `time zone ${a.timeZone}` : null,
+  ].filter(Boolean);
+  return `Connected to your Moves account${facts.length ? ` (${facts.join(', ')})` : ''}.`;
 }
 
 export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
@@ -140,7 +162,7 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     }
     request.member = overview.member;
     const view = dashboardView(ctx, overview);
-    const mapTiles = overview.account ? mapTilesFor(ctx, overview.member, reply) : undefined;
+    const mapTiles = mapTilesFor(ctx, overview.member, reply);
     // The same view for the same session renders the same page: reuse it unless a message is waiting.
     const secret = request.session.get('_csrf');
     const reusable = typeof secret === 'string' && !request.session.get('flash')?.length;
@@ -152,12 +174,12 @@ export function registerDashboard(app: FastifyInstance, ctx: AppContext): void {
     );
     const html = await pageHtml(request, reply, 'dashboard', {
       title: 'Your dashboard',
-      account: overview.account,
+      account: movesAccount(ctx, overview),
+      movesEnabled: ctx.config.moves.enabled,
+      movesAccountText: overview.account ? describeMovesAccount(overview.account) : '',
       ...view,
       mapTiles,
       importStatus: describeImport(await latestUpload(ctx, overview.member.id), newestFile),
-      // A member who disconnected has events; a newcomer has none.
-      welcome: !overview.account && overview.events.length === 0,
     });
     if (reusable) {
       const pages = renderedPages.get(view) ?? new Map<string, string>();

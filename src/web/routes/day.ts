@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { dayHasData, readDay } from '../../storyline/day.ts';
 import { buildTimeline } from '../../storyline/timeline.ts';
+import { memberLocale } from '../locale-prefs.ts';
 import { dayInWords, isoDay, ISO_DAY_PATTERN, shiftDay, storedDate } from '../day-dates.ts';
 import { sendMessagePage } from '../errors.ts';
 import { buildMapData } from '../map-data.ts';
@@ -40,10 +41,11 @@ export function registerDay(app: FastifyInstance, ctx: AppContext): void {
           what: `${request.params.date} is not a date in the calendar.`,
           actions: [{ href: '/history', label: 'Back to the calendar' }],
         });
-      const [raw, range, account] = await Promise.all([
+      const [raw, range, account, locale] = await Promise.all([
         storedDay(ctx, member.id, date),
         ctx.weeks.range(member.id),
         ctx.accounts.movesAccount(member.id),
+        memberLocale(ctx, request, member.id),
       ]);
       const day = raw === undefined ? undefined : readDay(raw);
       const hasData = !!day && dayHasData(day);
@@ -56,7 +58,7 @@ export function registerDay(app: FastifyInstance, ctx: AppContext): void {
         stored: raw !== undefined,
         hasData,
         zone,
-        timeline: hasData ? buildTimeline(day, zone) : undefined,
+        timeline: hasData ? buildTimeline(day, zone, locale.prefs) : undefined,
         prev: range.firstDay && prev >= range.firstDay ? isoDay(prev) : undefined,
         next: range.lastDay && next <= range.lastDay ? isoDay(next) : undefined,
         tiles: hasData ? mapTilesFor(ctx, member, reply) : undefined,

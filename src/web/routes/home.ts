@@ -9,6 +9,7 @@ export function registerHome(app: FastifyInstance, ctx: AppContext): void {
     return renderPage(request, reply, 'index', {
       title: 'Moves for Open Humans',
       configured: ctx.config.sandbox || ctx.config.openHumans.clientId !== '',
+      movesEnabled: ctx.config.moves.enabled,
     });
   });
 }

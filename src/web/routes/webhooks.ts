@@ -93,6 +93,8 @@ export async function registerWebhooks(app: FastifyInstance, ctx: AppContext): P
     });
 
     hooks.post('/webhooks/moves/notify', async (request, reply) => {
+      // Import-only mode (no Moves credentials) has no Moves to hear from: answered as an unknown address.
+      if (!ctx.config.moves.enabled) return reply.callNotFound();
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const timestamp = header(request.headers['x-moves-timestamp']);
       // A signature spelled any other way than canonical base64 is refused, even when it decodes to the HMAC.

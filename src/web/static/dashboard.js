@@ -1,11 +1,13 @@
 // Live import progress: polls the JSON status endpoint every 2 s and updates the dashboard in place.
 (function () {
   'use strict';
-  var section = document.getElementById('sync');
+  // The sync card of a member connected to Moves, or the history card of a member who brings an export.
+  var section = document.getElementById('sync') || document.getElementById('history');
   if (!section) return;
   var url = section.getAttribute('data-status-url');
   var lastKey = '';
   var lastWeeks = -1;
+  var lastData = null;
 
   function setText(id, text) {
     var el = document.getElementById(id);
@@ -78,6 +80,11 @@
     setText('zone-note', s.zoneNote);
     setText('file-text', s.fileText);
     renderEvents(s.events);
+    var importLink = document.getElementById('import-link');
+    if (importLink && s.hasData) {
+      setText('import-link', 'Import another export');
+      importLink.classList.remove('primary');
+    }
     var problem = document.getElementById('last-error');
     if (problem) {
       problem.hidden = !s.lastErrorText;
@@ -108,12 +115,15 @@
       setText('update-button', s.update.label);
       setText('update-note', s.update.reason || '');
     }
+    // New data (weeks fetched, an import stored or published): the map draws it again, without a reload.
     var key = s.status + ':' + s.weeksDone;
-    if (s.weeksDone !== lastWeeks || (key !== lastKey && s.status === 'up_to_date')) {
-      if (lastWeeks !== -1) document.dispatchEvent(new CustomEvent('ohmoves:data-changed'));
-      lastWeeks = s.weeksDone;
-    }
+    var data = s.storedText + '|' + s.fileText;
+    var weeksMoved = s.weeksDone !== lastWeeks || (key !== lastKey && s.status === 'up_to_date');
+    if ((weeksMoved && lastWeeks !== -1) || (lastData !== null && data !== lastData))
+      document.dispatchEvent(new CustomEvent('ohmoves:data-changed'));
+    lastWeeks = s.weeksDone;
     lastKey = key;
+    lastData = data;
   }
 
   function poll() {

@@ -75,6 +75,10 @@
   }
 
   if (status && status.getAttribute('data-busy') === 'true') poll();
+  // The dashboard saw new data (an import finished in another tab, say): show that import's report too.
+  document.addEventListener('ohmoves:data-changed', function () {
+    if (status && !polling) poll();
+  });
 
   if (!form || !window.FormData || !window.XMLHttpRequest) return;
   form.addEventListener('submit', function (event) {

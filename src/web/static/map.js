@@ -1,4 +1,4 @@
-// The map of a page (the dashboard's last 7 days, or one day): tracks as lines coloured and dashed by activity,
+// The map of a page (the dashboard's last 7 days or last day with data, or one day): tracks as lines coloured and dashed by activity,
 // places as dots with the member's own place names as labels, a scale bar, and a text list of everything shown.
 // Leaflet comes from /static/leaflet. Background tiles load only when the page carries a tile address, which it
 // does only after the member agreed (and the page's Content-Security-Policy then allows that one server).
@@ -21,7 +21,9 @@
 
   // One Tab stop: the map itself (Leaflet's keyboard handler: arrows pan, + and - zoom). The zoom buttons stay
   // for the mouse and touch but are taken out of the Tab order, since the keys do the same.
-  var map = L.map(el, { attributionControl: false, zoomControl: true, keyboard: true }).setView([20, 0], 2);
+  // No view yet: the map is fitted to the data first, so the first tiles asked for are those of the data's area
+  // (a whole-world view would fetch zoom-2 tiles nobody looks at).
+  var map = L.map(el, { attributionControl: false, zoomControl: true, keyboard: true });
   Array.prototype.forEach.call(el.querySelectorAll('.leaflet-control-zoom a'), function (a) {
     a.setAttribute('tabindex', '-1');
   });
@@ -34,8 +36,18 @@
   }
 
   var tiles = el.getAttribute('data-tiles');
+  var tileLayer = null;
   if (tiles) {
-    L.tileLayer(tiles, { maxZoom: 19, referrerPolicy: 'strict-origin-when-cross-origin' }).addTo(map);
+    tileLayer = L.tileLayer(tiles, { maxZoom: 19, referrerPolicy: 'strict-origin-when-cross-origin' });
+    // Offline, or the tile server blocked: say so once, instead of leaving grey squares unexplained.
+    tileLayer.on('tileerror', function () {
+      var note = document.getElementById('map-tiles-status');
+      if (note && note.hidden) {
+        note.textContent =
+          'The background map could not be loaded (you may be offline, or its server is blocked): the tracks and places are shown without it.';
+        note.hidden = false;
+      }
+    });
     var Credit = L.Control.extend({
       options: { position: 'bottomright' },
       onAdd: function () {
@@ -65,7 +77,28 @@
 
   function fit() {
     if (lastBounds.length) map.fitBounds(lastBounds, { padding: [20, 20], maxZoom: 15 });
+    else if (!map._loaded) map.setView([20, 0], 2);
+    // Tiles only once the map has its view.
+    if (tileLayer && !map.hasLayer(tileLayer)) tileLayer.addTo(map);
   }
+
+  // Place labels: one that would overlap a label already shown, or stick out of the map, is hidden (its place
+  // keeps its dot and its tooltip on hover, and the list below names it). Checked after every move and zoom.
+  function tidyLabels() {
+    var box = el.getBoundingClientRect();
+    var shown = [];
+    Array.prototype.forEach.call(el.querySelectorAll('.leaflet-tooltip.place-label'), function (label) {
+      label.style.visibility = '';
+      var r = label.getBoundingClientRect();
+      var outside = r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom;
+      var overlaps = shown.some(function (o) {
+        return r.left < o.right && r.right > o.left && r.top < o.bottom && r.bottom > o.top;
+      });
+      if (outside || overlaps) label.style.visibility = 'hidden';
+      else shown.push(r);
+    });
+  }
+  map.on('zoomend moveend', tidyLabels);
 
   // A phone turned sideways (or a resized window): Leaflet must measure again, and the tracks should still fit.
   var resizing = null;
@@ -142,7 +175,8 @@
       })
         .bindTooltip(text(p.name), {
           permanent: p.named,
-          direction: 'right',
+          // Left or right of the dot, whichever side of the map has room.
+          direction: 'auto',
           offset: [8, 0],
           className: p.named ? 'place-label' : '',
         })
@@ -158,6 +192,7 @@
       });
     lastBounds = bounds;
     fit();
+    tidyLabels();
     var span =
       data.from === data.to ? 'on ' + day(data.from) : 'from ' + day(data.from) + ' to ' + day(data.to);
     caption.textContent = data.from
@@ -176,6 +211,7 @@
       })
       .catch(function () {
         caption.textContent = 'The map could not be loaded.';
+        fit();
       });
   }
   load();
