@@ -67,10 +67,35 @@ function clock(t: string | undefined, day: string, zone: string | undefined): st
   return local.toFormat('yyyyMMdd') === day ? local.toFormat('HH:mm') : local.toFormat('d LLL, HH:mm');
 }
 
+/** A clock reading where it was recorded, with its offset: "09:24 UTC+01:00". */
+function clockWithOffset(dt: DateTime, day: string): string {
+  return dt.toFormat(dt.toFormat('yyyyMMdd') === day ? "HH:mm 'UTC'ZZ" : "d LLL, HH:mm 'UTC'ZZ");
+}
+
+/**
+ * Both ends of a stay or a move. Ends recorded at different UTC offsets (a flight, a drive across a zone border)
+ * are each shown in their own local time with their offset: one zone would show "09:24 to 11:25" for 8 hours.
+ */
+function ends(start: string | undefined, end: string | undefined, day: string, zone: string | undefined) {
+  const a = parseMovesTime(start);
+  const b = parseMovesTime(end);
+  if (a && b && a.offset !== b.offset) return [clockWithOffset(a, day), clockWithOffset(b, day)] as const;
+  return [clock(start, day, zone), clock(end, day, zone)] as const;
+}
+
 function span(start: string | undefined, end: string | undefined, day: string, zone: string | undefined) {
-  const a = clock(start, day, zone);
-  const b = clock(end, day, zone);
+  const [a, b] = ends(start, end, day, zone);
   return a && b ? `${a} to ${b}` : a || b;
+}
+
+/** Names are kept whole in the stored and published days; the timeline shows at most this many characters. */
+export const SHOWN_NAME_CHARS = 200;
+
+/** The name cut to SHOWN_NAME_CHARS characters (never inside a surrogate pair), with "…" when it was cut. */
+export function shortened(name: string): string {
+  if (name.length <= SHOWN_NAME_CHARS) return name;
+  const chars = Array.from(name);
+  return chars.length <= SHOWN_NAME_CHARS ? name : `${chars.slice(0, SHOWN_NAME_CHARS).join('')}…`;
 }
 
 function activityLine(a: StoredActivity, day: string, zone: string | undefined): ActivityLine {
@@ -80,7 +105,7 @@ function activityLine(a: StoredActivity, day: string, zone: string | undefined):
   if (a.steps !== undefined) facts.push(`${count.format(a.steps)} steps`);
   if (a.calories !== undefined) facts.push(`${count.format(a.calories)} kcal`);
   return {
-    label: activityLabel(a),
+    label: shortened(activityLabel(a)),
     group: activityGroup(a),
     span: span(a.startTime, a.endTime, day, zone),
     facts: facts.join(', '),
@@ -116,12 +141,13 @@ export function buildTimeline(day: StoredDay, zone: string | undefined): DayTime
     const activities = (seg.activities ?? []).map((a) => activityLine(a, day.date, z));
     if (seg.type === 'place') {
       const name = placeName(seg.place);
+      const [arrival, departure] = ends(seg.startTime, seg.endTime, day.date, z);
       return {
         kind: 'place',
-        name: name ?? 'Unnamed place',
+        name: name === undefined ? 'Unnamed place' : shortened(name),
         named: name !== undefined,
-        arrival: clock(seg.startTime, day.date, z),
-        departure: clock(seg.endTime, day.date, z),
+        arrival,
+        departure,
         activities,
       };
     }
