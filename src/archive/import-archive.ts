@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { AppContext } from '../context.ts';
-import { checkDayText } from '../sync/day-validation.ts';
+import { checkDayText, type DayCheck } from '../sync/day-validation.ts';
 import { weekIsComplete, weekOfDate } from '../moves/weeks.ts';
 import { openArchive, type OpenedArchive } from './archive-reader.ts';
 import { scanArrayElements } from './json-elements.ts';
@@ -205,7 +205,7 @@ async function stage(
         skip(item.origin, item.reason);
         continue;
       }
-      const check = checkDayText(item.text);
+      const check = checkEntry(item.text);
       if (!check.ok) {
         skip(check.date ? dashed(check.date) : item.origin, check.reason);
         if (check.date && isValidDate(check.date)) {
@@ -217,7 +217,7 @@ async function stage(
       report.daysRead++;
       if (!report.firstDay || check.date < report.firstDay) report.firstDay = check.date;
       if (!report.lastDay || check.date > report.lastDay) report.lastDay = check.date;
-      const w = weekOfDate(check.date);
+      const w = check.week;
       if (w !== week) {
         await flush();
         week = w;
@@ -288,6 +288,19 @@ async function loadWeekDays(ctx: AppContext, memberId: number, week: string): Pr
     if (c.ok) days.push({ date: c.date, lastUpdate: c.lastUpdate, text });
   }
   return days;
+}
+
+/**
+ * One entry checked, with its week. Whatever an entry holds is the file's problem, never the import's: an error
+ * while reading it skips the entry with its reason instead of failing the whole import.
+ */
+function checkEntry(text: string): Exclude<DayCheck, { ok: true }> | (DayCheck & { ok: true; week: string }) {
+  try {
+    const check = checkDayText(text);
+    return check.ok ? { ...check, week: weekOfDate(check.date) } : check;
+  } catch (err) {
+    return { ok: false, reason: `the entry cannot be read (${(err as Error).message})` };
+  }
 }
 
 /** yyyyMMdd → yyyy-MM-dd, whether or not it is a calendar date. */
