@@ -17,11 +17,12 @@ export const movesProfileResponse = z.object({
     firstDate: z.string().regex(MOVES_DATE, 'firstDate must be yyyyMMdd'),
     currentTimeZone: z.object({
       id: z.string().min(1),
-      offset: z.number().optional(),
+      offset: z.number().nullish(),
     }),
+    // Optional fields: null means absent, as in Moves' day objects.
     localization: z.unknown().optional(),
-    caloriesAvailable: z.boolean().optional(),
-    platform: z.string().optional(),
+    caloriesAvailable: z.boolean().nullish(),
+    platform: z.string().nullish(),
   }),
 });
 
