@@ -3,7 +3,7 @@
 // the export byte for byte. Then the day view and the downloads show a day of it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Job } from 'pg-boss';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importArchive, openArchive } from '../../src/archive/index.ts';
