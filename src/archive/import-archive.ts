@@ -368,6 +368,10 @@ export function formatArchiveReport(r: ArchiveImportReport): string {
     for (const s of r.skippedEntries) lines.push(`  ${s.where}: ${s.reason}`);
     if (r.skipped > r.skippedEntries.length)
       lines.push(`  … and ${r.skipped - r.skippedEntries.length} more`);
+    if (r.refusedDays)
+      lines.push(
+        `${plural(r.refusedDays, 'refused day')} kept with the reason: the member's day pages say why, and /import/refused.csv lists every one.`,
+      );
   }
   if (r.covered.firstDay)
     lines.push(

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importArchive } from '../../src/archive/index.ts';
+import { formatArchiveReport, importArchive } from '../../src/archive/index.ts';
 import { MAX_STRING_CHARS } from '../../src/moves/day-limits.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
@@ -89,6 +89,10 @@ describe.each(storeKinds())('text fidelity of an import on %s', (store) => {
     const report = await importArchive(ctx, { ohMemberId, file });
     expect(report).toMatchObject({ added: 7, skipped: 8, refusedDays: 7 });
     expect(report.skippedEntries).toHaveLength(5);
+    expect(formatArchiveReport(report)).toContain(
+      '  2016-01-05: a name, value or key is 10001 characters long',
+    );
+    expect(formatArchiveReport(report)).toContain('7 refused days kept with the reason');
     expect(report.skippedEntries[0]).toEqual({
       where: '2016-01-05',
       reason: `a name, value or key is ${MAX_STRING_CHARS + 1} characters long (at most ${MAX_STRING_CHARS} are accepted)`,
