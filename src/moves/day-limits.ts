@@ -58,7 +58,8 @@ function longestString(value: unknown): number {
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'string') max = Math.max(max, v.length);
-    else if (Array.isArray(v)) stack.push(...v);
+    // One push per element: spreading a list of a million numbers would overflow the argument limit.
+    else if (Array.isArray(v)) for (const inner of v) stack.push(inner);
     else if (v && typeof v === 'object')
       for (const [key, inner] of Object.entries(v)) {
         max = Math.max(max, key.length);

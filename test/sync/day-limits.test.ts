@@ -41,6 +41,11 @@ describe('per-day limits', () => {
     expect(screenDays(`[${text}]`)).toEqual({ daysJson: `[${text}]`, rejected: [] });
   });
 
+  it('a list of a million numbers is checked without overflowing anything', () => {
+    const text = `{"date":"20160616","x":[${'1,'.repeat(1_000_000)}1],"k":"${'k'.repeat(MAX_STRING_CHARS + 1)}"}`;
+    expect(checkDayText(text)).toMatchObject({ ok: false, reason: expect.stringMatching(/characters long/) });
+  });
+
   it('a day nested 100,000 deep is refused by its size, not by a stack overflow', () => {
     const deep = `{"date":"20160616","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     expect(() => checkDayText(deep)).not.toThrow();
