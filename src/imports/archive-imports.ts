@@ -29,8 +29,8 @@ export interface ArchiveImports {
   pathsInUse(): Promise<Set<string>>;
   /** Keeps the days an import of `fileName` refused (a date refused again gets the newer reason). */
   recordRefused(memberId: number, fileName: string, days: { date: string; reason: string }[]): Promise<void>;
-  /** Forgets refusals of days that are now stored. */
-  clearRefused(memberId: number, dates: string[]): Promise<void>;
+  /** Forgets refusals of days that are now stored; every refusal of the member without `dates`. */
+  clearRefused(memberId: number, dates?: string[]): Promise<void>;
   /** Why an import refused the day (yyyyMMdd), if one did. */
   refusedDay(memberId: number, date: string): Promise<RefusedDayRow | undefined>;
   /** Every refused day of the member, by date. */
@@ -132,6 +132,10 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
     },
 
     async clearRefused(memberId, dates) {
+      if (!dates) {
+        await ctx.db.delete(refusedDays).where(eq(refusedDays.memberId, memberId));
+        return;
+      }
       for (let i = 0; i < dates.length; i += BATCH)
         await ctx.db
           .delete(refusedDays)

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatArchiveReport, importArchive } from '../../src/archive/index.ts';
 import { MAX_STRING_CHARS } from '../../src/moves/day-limits.ts';
+import { resetMemberData } from '../../src/sync/reset.ts';
 import { buildWebApp } from '../../src/web/app.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { storeKinds } from '../support/database.ts';
@@ -125,5 +126,9 @@ describe.each(storeKinds())('text fidelity of an import on %s', (store) => {
     expect((await ctx.imports.refusedDays(memberId)).map((r) => r.date)).toEqual(refusedDates.slice(1));
     const shown = await app.inject({ method: 'GET', url: '/day/2016-01-05', headers: { cookie } });
     expect(shown.body).not.toContain('refused');
+
+    // Another Moves account's history replaces this one: its refusals go with its weeks.
+    await resetMemberData(ctx, memberId);
+    expect(await ctx.imports.refusedDays(memberId)).toEqual([]);
   });
 });
