@@ -255,3 +255,27 @@ describe('a published day with null or wrongly typed optional fields', () => {
     expect((await get('/history', c)).body).toContain('href="/day/2016-06-22"');
   });
 });
+
+describe('a long name', () => {
+  it('is kept whole in the downloads and shortened on the page and the map', async () => {
+    const m = await insertMember(ctx, {});
+    const c = sessionCookie(app, { memberId: m.id });
+    const name = `Long ${'n'.repeat(2995)}`;
+    const day = structuredClone(laDay);
+    day.segments[0]!.place.name = name;
+    await ctx.weeks.save(m.id, {
+      week: '2016-W25',
+      daysJson: JSON.stringify([day]),
+      dates: [day.date],
+      complete: true,
+      source: 'archive',
+    });
+    const view = await get('/day/2016-06-22', c);
+    expect(view.body).toContain(`${name.slice(0, 200)}…`);
+    expect(view.body).not.toContain(name);
+    const map = (await get('/day/2016-06-22/map.json', c)).json();
+    expect(map.places.map((p: { name: string }) => p.name)).toEqual([`${name.slice(0, 200)}…`]);
+    const geo = (await get('/export?format=geojson&from=2016-06-22&to=2016-06-22', c)).json();
+    expect(JSON.stringify(geo)).toContain(name);
+  });
+});
