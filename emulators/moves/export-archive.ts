@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import yazl from 'yazl';
 import type { EmulatorContext } from './context.ts';
 import { formatDate, ordinalAt } from './dates.ts';
+import { applyNameOverrides } from './name-overrides.ts';
 import { StorylineSource } from './generator.ts';
 import type { DayModel } from './model.ts';
 import { toStorylineDay, toSummaryDay } from './projections.ts';
@@ -63,15 +64,14 @@ function storylineCsv(models: Iterable<DayModel>): Readable {
 /** The whole moves_export.zip as a stream. */
 export function exportArchive(ctx: EmulatorContext, user: EmulatedUser): Readable {
   const { first, last } = exportRange(ctx, user);
+  // The names a test set (control `names`) are in the export too, as in the API's answers.
+  const storyline = (m: DayModel) => applyNameOverrides(toStorylineDay(m, true), user.names);
   const json = new yazl.ZipFile();
-  json.addReadStream(
-    arrayFile(days(ctx, user, first, last), (m) => toStorylineDay(m, true)),
-    'json/full/storyline.json',
-  );
+  json.addReadStream(arrayFile(days(ctx, user, first, last), storyline), 'json/full/storyline.json');
   json.addReadStream(arrayFile(days(ctx, user, first, last), toSummaryDay), 'json/full/summary.json');
   for (let o = first; o <= last; o++)
     json.addReadStream(
-      arrayFile(days(ctx, user, o, o), (m) => toStorylineDay(m, true)),
+      arrayFile(days(ctx, user, o, o), storyline),
       `json/daily/storyline/storyline_${formatDate(o)}.json`,
     );
   json.end();

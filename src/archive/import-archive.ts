@@ -7,10 +7,9 @@
 // The website's uploads run this in the member's job (src/archive/upload-job.ts); `import-archive` runs it directly.
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import type { AppContext } from '../context.ts';
-import { checkDayText } from '../sync/day-validation.ts';
+import { checkDayText, type DayCheck } from '../sync/day-validation.ts';
 import { weekIsComplete, weekOfDate } from '../moves/weeks.ts';
 import { openArchive, type OpenedArchive } from './archive-reader.ts';
 import { scanArrayElements } from './json-elements.ts';
@@ -26,8 +25,15 @@ export class ImportInterruptedError extends Error {
 }
 
 export interface SkippedEntry {
-  /** File and item number, e.g. "moves_export/json/full/storyline.json, item 12". */
+  /** The day's date (2016-01-12) when the entry has one, else file and item number ("…storyline.json, item 12"). */
   where: string;
+  reason: string;
+}
+
+/** A refused entry that names a calendar date: kept for the member (src/imports/archive-imports.ts). */
+export interface RefusedDay {
+  /** yyyyMMdd */
+  date: string;
   reason: string;
 }
 
@@ -51,8 +57,10 @@ export interface ImportReport {
   lastDay: string | null;
   /** Entries that were not valid days (or per-period files that could not be read), skipped. */
   skipped: number;
-  /** The first MAX_LISTED skipped entries with their reasons. */
+  /** The first MAX_LISTED skipped entries with their reasons (every refused day is kept: refusedDays). */
   skippedEntries: SkippedEntry[];
+  /** Skipped entries that name a calendar date: each is kept with its reason, for the day page and the list. */
+  refusedDays: number;
   /** What is stored for the member after the import. */
   covered: { firstDay: string | null; lastDay: string | null; days: number };
 }
@@ -102,11 +110,14 @@ export async function importArchiveFile(
   });
   const staging = path.join(workDir, `staging-${memberId}-${process.pid}-${Date.now()}.ndjson`);
   try {
+    const refused: RefusedDay[] = [];
     const report = await stage(ctx, memberId, archive, staging, {
       timeZone: account?.timeZone ?? 'UTC',
       onProgress: opts.onProgress,
+      refused,
     });
     await ctx.transaction(async (txCtx) => {
+      await txCtx.imports.recordRefused(memberId, opts.displayName ?? path.basename(file), refused);
       await commit(txCtx, memberId, staging);
       const range = await txCtx.weeks.range(memberId);
       report.covered = { firstDay: range.firstDay, lastDay: range.lastDay, days: range.dayCount };
@@ -132,7 +143,7 @@ async function stage(
   memberId: number,
   archive: OpenedArchive,
   staging: string,
-  p: { timeZone: string; onProgress: ImportOptions['onProgress'] },
+  p: { timeZone: string; onProgress: ImportOptions['onProgress']; refused: RefusedDay[] },
 ): Promise<ImportReport> {
   const report: ImportReport = {
     source: archive.source,
@@ -146,6 +157,7 @@ async function stage(
     lastDay: null,
     skipped: 0,
     skippedEntries: [],
+    refusedDays: 0,
     covered: { firstDay: null, lastDay: null, days: 0 },
   };
   const skip = (where: string, reason: string) => {
@@ -193,15 +205,19 @@ async function stage(
         skip(item.origin, item.reason);
         continue;
       }
-      const check = checkDayText(item.text);
+      const check = checkEntry(item.text);
       if (!check.ok) {
-        skip(item.origin, check.reason);
+        skip(check.date ? dashed(check.date) : item.origin, check.reason);
+        if (check.date && isValidDate(check.date)) {
+          p.refused.push({ date: check.date, reason: check.reason });
+          report.refusedDays++;
+        }
         continue;
       }
       report.daysRead++;
       if (!report.firstDay || check.date < report.firstDay) report.firstDay = check.date;
       if (!report.lastDay || check.date > report.lastDay) report.lastDay = check.date;
-      const w = weekOfDate(check.date);
+      const w = check.week;
       if (w !== week) {
         await flush();
         week = w;
@@ -221,14 +237,18 @@ async function stage(
 /** Writes the staged weeks. A week staged twice (days out of order in the archive) is merged again. */
 async function commit(tx: AppContext, memberId: number, staging: string): Promise<void> {
   const written = new Set<string>();
-  const lines = readline.createInterface({ input: fs.createReadStream(staging), crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const line of stagedLines(staging)) {
     if (!line) continue;
     const w = JSON.parse(line) as StagedWeek;
     const days = written.has(w.week)
       ? mergeWeek(await loadWeekDays(tx, memberId, w.week), w.days).days
       : w.days;
     written.add(w.week);
+    // A day stored now is no longer refused (an earlier import may have refused it).
+    await tx.imports.clearRefused(
+      memberId,
+      days.map((d) => d.date),
+    );
     await tx.weeks.save(memberId, {
       week: w.week,
       daysJson: `[${days.map((d) => d.text).join(',')}]`,
@@ -237,6 +257,25 @@ async function commit(tx: AppContext, memberId: number, staging: string): Promis
       source: 'archive',
     });
   }
+}
+
+/**
+ * The staging file's lines. Split at \n only: JSON.stringify escapes every \n and \r inside strings but leaves
+ * U+2028 and U+2029 as they are, and readline would cut a line at those (and a member's names may hold them).
+ */
+async function* stagedLines(staging: string): AsyncGenerator<string> {
+  let parts: Buffer[] = [];
+  for await (const chunk of fs.createReadStream(staging) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
+      parts.push(chunk.subarray(from, nl));
+      yield Buffer.concat(parts).toString('utf8');
+      parts = [];
+      from = nl + 1;
+    }
+    if (from < chunk.length) parts.push(chunk.subarray(from));
+  }
+  if (parts.length) yield Buffer.concat(parts).toString('utf8');
 }
 
 /** A stored week's days, each with its date and lastUpdate, text unchanged. */
@@ -251,6 +290,32 @@ async function loadWeekDays(ctx: AppContext, memberId: number, week: string): Pr
   return days;
 }
 
+/**
+ * One entry checked, with its week. Whatever an entry holds is the file's problem, never the import's: an error
+ * while reading it skips the entry with its reason instead of failing the whole import.
+ */
+function checkEntry(text: string): Exclude<DayCheck, { ok: true }> | (DayCheck & { ok: true; week: string }) {
+  try {
+    const check = checkDayText(text);
+    return check.ok ? { ...check, week: weekOfDate(check.date) } : check;
+  } catch (err) {
+    return { ok: false, reason: `the entry cannot be read (${(err as Error).message})` };
+  }
+}
+
+/** yyyyMMdd → yyyy-MM-dd, whether or not it is a calendar date. */
+const dashed = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+
+/** A yyyyMMdd that names a day a week can hold (00000101 does not). */
+function isValidDate(date: string): boolean {
+  try {
+    weekOfDate(date);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One line for recent activity. */
 export function describeImport(r: ImportReport): string {
   const parts = [
@@ -261,6 +326,7 @@ export function describeImport(r: ImportReport): string {
   if (r.replaced) parts.push(`${r.replaced} replaced older stored copies`);
   if (r.current) parts.push(`${r.current} already current`);
   if (r.skipped) parts.push(`${r.skipped} invalid entries skipped`);
+  if (r.refusedDays) parts.push(`${r.refusedDays} days refused`);
   return parts.join('; ');
 }
 
@@ -302,6 +368,10 @@ export function formatArchiveReport(r: ArchiveImportReport): string {
     for (const s of r.skippedEntries) lines.push(`  ${s.where}: ${s.reason}`);
     if (r.skipped > r.skippedEntries.length)
       lines.push(`  … and ${r.skipped - r.skippedEntries.length} more`);
+    if (r.refusedDays)
+      lines.push(
+        `${plural(r.refusedDays, 'refused day')} kept with the reason: the member's day pages say why, and /import/refused.csv lists every one.`,
+      );
   }
   if (r.covered.firstDay)
     lines.push(

@@ -277,6 +277,26 @@ export const archiveImports = pgTable(
 );
 
 /**
+ * Days an import refused (too large, broken), one row per member and date with the newest reason: the day's page
+ * says why it is missing, and the import page offers the whole list. Removed when a later import stores the day.
+ */
+export const refusedDays = pgTable(
+  'refused_days',
+  {
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    /** yyyyMMdd. */
+    date: text('date').notNull(),
+    reason: text('reason').notNull(),
+    /** The file the day came in, as the member named it. */
+    fileName: text('file_name').notNull(),
+    refusedAt: ts('refused_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.memberId, t.date] })],
+);
+
+/**
  * Uploads to Open Humans that were started (step 1 gave a file id) but not confirmed. The row is removed when the
  * upload completes; a failed or crashed upload's file is completed and deleted by id (src/sync/upload-cleanup.ts),
  * so nothing unfinished stays in the member's account. The pre-signed PUT URL is encrypted like the tokens.

@@ -1,12 +1,20 @@
 // The import records: owns `archive_imports`, the export archives members upload on the website (arriving,
-// waiting for, running in or done by the member's job). The archive code (src/archive) reads and merges the
-// archives; this service only keeps their records and the uploads' budget.
-import { and, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+// waiting for, running in or done by the member's job), and `refused_days`, the days imports refused with their
+// reasons. The archive code (src/archive) reads and merges the archives; this service only keeps their records
+// and the uploads' budget.
+import { and, asc, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { archiveImports } from '../db/schema.ts';
+import { archiveImports, refusedDays } from '../db/schema.ts';
 
 export type UploadRow = typeof archiveImports.$inferSelect;
 export type UploadPatch = Partial<Omit<typeof archiveImports.$inferInsert, 'id' | 'memberId'>>;
+export type RefusedDayRow = Pick<
+  typeof refusedDays.$inferSelect,
+  'date' | 'reason' | 'fileName' | 'refusedAt'
+>;
+
+/** Rows per statement when many days are written or cleared at once. */
+const BATCH = 500;
 
 /** What an upload about to arrive may have, decided atomically: the slot, or why not. */
 export type Reservation =
@@ -50,7 +58,22 @@ export interface ArchiveImports {
   update(id: number, patch: UploadPatch): Promise<void>;
   /** The upload files some unfinished import still needs (every member). */
   pathsInUse(): Promise<Set<string>>;
+  /** Keeps the days an import of `fileName` refused (a date refused again gets the newer reason). */
+  recordRefused(memberId: number, fileName: string, days: { date: string; reason: string }[]): Promise<void>;
+  /** Forgets refusals of days that are now stored; every refusal of the member without `dates`. */
+  clearRefused(memberId: number, dates?: string[]): Promise<void>;
+  /** Why an import refused the day (yyyyMMdd), if one did. */
+  refusedDay(memberId: number, date: string): Promise<RefusedDayRow | undefined>;
+  /** Every refused day of the member, by date. */
+  refusedDays(memberId: number): Promise<RefusedDayRow[]>;
 }
+
+const refusedColumns = {
+  date: refusedDays.date,
+  reason: refusedDays.reason,
+  fileName: refusedDays.fileName,
+  refusedAt: refusedDays.refusedAt,
+};
 
 export function createArchiveImports(ctx: AppContext): ArchiveImports {
   const unfinished = (memberId: number) =>
@@ -154,5 +177,58 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
         .where(inArray(archiveImports.status, UNFINISHED));
       return new Set(rows.map((r) => r.path).filter((p): p is string => p !== null));
     },
+
+    async recordRefused(memberId, fileName, days) {
+      const now = ctx.clock.date();
+      // The newest reason per date (an export may hold a date twice).
+      const byDate = new Map(days.map((d) => [d.date, d.reason]));
+      const rows = [...byDate].map(([date, reason]) => ({
+        memberId,
+        date,
+        reason,
+        fileName,
+        refusedAt: now,
+      }));
+      for (let i = 0; i < rows.length; i += BATCH)
+        await ctx.db
+          .insert(refusedDays)
+          .values(rows.slice(i, i + BATCH))
+          .onConflictDoUpdate({
+            target: [refusedDays.memberId, refusedDays.date],
+            set: {
+              reason: sql`excluded.reason`,
+              fileName: sql`excluded.file_name`,
+              refusedAt: sql`excluded.refused_at`,
+            },
+          });
+    },
+
+    async clearRefused(memberId, dates) {
+      if (!dates) {
+        await ctx.db.delete(refusedDays).where(eq(refusedDays.memberId, memberId));
+        return;
+      }
+      for (let i = 0; i < dates.length; i += BATCH)
+        await ctx.db
+          .delete(refusedDays)
+          .where(
+            and(eq(refusedDays.memberId, memberId), inArray(refusedDays.date, dates.slice(i, i + BATCH))),
+          );
+    },
+
+    async refusedDay(memberId, date) {
+      const [row] = await ctx.db
+        .select(refusedColumns)
+        .from(refusedDays)
+        .where(and(eq(refusedDays.memberId, memberId), eq(refusedDays.date, date)));
+      return row;
+    },
+
+    refusedDays: (memberId) =>
+      ctx.db
+        .select(refusedColumns)
+        .from(refusedDays)
+        .where(eq(refusedDays.memberId, memberId))
+        .orderBy(asc(refusedDays.date)),
   };
 }

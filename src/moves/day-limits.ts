@@ -5,8 +5,11 @@
 // served. Pure.
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 
-/** Longest string value (place name, activity, id…) a day may hold. */
-export const MAX_STRING_CHARS = 1_000;
+/**
+ * Longest string (place name, activity, id…, and every object key) a day may hold. Generous: a name is the
+ * member's own data and is kept exactly as written (views shorten it); this only stops absurd values.
+ */
+export const MAX_STRING_CHARS = 10_000;
 /** Largest serialized day. */
 export const MAX_DAY_BYTES = 2 * 1024 * 1024;
 
@@ -45,12 +48,24 @@ export function hasLongStringLiteral(json: string, max: number): boolean {
   return false;
 }
 
-function longestString(value: unknown, depth = 0): number {
-  if (typeof value === 'string') return value.length;
-  if (!value || typeof value !== 'object' || depth > 20) return 0;
+/**
+ * The longest string in a parsed day, object keys included, at any depth. A loop over an explicit stack: a day
+ * nested thousands deep must not overflow the call stack, nor hide a string below some depth.
+ */
+function longestString(value: unknown): number {
   let max = 0;
-  for (const v of Array.isArray(value) ? value : Object.values(value))
-    max = Math.max(max, longestString(v, depth + 1));
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') max = Math.max(max, v.length);
+    // One push per element: spreading a list of a million numbers would overflow the argument limit.
+    else if (Array.isArray(v)) for (const inner of v) stack.push(inner);
+    else if (v && typeof v === 'object')
+      for (const [key, inner] of Object.entries(v)) {
+        max = Math.max(max, key.length);
+        stack.push(inner);
+      }
+  }
   return max;
 }
 
@@ -63,7 +78,7 @@ export function mayBreakLimits(json: string): boolean {
 export function dayLimitProblem(day: unknown, bytes: number): string | undefined {
   const longest = longestString(day);
   if (longest > MAX_STRING_CHARS)
-    return `a name or value is ${longest} characters long (at most ${MAX_STRING_CHARS} are accepted)`;
+    return `a name, value or key is ${longest} characters long (at most ${MAX_STRING_CHARS} are accepted)`;
   if (bytes > MAX_DAY_BYTES) return `the day holds ${bytes} bytes (at most ${MAX_DAY_BYTES} are accepted)`;
   return undefined;
 }

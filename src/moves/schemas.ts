@@ -17,7 +17,7 @@ export const movesProfileResponse = z.object({
     firstDate: z.string().regex(MOVES_DATE, 'firstDate must be yyyyMMdd'),
     currentTimeZone: z.object({
       id: z.string().min(1),
-      offset: z.number().optional(),
+      offset: z.number().nullish(),
     }),
     // Optional (missing in 2013's profiles); a field of the wrong type is dropped, never fatal.
     localization: z
@@ -29,8 +29,8 @@ export const movesProfileResponse = z.object({
       })
       .nullish()
       .catch(undefined),
-    caloriesAvailable: z.boolean().optional(),
-    platform: z.string().optional(),
+    caloriesAvailable: z.boolean().nullish(),
+    platform: z.string().nullish(),
   }),
 });
 

@@ -24,7 +24,9 @@ export function formatMovesDate(dt: DateTime): string {
   return dt.toFormat('yyyyMMdd');
 }
 
+/** Week ids have a four-digit year: a date in year 0 (00000101 is in week -1-W52) has none, and is refused. */
 function weekId(dt: DateTime): string {
+  if (dt.weekYear < 1 || dt.weekYear > 9999) throw new RangeError(`no ISO week of year ${dt.weekYear}`);
   return `${String(dt.weekYear).padStart(4, '0')}-W${String(dt.weekNumber).padStart(2, '0')}`;
 }
 

@@ -27,7 +27,8 @@ export function dayStepTotals(days: unknown): DayStepsEntry[] {
     if (Array.isArray(summary))
       for (const entry of summary as unknown[]) {
         const s = (entry as { steps?: unknown } | null)?.steps;
-        if (typeof s === 'number') steps += s;
+        // 1e400 reads as Infinity: a step count no day has, ignored like a string would be.
+        if (typeof s === 'number' && Number.isFinite(s)) steps += s;
       }
     out.push([date, roundHalfAway(steps), nonEmptyArray(segments) || nonEmptyArray(summary)]);
   }

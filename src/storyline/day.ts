@@ -3,60 +3,81 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 
+// Tolerant: the Moves API documents most fields as optional, and real files write `null` for an empty value. A
+// field that is null, of the wrong type or out of range (1e400 reads as Infinity) is read as absent; an entry of a
+// list that cannot be read is left out; the rest of the day is still shown. Only a day without a yyyyMMdd date,
+// or that is not an object, cannot be read.
+
+/** An optional field: anything that does not fit reads as absent. */
+const opt = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/** An optional list: null or not a list reads as absent; entries that do not fit are left out. */
+const list = <T extends z.ZodType>(item: T) =>
+  z
+    .unknown()
+    .transform((v): z.output<T>[] | undefined =>
+      Array.isArray(v)
+        ? v.flatMap((x) => {
+            const r = item.safeParse(x);
+            return r.success ? [r.data as z.output<T>] : [];
+          })
+        : undefined,
+    )
+    .optional();
+
 const position = z.object({ lat: z.number(), lon: z.number() }).loose();
-const trackPoint = position.extend({ time: z.string().optional() });
+const trackPoint = position.extend({ time: opt(z.string()) });
 
 export const storedActivity = z
   .object({
-    activity: z.string().optional(),
-    group: z.string().optional(),
-    manual: z.boolean().optional(),
-    startTime: z.string().optional(),
-    endTime: z.string().optional(),
-    duration: z.number().optional(),
-    distance: z.number().optional(),
-    steps: z.number().optional(),
-    calories: z.number().optional(),
-    trackPoints: z.array(trackPoint).nullish(),
+    activity: opt(z.string()),
+    group: opt(z.string()),
+    manual: opt(z.boolean()),
+    startTime: opt(z.string()),
+    endTime: opt(z.string()),
+    duration: opt(z.number()),
+    distance: opt(z.number()),
+    steps: opt(z.number()),
+    calories: opt(z.number()),
+    trackPoints: list(trackPoint),
   })
   .loose();
 
 export const storedSegment = z
   .object({
     type: z.string(),
-    startTime: z.string().optional(),
-    endTime: z.string().optional(),
-    place: z
-      .object({
-        id: z.number().optional(),
-        name: z.string().optional(),
-        type: z.string().optional(),
-        location: position.optional(),
-      })
-      .loose()
-      .nullish(),
-    activities: z.array(storedActivity).nullish(),
+    startTime: opt(z.string()),
+    endTime: opt(z.string()),
+    place: opt(
+      z
+        .object({
+          id: opt(z.number()),
+          name: opt(z.string()),
+          type: opt(z.string()),
+          location: opt(position),
+        })
+        .loose(),
+    ),
+    activities: list(storedActivity),
   })
   .loose();
 
 export const storedDay = z
   .object({
     date: z.string().regex(/^\d{8}$/),
-    summary: z
-      .array(
-        z
-          .object({
-            activity: z.string().optional(),
-            group: z.string().optional(),
-            duration: z.number().optional(),
-            distance: z.number().optional(),
-            steps: z.number().optional(),
-            calories: z.number().optional(),
-          })
-          .loose(),
-      )
-      .nullish(),
-    segments: z.array(storedSegment).nullish(),
+    summary: list(
+      z
+        .object({
+          activity: opt(z.string()),
+          group: opt(z.string()),
+          duration: opt(z.number()),
+          distance: opt(z.number()),
+          steps: opt(z.number()),
+          calories: opt(z.number()),
+        })
+        .loose(),
+    ),
+    segments: list(storedSegment),
   })
   .loose();
 

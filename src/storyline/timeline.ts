@@ -62,6 +62,30 @@ function clock(t: string | undefined, day: string, zone: string | undefined, pre
   return local.toFormat('yyyyMMdd') === day ? time : `${local.toFormat('d LLL')}, ${time}`;
 }
 
+/** A clock reading where it was recorded, with its offset: "09:24 UTC+01:00". */
+function clockWithOffset(dt: DateTime, day: string, prefs: LocalePrefs): string {
+  const time = `${formatClock(dt, prefs.clock)} UTC${dt.toFormat('ZZ')}`;
+  return dt.toFormat('yyyyMMdd') === day ? time : `${dt.toFormat('d LLL')}, ${time}`;
+}
+
+/**
+ * Both ends of a stay or a move. Ends recorded at different UTC offsets (a flight, a drive across a zone border)
+ * are each shown in their own local time with their offset: one zone would show "09:24 to 11:25" for 8 hours.
+ */
+function ends(
+  start: string | undefined,
+  end: string | undefined,
+  day: string,
+  zone: string | undefined,
+  prefs: LocalePrefs,
+) {
+  const a = parseMovesTime(start);
+  const b = parseMovesTime(end);
+  if (a && b && a.offset !== b.offset)
+    return [clockWithOffset(a, day, prefs), clockWithOffset(b, day, prefs)] as const;
+  return [clock(start, day, zone, prefs), clock(end, day, zone, prefs)] as const;
+}
+
 function span(
   start: string | undefined,
   end: string | undefined,
@@ -69,9 +93,18 @@ function span(
   zone: string | undefined,
   prefs: LocalePrefs,
 ) {
-  const a = clock(start, day, zone, prefs);
-  const b = clock(end, day, zone, prefs);
+  const [a, b] = ends(start, end, day, zone, prefs);
   return a && b ? `${a} to ${b}` : a || b;
+}
+
+/** Names are kept whole in the stored and published days; the timeline shows at most this many characters. */
+export const SHOWN_NAME_CHARS = 200;
+
+/** The name cut to SHOWN_NAME_CHARS characters (never inside a surrogate pair), with "…" when it was cut. */
+export function shortened(name: string): string {
+  if (name.length <= SHOWN_NAME_CHARS) return name;
+  const chars = Array.from(name);
+  return chars.length <= SHOWN_NAME_CHARS ? name : `${chars.slice(0, SHOWN_NAME_CHARS).join('')}…`;
 }
 
 function activityLine(
@@ -86,7 +119,7 @@ function activityLine(
   if (a.steps !== undefined) facts.push(`${formatCount(a.steps)} steps`);
   if (a.calories !== undefined) facts.push(`${formatCount(a.calories)} kcal`);
   return {
-    label: activityLabel(a),
+    label: shortened(activityLabel(a)),
     group: activityGroup(a),
     span: span(a.startTime, a.endTime, day, zone, prefs),
     facts: facts.join(', '),
@@ -129,12 +162,13 @@ export function buildTimeline(
     const activities = (seg.activities ?? []).map((a) => activityLine(a, day.date, z, prefs));
     if (seg.type === 'place') {
       const name = placeName(seg.place);
+      const [arrival, departure] = ends(seg.startTime, seg.endTime, day.date, z, prefs);
       return {
         kind: 'place',
-        name: name ?? 'Unnamed place',
+        name: name === undefined ? 'Unnamed place' : shortened(name),
         named: name !== undefined,
-        arrival: clock(seg.startTime, day.date, z, prefs),
-        departure: clock(seg.endTime, day.date, z, prefs),
+        arrival,
+        departure,
         activities,
       };
     }

@@ -22,7 +22,17 @@ export const daySchema = z
   })
   .loose();
 
-export type DayCheck = { ok: true; date: string; lastUpdate?: string } | { ok: false; reason: string };
+export type DayCheck =
+  | { ok: true; date: string; lastUpdate?: string }
+  /** `date`: the entry's own yyyyMMdd date, when it has one (the report names a refused day by it). */
+  | { ok: false; reason: string; date?: string };
+
+const refused = (reason: string, value: unknown): DayCheck => {
+  const date = (value as { date?: unknown } | null)?.date;
+  return typeof date === 'string' && /^\d{8}$/.test(date)
+    ? { ok: false, reason, date }
+    : { ok: false, reason };
+};
 
 /** Checks one day's JSON text, the size limits of Moves data included (src/moves/day-limits.ts). */
 export function checkDayText(text: string): DayCheck {
@@ -33,9 +43,9 @@ export function checkDayText(text: string): DayCheck {
     return { ok: false, reason: 'not valid JSON' };
   }
   const r = daySchema.safeParse(value);
-  if (!r.success) return { ok: false, reason: r.error.issues.map((i) => i.message).join('; ') };
+  if (!r.success) return refused(r.error.issues.map((i) => i.message).join('; '), value);
   const tooLarge = mayBreakLimits(text) && dayLimitProblem(value, Buffer.byteLength(text));
-  if (tooLarge) return { ok: false, reason: tooLarge };
+  if (tooLarge) return refused(tooLarge, value);
   return r.data.lastUpdate === undefined
     ? { ok: true, date: r.data.date }
     : { ok: true, date: r.data.date, lastUpdate: r.data.lastUpdate };

@@ -2,6 +2,7 @@
 // Pure: the upload row and the current file's publish time come in as arguments.
 import type { ImportReport } from '../archive/index.ts';
 import type { UploadRow } from '../archive/uploads.ts';
+import type { RefusedDayRow } from '../imports/archive-imports.ts';
 import { formatBytes } from './status-words.ts';
 
 export interface ImportStatus {
@@ -16,6 +17,8 @@ export interface ImportStatus {
   details: string[];
   /** The first skipped entries with their reasons. */
   skipped: { where: string; reason: string }[];
+  /** Days the import refused: all of them are in /import/refused.csv. */
+  refusedDays: number;
 }
 
 const day = (d: string | null) => (d ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}` : '');
@@ -34,6 +37,7 @@ export function describeImport(
     percent: null,
     details: [],
     skipped: [],
+    refusedDays: 0,
   };
   if (!row) return none;
   const base = { ...none, fileName: row.fileName };
@@ -76,7 +80,7 @@ export function describeImport(
       const details = [
         `Days imported: ${r.added + r.replaced} (${n(r.added, 'new day')}, ${n(r.replaced, 'day')} where the export's copy was newer than the stored one).`,
         `Days already current: ${r.current}${r.storedNewer ? ` (for ${n(r.storedNewer, 'day')} the stored copy was newer and was kept)` : ''}.`,
-        `Entries skipped as invalid: ${r.skipped}.`,
+        `Entries skipped as invalid: ${r.skipped}${r.refusedDays ? `, of which ${n(r.refusedDays, 'day')} refused (each is listed with its reason in the list of refused days)` : ''}.`,
         r.covered.firstDay
           ? `Your history now covers ${n(r.covered.days, 'day')}, from ${day(r.covered.firstDay)} to ${day(r.covered.lastDay)}.`
           : 'No days are stored.',
@@ -93,7 +97,16 @@ export function describeImport(
             : `${row.fileName} was imported; uploading your file to Open Humans…`,
         details,
         skipped: r.skippedEntries,
+        refusedDays: r.refusedDays ?? 0,
       };
     }
   }
+}
+
+const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/** The member's refused days as CSV: date (yyyy-MM-dd), file, reason. */
+export function refusedDaysCsv(rows: RefusedDayRow[]): string {
+  const lines = rows.map((r) => [day(r.date), r.fileName, r.reason].map(csvField).join(','));
+  return ['date,file,reason', ...lines].map((l) => `${l}\r\n`).join('');
 }

@@ -9,6 +9,7 @@ import {
   usablePosition,
   type ActivityGroup,
 } from '../storyline/day.ts';
+import { shortened } from '../storyline/timeline.ts';
 
 export interface MapTrack {
   date: string;
@@ -68,7 +69,12 @@ export function buildMapData(rawDays: unknown[], days = 7): MapData {
         const key = `${name ?? ''}|${at.lat.toFixed(4)}|${at.lon.toFixed(4)}`;
         if (!seenPlaces.has(key)) {
           seenPlaces.add(key);
-          data.places.push({ date: day.date, name: name ?? 'Unnamed place', named: !!name, ...at });
+          data.places.push({
+            date: day.date,
+            name: name === undefined ? 'Unnamed place' : shortened(name),
+            named: !!name,
+            ...at,
+          });
         }
       }
       for (const act of seg.activities ?? []) {
@@ -79,7 +85,7 @@ export function buildMapData(rawDays: unknown[], days = 7): MapData {
         if (pts.length >= 2)
           data.tracks.push({
             date: day.date,
-            activity: activityLabel(act),
+            activity: shortened(activityLabel(act)),
             group: activityGroup(act),
             points: thin(pts, MAX_POINTS_PER_TRACK),
           });

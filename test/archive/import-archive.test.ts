@@ -298,10 +298,16 @@ describe.each(storeKinds())('archive import on %s', (store) => {
         await zipBuffer({ 'json/full/storyline.json': jackson(entries) }),
       );
       const report = await importArchive(ctx, { ohMemberId, file });
-      expect(report).toMatchObject({ added: 2, weeks: 2, skipped: 5 });
-      expect(report.skippedEntries.map((s) => s.where)).toEqual(
-        [2, 3, 4, 5, 7].map((i) => `json/full/storyline.json, item ${i}`),
-      );
+      expect(report).toMatchObject({ added: 2, weeks: 2, skipped: 5, refusedDays: 1 });
+      // An entry with a date is named by it; the others by file and item.
+      const item = (i: number) => `json/full/storyline.json, item ${i}`;
+      expect(report.skippedEntries.map((s) => s.where)).toEqual([
+        item(2),
+        item(3),
+        '2016-02-31',
+        item(5),
+        '2016-01-06',
+      ]);
       expect(report.skippedEntries[0]!.reason).toMatch(/yyyyMMdd/);
       expect(report.skippedEntries[2]!.reason).toMatch(/not a calendar date/);
       const rows = await weeksOf(memberId);

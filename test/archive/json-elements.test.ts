@@ -3,6 +3,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { scanArrayElements } from '../../src/archive/json-elements.ts';
+import { rawArrayElements } from '../../src/sync/day-stream.ts';
 import { jackson, storylineDay } from './fixtures.ts';
 
 async function scan(text: string, chunk = 7, limits = {}): Promise<string[]> {
@@ -15,6 +16,19 @@ async function scan(text: string, chunk = 7, limits = {}): Promise<string[]> {
 }
 
 describe('scanArrayElements', () => {
+  it('keeps line and paragraph separators, NEL and astral characters exactly, split across chunks anywhere', async () => {
+    const names = ['a\u2028b', 'c\u2029d', 'e\u0085f', 'g😀h\r', '\\u2028'];
+    const text = `[ ${names.map((n) => JSON.stringify({ name: n })).join(',\n ')} ]`;
+    for (const size of [1, 2, 3, 5])
+      expect((await scan(text, size)).map((e) => JSON.parse(e).name)).toEqual(names);
+    // The seed reads Open Humans files with the same rules.
+    const got: string[] = [];
+    const bytes = Buffer.from(text);
+    const chunks = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    for await (const e of rawArrayElements(Readable.from(chunks))) got.push(JSON.parse(e).name);
+    expect(got).toEqual(names);
+  });
+
   it('yields each element compact, keeping numbers, escapes and key order as written, in any chunking', async () => {
     const days = [storylineDay('20160104'), storylineDay('20160105')];
     const text = `\uFEFF${jackson(days)}`.replace('"id" : 1004', '"id" : 123456789012345678901');

@@ -40,6 +40,12 @@ describe('lossless ids', () => {
 });
 
 describe('response schemas', () => {
+  it('reads null in the profile’s optional fields as absent', () => {
+    const profile =
+      '{"userId":1,"profile":{"firstDate":"20160616","currentTimeZone":{"id":"Europe/Berlin","offset":null},"localization":null,"caloriesAvailable":null,"platform":null}}';
+    expect(parseBody(profile, movesProfileResponse, opts).profile.currentTimeZone.id).toBe('Europe/Berlin');
+  });
+
   it('rejects error bodies where a day list is expected', () => {
     for (const body of [
       '{"error":"invalid_token"}',

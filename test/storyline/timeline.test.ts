@@ -77,6 +77,56 @@ describe('the day timeline', () => {
     expect(buildTimeline(empty, 'Europe/Berlin')).toEqual({ items: [], totals: { steps: 0, groups: [] } });
   });
 
+  it('a move whose ends were recorded at different offsets shows both local times with their offsets', () => {
+    const flight = readDay({
+      date: '20170310',
+      segments: [
+        {
+          type: 'move',
+          startTime: '20170310T092400+0100',
+          endTime: '20170310T112500-0500',
+          activities: [
+            {
+              activity: 'airplane',
+              group: 'transport',
+              startTime: '20170310T092400+0100',
+              endTime: '20170310T112500-0500',
+              duration: 28860,
+            },
+          ],
+        },
+        {
+          type: 'place',
+          startTime: '20170310T113000-0500',
+          endTime: '20170310T120000-0500',
+          place: { id: 9, name: 'JFK' },
+        },
+      ],
+    })!;
+    const t = buildTimeline(flight, 'Europe/Berlin');
+    expect(t.items[0]).toEqual({
+      kind: 'move',
+      span: '09:24 UTC+01:00 to 11:25 UTC-05:00',
+      activities: [
+        {
+          label: 'airplane',
+          group: 'transport',
+          span: '09:24 UTC+01:00 to 11:25 UTC-05:00',
+          facts: '8 h 1 min',
+        },
+      ],
+    });
+    // Both ends at one offset: the member's zone, as before.
+    expect(t.items[1]).toMatchObject({ arrival: '17:30', departure: '18:00' });
+  });
+
+  it('shows at most 200 characters of a name, never cutting a character in two', () => {
+    const name = `${'a'.repeat(199)}😀${'b'.repeat(3000)}`;
+    const long = readDay({ date: '20160616', segments: [{ type: 'place', place: { name } }] })!;
+    const shownName = (buildTimeline(long, undefined).items[0] as { name: string }).name;
+    expect(shownName).toBe(`${'a'.repeat(199)}😀…`);
+  });
+
   it('words for durations and distances', () => {
     expect([formatDuration(30), formatDuration(90), formatDuration(3600), formatDuration(4980)]).toEqual([
       '30 s',

@@ -277,6 +277,20 @@ describe.each(storeKinds())('fault series on %s', (store) => {
     await up.moves.control.setNames(m.movesUserId, {});
   });
 
+  it('names with U+2028, U+2029, NEL, astral characters and 3,000 characters are synced and published unchanged', async () => {
+    const firstDate = daysAgo(10);
+    const m = await addMember(ctx, up, { firstDate, timeZone: 'UTC', seed: 49 });
+    const name = `A\u2028B\u2029C\u0085D😀\r${'n'.repeat(2990)}`;
+    await up.moves.control.setNames(m.movesUserId, { placeName: name });
+    await remember(m, firstDate, 'UTC');
+    expect((await runSyncJob(ctx, { memberId: m.memberId, reason: 'connect' })).outcome).toBe('completed');
+    expect(await eventsOf(ctx, m.memberId, 'day_rejected')).toEqual([]);
+    const truth = await movesTruth(ctx, m.memberId, firstDate, 'UTC');
+    expect(JSON.stringify(truth.days)).toContain(JSON.stringify(name).slice(1, -1));
+    expect(await downloadPublished(ctx, m.memberId)).toEqual(truth.days);
+    await up.moves.control.setNames(m.movesUserId, {});
+  });
+
   it('under a steady 60% error rate, runs that store weeks keep their short wait and never give up', async () => {
     // A year and a half: enough weeks that the random faults end more runs than the give-up limit (weeks in
     // flight are stored even when a run ends, so each run gets further than one request at a time would).

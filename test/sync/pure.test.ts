@@ -163,7 +163,7 @@ describe('day validation', () => {
     const long = checkDayText(
       `{"date":"20160616","segments":[{"place":{"name":"${'x'.repeat(MAX_STRING_CHARS + 1)}"}}]}`,
     );
-    expect(long).toEqual({ ok: false, reason: expect.stringMatching(/characters long/) });
+    expect(long).toEqual({ ok: false, date: '20160616', reason: expect.stringMatching(/characters long/) });
   });
 });
 

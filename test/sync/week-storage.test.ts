@@ -55,6 +55,12 @@ describe('day step totals', () => {
     expect(dayStepTotals([{ date: '20160101', summary: [{ steps: -2.5 }] }])).toEqual([
       ['20160101', -3, true],
     ]);
+    // Steps of the wrong type or out of range are ignored; the day's other steps still count.
+    expect(
+      dayStepTotalsOfText(
+        '[{"date":"20160101","summary":[{"steps":1e400},{"steps":"5"},{"steps":null},{"steps":7}]}]',
+      ),
+    ).toEqual([['20160101', 7, true]]);
   });
 
   it('are empty for text that is not a JSON array', () => {

@@ -216,3 +216,66 @@ describe('the background map', () => {
     expect(res.statusCode).toBe(403);
   });
 });
+
+describe('a published day with null or wrongly typed optional fields', () => {
+  it('is shown like any other day: day view, map, GPX and GeoJSON, range downloads, calendar', async () => {
+    const m = await insertMember(ctx, {});
+    const c = sessionCookie(app, { memberId: m.id });
+    // Moves writes null for empty values; one field of the wrong type must not hide the day either.
+    const day = structuredClone(laDay) as unknown as {
+      date: string;
+      summary: Record<string, unknown>[];
+      segments: { activities: Record<string, unknown>[]; place: Record<string, unknown> }[];
+    };
+    day.summary[0]!.group = null;
+    day.segments[0]!.activities[0]!.group = null;
+    day.segments[0]!.activities[0]!.steps = 'seventy';
+    day.segments[0]!.activities[0]!.trackPoints = [
+      { lat: 50.17, lon: 8.62, time: '20160622T020334-0700' },
+      { lat: 50.18, lon: 8.63, time: null },
+    ];
+    day.segments[0]!.place.foursquareId = null;
+    await ctx.weeks.save(m.id, {
+      week: '2016-W25',
+      daysJson: JSON.stringify([day]),
+      dates: [day.date],
+      complete: true,
+      source: 'archive',
+    });
+    const view = await get('/day/2016-06-22', c);
+    expect(view.body).not.toContain('Moves recorded nothing');
+    expect(view.body).toContain('walking, 02:03 to 02:04: 46 s, 35 m');
+    const map = (await get('/day/2016-06-22/map.json', c)).json();
+    expect(map.tracks.length).toBe(1);
+    const gpx = (await get('/export?format=gpx&from=2016-06-20&to=2016-06-22', c)).body;
+    expect(gpx).toContain('<trk>');
+    expect(gpx).toContain('<wpt ');
+    const geo = (await get('/export?format=geojson&from=2016-06-22&to=2016-06-22', c)).json();
+    expect(geo.features.length).toBe(2);
+    expect((await get('/history', c)).body).toContain('href="/day/2016-06-22"');
+  });
+});
+
+describe('a long name', () => {
+  it('is kept whole in the downloads and shortened on the page and the map', async () => {
+    const m = await insertMember(ctx, {});
+    const c = sessionCookie(app, { memberId: m.id });
+    const name = `Long ${'n'.repeat(2995)}`;
+    const day = structuredClone(laDay);
+    day.segments[0]!.place.name = name;
+    await ctx.weeks.save(m.id, {
+      week: '2016-W25',
+      daysJson: JSON.stringify([day]),
+      dates: [day.date],
+      complete: true,
+      source: 'archive',
+    });
+    const view = await get('/day/2016-06-22', c);
+    expect(view.body).toContain(`${name.slice(0, 200)}…`);
+    expect(view.body).not.toContain(name);
+    const map = (await get('/day/2016-06-22/map.json', c)).json();
+    expect(map.places.map((p: { name: string }) => p.name)).toEqual([`${name.slice(0, 200)}…`]);
+    const geo = (await get('/export?format=geojson&from=2016-06-22&to=2016-06-22', c)).json();
+    expect(JSON.stringify(geo)).toContain(name);
+  });
+});

@@ -47,6 +47,8 @@ export function registerDay(app: FastifyInstance, ctx: AppContext): void {
         ctx.accounts.movesAccount(member.id),
         memberLocale(ctx, request, member.id),
       ]);
+      // A day that is not stored may have been refused by an import: the page says so and why.
+      const refused = raw === undefined ? await ctx.imports.refusedDay(member.id, date) : undefined;
       const day = raw === undefined ? undefined : readDay(raw);
       const hasData = !!day && dayHasData(day);
       const zone = account?.timeZone ?? undefined;
@@ -56,6 +58,7 @@ export function registerDay(app: FastifyInstance, ctx: AppContext): void {
         title: dayInWords(date),
         date: isoDay(date),
         stored: raw !== undefined,
+        refused,
         hasData,
         zone,
         timeline: hasData ? buildTimeline(day, zone, locale.prefs) : undefined,

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptUpload, dropUpload, latestUpload, reserveUpload } from '../../archive/uploads.ts';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage, type MessagePage } from '../errors.ts';
-import { describeImport } from '../import-status.ts';
+import { describeImport, refusedDaysCsv } from '../import-status.ts';
 import { requireMember } from '../session.ts';
 import { formatBytes } from '../status-words.ts';
 import { receiveUpload, type Received } from '../upload-receiver.ts';
@@ -134,6 +134,16 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
   app.get('/import/status', { logLevel: 'warn', preHandler: requireMember }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     return reply.send(await importStatus(ctx, request.member!.id));
+  });
+
+  // Every day an import refused, with its reason: the import page lists only the first few.
+  app.get('/import/refused.csv', { preHandler: requireMember }, async (request, reply) => {
+    const rows = await ctx.imports.refusedDays(request.member!.id);
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="refused-days.csv"')
+      .header('cache-control', 'no-store')
+      .send(refusedDaysCsv(rows));
   });
 
   app.post('/import', { preHandler: requireMember }, async (request, reply) => {
