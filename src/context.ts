@@ -26,6 +26,7 @@ import { createPublishedFiles, type PublishedFiles } from './sync/published-file
 import { createSyncStateService, type SyncStateService } from './sync/sync-state.ts';
 import { createWeekStore, type WeekStore } from './sync/week-store.ts';
 import { createArchiveImports, type ArchiveImports } from './imports/archive-imports.ts';
+import { createInsightsService, type InsightsService } from './insights/service.ts';
 
 /** The domain services: each owns its tables and their SQL. */
 export interface Services {
@@ -41,6 +42,8 @@ export interface Services {
   queue: QueueService;
   /** archive_imports: the records of uploaded export archives. */
   imports: ArchiveImports;
+  /** week_insights: each stored week's day summaries, for the history pages (years, places, journeys, map). */
+  insights: InsightsService;
   /** Runs `fn` in one database transaction: the services on the context it receives write inside it. */
   transaction<T>(fn: (tx: AppContext) => Promise<T>): Promise<T>;
 }
@@ -169,6 +172,7 @@ function withServices(base: Omit<AppContext, keyof Services>): AppContext {
     syncState: createSyncStateService(ctx),
     queue: createQueueService(ctx),
     imports: createArchiveImports(ctx),
+    insights: createInsightsService(ctx),
     async transaction(fn) {
       const memberViews = new TransactionViews(ctx.memberViews);
       try {

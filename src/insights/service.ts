@@ -1,0 +1,105 @@
+// The insights service: owns `week_insights`, one row per stored week with the summaries of its days
+// (day-summary.ts). The week store writes a week's row in the same transaction as the week; weeks stored before
+// this table existed (or summed by an older SUMMARY_VERSION) are filled from the week store on the member's
+// next visit to a history page (`fill`), so the SQL migration never has to parse week text.
+import { and, asc, eq, lt } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { weekInsights } from '../db/schema.ts';
+import { summarizeWeekText, type DaySummary } from './day-summary.ts';
+
+/** Raise when what a summary holds changes: rows of older versions are computed again by `fill`. */
+export const SUMMARY_VERSION = 1;
+
+export type DayTotals = Pick<DaySummary, 'date' | 'hasData' | 'groups' | 'moves' | 'countries'>;
+export type DayVisits = Pick<DaySummary, 'date' | 'visits' | 'spots' | 'flights'>;
+export type DayCells = Pick<DaySummary, 'date' | 'cells'>;
+
+export interface InsightsService {
+  /** Replaces a stored week's summaries (the week store calls it inside the week's transaction). */
+  saveWeek(memberId: number, week: string, days: DaySummary[]): Promise<void>;
+  /** Summarises the stored weeks that have no current summaries; how many weeks it did. */
+  fill(memberId: number): Promise<number>;
+  /** Every day's totals, oldest first. */
+  totals(memberId: number): Promise<DayTotals[]>;
+  /** Every day's places, squares reached and flights, oldest first. */
+  visits(memberId: number): Promise<DayVisits[]>;
+  /** Every day's grid-cell counts, oldest first. */
+  cells(memberId: number): Promise<DayCells[]>;
+}
+
+function rows(days: DaySummary[]) {
+  return {
+    totals: days.map(({ date, hasData, groups, moves, countries }) => ({
+      date,
+      hasData,
+      groups,
+      moves,
+      countries,
+    })),
+    visits: days.map(({ date, visits, spots, flights }) => ({ date, visits, spots, flights })),
+    cells: days.map(({ date, cells }) => ({ date, cells })),
+  };
+}
+
+export function createInsightsService(ctx: AppContext): InsightsService {
+  /** Writes a week's row; `onlyIfOlder` (a fill) never replaces a row a save wrote meanwhile. */
+  async function write(memberId: number, week: string, days: DaySummary[], onlyIfOlder: boolean) {
+    const values = { memberId, week, version: SUMMARY_VERSION, ...rows(days) };
+    await ctx.db
+      .insert(weekInsights)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [weekInsights.memberId, weekInsights.week],
+        set: { version: values.version, totals: values.totals, visits: values.visits, cells: values.cells },
+        ...(onlyIfOlder ? { setWhere: lt(weekInsights.version, SUMMARY_VERSION) } : {}),
+      });
+  }
+
+  const column =
+    <T>(name: 'totals' | 'visits' | 'cells') =>
+    async (memberId: number) => {
+      const found = await ctx.db
+        .select({ days: weekInsights[name] })
+        .from(weekInsights)
+        .where(eq(weekInsights.memberId, memberId))
+        .orderBy(asc(weekInsights.week));
+      return found.flatMap((r) => r.days as T[]);
+    };
+
+  return {
+    saveWeek: (memberId, week, days) => write(memberId, week, days, false),
+
+    async fill(memberId) {
+      const [stored, current] = await Promise.all([
+        ctx.weeks.list(memberId),
+        ctx.db
+          .select({ week: weekInsights.week })
+          .from(weekInsights)
+          .where(and(eq(weekInsights.memberId, memberId), eq(weekInsights.version, SUMMARY_VERSION))),
+      ]);
+      const done = new Set(current.map((r) => r.week));
+      let filled = 0;
+      for (const { week } of stored) {
+        if (done.has(week)) continue;
+        const text = await ctx.weeks.daysOf(memberId, week);
+        if (text === undefined) continue; // removed meanwhile
+        await write(memberId, week, summarizeWeekText(text), true).catch((err: unknown) => {
+          // A week removed between the read and the write (a reset) has nothing to summarise.
+          if (!isForeignKeyViolation(err)) throw err;
+        });
+        filled++;
+      }
+      return filled;
+    },
+
+    totals: column<DayTotals>('totals'),
+    visits: column<DayVisits>('visits'),
+    cells: column<DayCells>('cells'),
+  };
+}
+
+function isForeignKeyViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause)
+    if ((e as { code?: unknown }).code === '23503') return true;
+  return false;
+}
