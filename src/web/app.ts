@@ -22,6 +22,7 @@ import { registerOpenHumansLogin } from './routes/openhumans-login.ts';
 import { registerPictures } from './routes/pictures.ts';
 import { registerUpdate } from './routes/update.ts';
 import { registerWebhooks } from './routes/webhooks.ts';
+import { registerYears } from './routes/years.ts';
 import { registerSecurity } from './security.ts';
 import { registerSessions } from './session.ts';
 import { registerViews } from './views.ts';
@@ -65,6 +66,7 @@ export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
   registerPictures(app, ctx);
   registerDay(app, ctx);
   registerExports(app, ctx);
+  registerYears(app, ctx);
   registerMapConsent(app, ctx);
   registerAdmin(app, ctx);
   return app;
