@@ -70,8 +70,8 @@
         ' track points in ' +
         c.length / 3 +
         ' squares of about ' +
-        Math.round(size * 111) +
-        ' km or less. Darker squares hold more points.'
+        (size * 111).toFixed(1) +
+        ' km. Darker squares hold more points.'
       : 'No track points are stored for this period.';
   }
 
