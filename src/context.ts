@@ -58,6 +58,11 @@ export interface AppContext extends Services {
   keys: DerivedKeys;
   cipher: TokenCipher;
   metrics: Metrics;
+  /**
+   * Whether saving a week also writes its day summaries (ctx.insights). Always true in the app; the benchmark
+   * turns it off to time imports and syncs as they ran before the summaries existed.
+   */
+  weekSummaries: boolean;
   /** What the dashboard reads about a member, kept briefly; every service writing a member's rows tells it. */
   memberViews: MemberViewCache;
   /** Open Humans API client (OAuth2, member data, uploads), built from config.openHumans. */
@@ -89,6 +94,8 @@ export interface BuildContextOptions {
    * can run jobs on this database: by default, on the embedded store opened (and locked) here.
    */
   recoverJobs?: boolean;
+  /** False only in the benchmark's comparison runs (AppContext.weekSummaries). */
+  weekSummaries?: boolean;
 }
 
 export async function buildContext(opts: BuildContextOptions): Promise<AppContext> {
@@ -118,6 +125,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
       keys,
       cipher: new TokenCipher(keys.tokens),
       metrics,
+      weekSummaries: opts.weekSummaries ?? true,
       memberViews: new MemberViewCache(MEMBER_VIEW_MAX_AGE_MS),
       openHumans: new OpenHumansClient({
         clientId: config.openHumans.clientId,

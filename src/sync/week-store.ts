@@ -107,6 +107,7 @@ function weekRows(
     },
 
     async save(memberId, w) {
+      if (!ctx.weekSummaries) return saveWeek(ctx, memberId, w);
       const summaries = summarizeWeekText(w.daysJson);
       return ctx.transaction(async (tx) => {
         const changed = await saveWeek(tx, memberId, w);

@@ -59,7 +59,13 @@ function expectedOf(days: Json[]): Expected {
     if (!year)
       years.set(
         y,
-        (year = { days: 0, groups: new Map(), months: Array(12).fill(0), points: 0, countries: new Set() }),
+        (year = {
+          days: 0,
+          groups: new Map(),
+          months: Array<number>(12).fill(0),
+          points: 0,
+          countries: new Set(),
+        }),
       );
     if (arr(day.segments).length || arr(day.summary).length) year.days++;
     for (const s of arr(day.summary)) {
@@ -71,7 +77,8 @@ function expectedOf(days: Json[]): Expected {
       g.steps += n(s.steps);
       g.calories += n(s.calories);
       year.groups.set(name, g);
-      year.months[Number(date.slice(4, 6)) - 1] += n(s.distance);
+      const month = Number(date.slice(4, 6)) - 1;
+      year.months[month] = year.months[month]! + n(s.distance);
     }
     for (const seg of arr(day.segments)) {
       const place = seg.place as Json | null | undefined;
