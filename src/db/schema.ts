@@ -146,6 +146,8 @@ export const weekInsights = pgTable(
     visits: jsonb('visits').$type<unknown[]>().notNull(),
     /** Per day: track points per grid cell (the density map). */
     cells: jsonb('cells').$type<unknown[]>().notNull(),
+    /** When the row was last written (the clock, not the transaction's start): tells a process its copy is old. */
+    savedAt: ts('saved_at').notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.memberId, t.week] }),

@@ -46,7 +46,7 @@ export interface DaySummary {
   /** The day's summary entries added up by activity group. */
   groups: Record<string, GroupTotals>;
   visits: Visit[];
-  /** The day's MOVES_KEPT longest activities by distance. */
+  /** The day's MOVES_KEPT longest activities by distance (without their ends). */
   moves: MoveSummary[];
   /** Every airplane activity. */
   flights: MoveSummary[];
@@ -208,10 +208,12 @@ export function summarizeDay(raw: unknown): DaySummary | undefined {
     hasData: segments.length > 0 || summary.length > 0,
     groups: groupTotals(summary),
     visits,
+    // Where a move started and ended matters for flights only: the longest moves stay small.
     moves: moves
       .filter((m) => m.distance > 0)
       .sort((a, b) => b.distance - a.distance)
-      .slice(0, MOVES_KEPT),
+      .slice(0, MOVES_KEPT)
+      .map(({ from: _from, to: _to, ...m }) => m),
     flights: moves.filter(isFlight),
     cells: [...tally.cells.values()],
     spots: [...tally.spots.values()],

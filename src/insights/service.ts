@@ -2,7 +2,7 @@
 // (day-summary.ts). The week store writes a week's row in the same transaction as the week; weeks stored before
 // this table existed (or summed by an older SUMMARY_VERSION) are filled from the week store on the member's
 // next visit to a history page (`fill`), so the SQL migration never has to parse week text.
-import { and, asc, eq, lt } from 'drizzle-orm';
+import { asc, eq, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { weekInsights } from '../db/schema.ts';
 import { summarizeWeekText, type DaySummary } from './day-summary.ts';
@@ -19,7 +19,10 @@ export interface InsightsService {
   saveWeek(memberId: number, week: string, days: DaySummary[]): Promise<void>;
   /** Summarises the stored weeks that have no current summaries; how many weeks it did. */
   fill(memberId: number): Promise<number>;
-  /** Every day's totals, oldest first. */
+  /**
+   * Every day's totals, oldest first: what every history page reads, kept in this process while the member's
+   * rows stay as they are (checked on each call with one small query).
+   */
   totals(memberId: number): Promise<DayTotals[]>;
   /** Every day's places, squares reached and flights, oldest first. */
   visits(memberId: number): Promise<DayVisits[]>;
@@ -41,16 +44,34 @@ function rows(days: DaySummary[]) {
   };
 }
 
+/** Members whose day totals this process keeps; the least recently read goes first. */
+const KEPT_MEMBERS = 50;
+
+/** The day totals read last per member, with the signature of the rows they came from. Shared by contexts. */
+const kept = new WeakMap<object, Map<number, { signature: string; days: DayTotals[] }>>();
+
 export function createInsightsService(ctx: AppContext): InsightsService {
   /** Writes a week's row; `onlyIfOlder` (a fill) never replaces a row a save wrote meanwhile. */
   async function write(memberId: number, week: string, days: DaySummary[], onlyIfOlder: boolean) {
-    const values = { memberId, week, version: SUMMARY_VERSION, ...rows(days) };
+    const values = {
+      memberId,
+      week,
+      version: SUMMARY_VERSION,
+      ...rows(days),
+      savedAt: sql`clock_timestamp()`,
+    };
     await ctx.db
       .insert(weekInsights)
       .values(values)
       .onConflictDoUpdate({
         target: [weekInsights.memberId, weekInsights.week],
-        set: { version: values.version, totals: values.totals, visits: values.visits, cells: values.cells },
+        set: {
+          version: values.version,
+          totals: values.totals,
+          visits: values.visits,
+          cells: values.cells,
+          savedAt: sql`clock_timestamp()`,
+        },
         ...(onlyIfOlder ? { setWhere: lt(weekInsights.version, SUMMARY_VERSION) } : {}),
       });
   }
@@ -66,6 +87,8 @@ export function createInsightsService(ctx: AppContext): InsightsService {
       return found.flatMap((r) => r.days as T[]);
     };
 
+  const readTotals = column<DayTotals>('totals');
+
   return {
     saveWeek: (memberId, week, days) => write(memberId, week, days, false),
 
@@ -73,11 +96,11 @@ export function createInsightsService(ctx: AppContext): InsightsService {
       const [stored, current] = await Promise.all([
         ctx.weeks.list(memberId),
         ctx.db
-          .select({ week: weekInsights.week })
+          .select({ week: weekInsights.week, version: weekInsights.version })
           .from(weekInsights)
-          .where(and(eq(weekInsights.memberId, memberId), eq(weekInsights.version, SUMMARY_VERSION))),
+          .where(eq(weekInsights.memberId, memberId)),
       ]);
-      const done = new Set(current.map((r) => r.week));
+      const done = new Set(current.filter((r) => r.version === SUMMARY_VERSION).map((r) => r.week));
       let filled = 0;
       for (const { week } of stored) {
         if (done.has(week)) continue;
@@ -92,7 +115,29 @@ export function createInsightsService(ctx: AppContext): InsightsService {
       return filled;
     },
 
-    totals: column<DayTotals>('totals'),
+    async totals(memberId) {
+      // Any write changes the count or the sum of the rows' times (clock_timestamp, so even within one
+      // transaction), whichever process made it.
+      const [sig] = await ctx.db
+        .select({
+          signature: sql<string>`count(*) || ':' || coalesce(sum(extract(epoch from ${weekInsights.savedAt})), 0)`,
+        })
+        .from(weekInsights)
+        .where(eq(weekInsights.memberId, memberId));
+      const signature = sig?.signature ?? '';
+      let byMember = kept.get(ctx.memberViews);
+      if (!byMember) kept.set(ctx.memberViews, (byMember = new Map()));
+      const hit = byMember.get(memberId);
+      byMember.delete(memberId);
+      if (hit?.signature === signature) {
+        byMember.set(memberId, hit);
+        return hit.days;
+      }
+      const days = await readTotals(memberId);
+      byMember.set(memberId, { signature, days });
+      if (byMember.size > KEPT_MEMBERS) byMember.delete(byMember.keys().next().value!);
+      return days;
+    },
     visits: column<DayVisits>('visits'),
     cells: column<DayCells>('cells'),
   };
