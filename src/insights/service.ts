@@ -44,6 +44,17 @@ function rows(days: DaySummary[]) {
   };
 }
 
+/** Members this process knows to have every week summarised (fill), at most this many. */
+const FILLED_MEMBERS = 10_000;
+const filledMembers = new WeakMap<object, Set<number>>();
+
+/** The members filled in this context's process (a transaction's context keeps its own, briefly). */
+function filledIn(ctx: AppContext): Set<number> {
+  let set = filledMembers.get(ctx.memberViews);
+  if (!set) filledMembers.set(ctx.memberViews, (set = new Set()));
+  return set;
+}
+
 /** Members whose day totals this process keeps; the least recently read goes first. */
 const KEPT_MEMBERS = 50;
 
@@ -89,29 +100,41 @@ export function createInsightsService(ctx: AppContext): InsightsService {
 
   const readTotals = column<DayTotals>('totals');
 
+  /** Summarises the member's stored weeks that have no current summaries. */
+  async function fillWeeks(memberId: number): Promise<number> {
+    const [stored, current] = await Promise.all([
+      ctx.weeks.list(memberId),
+      ctx.db
+        .select({ week: weekInsights.week, version: weekInsights.version })
+        .from(weekInsights)
+        .where(eq(weekInsights.memberId, memberId)),
+    ]);
+    const done = new Set(current.filter((r) => r.version === SUMMARY_VERSION).map((r) => r.week));
+    let filled = 0;
+    for (const { week } of stored) {
+      if (done.has(week)) continue;
+      const text = await ctx.weeks.daysOf(memberId, week);
+      if (text === undefined) continue; // removed meanwhile
+      await write(memberId, week, summarizeWeekText(text), true).catch((err: unknown) => {
+        // A week removed between the read and the write (a reset) has nothing to summarise.
+        if (!isForeignKeyViolation(err)) throw err;
+      });
+      filled++;
+    }
+    return filled;
+  }
+
   return {
     saveWeek: (memberId, week, days) => write(memberId, week, days, false),
 
     async fill(memberId) {
-      const [stored, current] = await Promise.all([
-        ctx.weeks.list(memberId),
-        ctx.db
-          .select({ week: weekInsights.week, version: weekInsights.version })
-          .from(weekInsights)
-          .where(eq(weekInsights.memberId, memberId)),
-      ]);
-      const done = new Set(current.filter((r) => r.version === SUMMARY_VERSION).map((r) => r.week));
-      let filled = 0;
-      for (const { week } of stored) {
-        if (done.has(week)) continue;
-        const text = await ctx.weeks.daysOf(memberId, week);
-        if (text === undefined) continue; // removed meanwhile
-        await write(memberId, week, summarizeWeekText(text), true).catch((err: unknown) => {
-          // A week removed between the read and the write (a reset) has nothing to summarise.
-          if (!isForeignKeyViolation(err)) throw err;
-        });
-        filled++;
-      }
+      // Every week saved since migration 0008 writes its summaries: once a member's weeks are all summarised,
+      // only a new SUMMARY_VERSION (a new release, a new process) can leave some behind.
+      const done = filledIn(ctx);
+      if (done.has(memberId)) return 0;
+      const filled = await fillWeeks(memberId);
+      if (done.size >= FILLED_MEMBERS) done.clear();
+      done.add(memberId);
       return filled;
     },
 
