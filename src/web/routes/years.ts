@@ -40,6 +40,17 @@ function totalsTable(p: PeriodTotals) {
   };
 }
 
+/**
+ * The years of a member's totals, computed once per totals array: ctx.insights hands back the same array while
+ * the member's rows are unchanged, so a reload costs no summing.
+ */
+const summed = new WeakMap<object, ReturnType<typeof yearSummaries>>();
+function yearsOf(days: Parameters<typeof yearSummaries>[0]) {
+  let years = summed.get(days);
+  if (!years) summed.set(days, (years = yearSummaries(days)));
+  return years;
+}
+
 const yearParams = z.object({ year: z.coerce.number().int().min(1970).max(9999) });
 
 function monthCharts(months: PeriodTotals[]) {
@@ -63,7 +74,7 @@ export function registerYears(app: FastifyInstance, ctx: AppContext): void {
   app.get('/years', { preHandler: requireMember }, async (request, reply) => {
     const memberId = request.member!.id;
     await ctx.insights.fill(memberId);
-    const years = yearSummaries(await ctx.insights.totals(memberId));
+    const years = yearsOf(await ctx.insights.totals(memberId));
     return renderPage(request, reply, 'years', {
       title: 'Your years',
       years: years.map((y) => ({
