@@ -88,7 +88,10 @@ describe.skipIf(!haveChromium)('an import-only member’s history pages in a bro
     await page.locator('main h2 a').nth(1).click(); // the year before this one: a whole year
     await page.waitForURL(/\/years\/\d{4}$/);
     await expect(page.locator('figure.chart svg').count()).resolves.toBe(2);
+    // The README's picture: the totals and both month charts.
+    await page.setViewportSize({ width: 1280, height: 1200 });
     await page.screenshot({ path: path.join('docs', 'years.png') });
+    await page.setViewportSize(DESKTOP);
     problems.push(...(await checkPageAtBothSizes(page, 'history-03-year')));
     await page.locator('#busiest-title + ol a').first().click();
     await page.waitForURL(/\/day\/\d{4}-\d\d-\d\d$/);
