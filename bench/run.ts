@@ -10,6 +10,7 @@ import type { Scenario } from './harness/scenario.ts';
 import { backfill } from './scenarios/backfill.ts';
 import { faults } from './scenarios/faults.ts';
 import { importScenario } from './scenarios/import.ts';
+import { insights } from './scenarios/insights.ts';
 import { memory } from './scenarios/memory.ts';
 import { manyMembers } from './scenarios/many-members.ts';
 import { startup } from './scenarios/startup.ts';
@@ -25,6 +26,7 @@ export const SCENARIOS: Scenario[] = [
   faults,
   importScenario,
   startup,
+  insights,
 ];
 
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');

@@ -30,6 +30,7 @@ import { createArchiveImports, type ArchiveImports } from './imports/archive-imp
 import { createRateBudget, type RateBudget } from './sync/rate-budget.ts';
 import { createPendingUploads, type PendingUploads } from './sync/upload-cleanup.ts';
 import { createNotificationReplays, type NotificationReplays } from './moves/notification-replay-store.ts';
+import { createInsightsService, type InsightsService } from './insights/service.ts';
 
 /** The domain services: each owns its tables and their SQL. */
 export interface Services {
@@ -51,6 +52,8 @@ export interface Services {
   pendingUploads: PendingUploads;
   /** moves_notifications_seen: replay protection for Moves notifications. */
   notificationReplays: NotificationReplays;
+  /** week_insights: each stored week's day summaries, for the history pages (years, places, journeys, map). */
+  insights: InsightsService;
   /** Runs `fn` in one database transaction: the services on the context it receives write inside it. */
   transaction<T>(fn: (tx: AppContext) => Promise<T>): Promise<T>;
 }
@@ -65,6 +68,11 @@ export interface AppContext extends Services {
   keys: DerivedKeys;
   cipher: TokenCipher;
   metrics: Metrics;
+  /**
+   * Whether saving a week also writes its day summaries (ctx.insights). Always true in the app; the benchmark
+   * turns it off to time imports and syncs as they ran before the summaries existed.
+   */
+  weekSummaries: boolean;
   /** What the dashboard reads about a member, kept briefly; every service writing a member's rows tells it. */
   memberViews: MemberViewCache;
   /** Open Humans API client (OAuth2, member data, uploads), built from config.openHumans. */
@@ -105,6 +113,8 @@ export interface BuildContextOptions {
   recoverJobs?: boolean;
   /** The sandbox's sample exports (`Sandbox.samples`); absent outside the sandbox. */
   sampleExports?: SampleExports;
+  /** False only in the benchmark's comparison runs (AppContext.weekSummaries). */
+  weekSummaries?: boolean;
 }
 
 export async function buildContext(opts: BuildContextOptions): Promise<AppContext> {
@@ -135,6 +145,7 @@ export async function buildContext(opts: BuildContextOptions): Promise<AppContex
       cipher: new TokenCipher(keys.tokens),
       metrics,
       memberViews: new MemberViewCache(MEMBER_VIEW_MAX_AGE_MS, undefined, MEMBER_VIEW_STALE_MS),
+      weekSummaries: opts.weekSummaries ?? true,
       openHumans: new OpenHumansClient({
         clientId: config.openHumans.clientId,
         clientSecret: config.openHumans.clientSecret,
@@ -193,6 +204,7 @@ function withServices(base: Omit<AppContext, keyof Services>): AppContext {
     rateBudget: createRateBudget(ctx),
     pendingUploads: createPendingUploads(ctx),
     notificationReplays: createNotificationReplays(ctx),
+    insights: createInsightsService(ctx),
     async transaction(fn) {
       const memberViews = new TransactionViews(ctx.memberViews);
       try {

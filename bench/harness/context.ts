@@ -70,6 +70,8 @@ export interface BenchContextOptions {
   clockOffsetMs?: number;
   /** Run pg-boss maintenance here (one process per cluster should). */
   supervise?: boolean;
+  /** False: weeks are saved without their day summaries (the insights scenario's comparison runs). */
+  weekSummaries?: boolean;
 }
 
 export type BenchContext = AppContext & { clockOffset: { offsetMs: number } };
@@ -82,6 +84,7 @@ export async function createBenchContext(opts: BenchContextOptions): Promise<Ben
     logger: createLogger(config.logLevel),
     clock,
     boss: { schedule: false, supervise: opts.supervise ?? true },
+    ...(opts.weekSummaries === false ? { weekSummaries: false } : {}),
   });
   return Object.assign(ctx, { clockOffset: clock });
 }

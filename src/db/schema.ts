@@ -6,6 +6,7 @@ import {
   boolean,
   check,
   customType,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -147,6 +148,34 @@ export const storedWeeks = pgTable(
   (t) => [
     primaryKey({ columns: [t.memberId, t.week] }),
     check('stored_weeks_days_present', sql`${t.daysGz} is not null or ${t.daysJson} is not null`),
+  ],
+);
+
+/**
+ * What the history pages read about one stored week (src/insights): written with the week, in the same
+ * transaction, and removed with it. `version` is the summary code's version: older rows are computed again.
+ */
+export const weekInsights = pgTable(
+  'week_insights',
+  {
+    memberId: bigint('member_id', { mode: 'number' }).notNull(),
+    week: text('week').notNull(),
+    version: integer('version').notNull(),
+    /** Per day: date, hasData, totals per activity group, longest moves, countries (the years pages). */
+    totals: jsonb('totals').$type<unknown[]>().notNull(),
+    /** Per day: places visited, coarse squares reached, flights (places, journeys). */
+    visits: jsonb('visits').$type<unknown[]>().notNull(),
+    /** Per day: track points per grid cell (the density map). */
+    cells: jsonb('cells').$type<unknown[]>().notNull(),
+    /** When the row was last written (the clock, not the transaction's start): tells a process its copy is old. */
+    savedAt: ts('saved_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.week] }),
+    foreignKey({
+      columns: [t.memberId, t.week],
+      foreignColumns: [storedWeeks.memberId, storedWeeks.week],
+    }).onDelete('cascade'),
   ],
 );
 

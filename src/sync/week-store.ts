@@ -5,6 +5,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql, type SQL } from 'dr
 import type { AppContext } from '../context.ts';
 import { storedWeeks, type WeekSource } from '../db/schema.ts';
 import { weekOf } from '../moves/weeks.ts';
+import { summarizeWeekText } from '../insights/day-summary.ts';
 import { dayStepTotalsOfText, type DayStepsEntry } from '../storyline/day-steps.ts';
 import type { StoredWeekInfo } from './plan.ts';
 import { compressWeek, decompressWeek } from './week-compression.ts';
@@ -42,7 +43,10 @@ export const WEEK_BATCH = 4;
 
 export interface WeekStore {
   list(memberId: number): Promise<StoredWeekInfo[]>;
-  /** Stores (or replaces) a week; true when its days differ from what was stored before. */
+  /**
+   * Stores (or replaces) a week, and its day summaries (ctx.insights) in the same transaction; true when its days
+   * differ from what was stored before.
+   */
   save(memberId: number, w: WeekToStore): Promise<boolean>;
   /** Edited days make their weeks stale: the plan fetches every week that is not complete. */
   markStale(memberId: number, weeks: string[]): Promise<void>;
@@ -102,7 +106,15 @@ function weekRows(
         .orderBy(asc(storedWeeks.week));
     },
 
-    save: (memberId, w) => saveWeek(ctx, memberId, w),
+    async save(memberId, w) {
+      if (!ctx.weekSummaries) return saveWeek(ctx, memberId, w);
+      const summaries = summarizeWeekText(w.daysJson);
+      return ctx.transaction(async (tx) => {
+        const changed = await saveWeek(tx, memberId, w);
+        await tx.insights.saveWeek(memberId, w.week, summaries);
+        return changed;
+      });
+    },
 
     async markStale(memberId, weeks) {
       if (weeks.length === 0) return;

@@ -20,7 +20,7 @@ const consentBody = {
 
 /** Only our own map pages are places to return to (never an address from elsewhere). */
 function backTo(back: string | undefined): string {
-  return back && /^\/(dashboard|day\/\d{4}-\d{2}-\d{2})$/.test(back) ? back : '/dashboard';
+  return back && /^\/(dashboard|map|day\/\d{4}-\d{2}-\d{2})$/.test(back) ? back : '/dashboard';
 }
 
 export function registerMapConsent(app: FastifyInstance, ctx: AppContext): void {

@@ -1,0 +1,120 @@
+/// <reference lib="dom" />
+// An import-only member's whole history at a glance, in a real browser (Debian Chromium via playwright-core)
+// against the in-process sandbox: sign in without Moves, upload a two-year export, then the dashboard, the years
+// pages, a place, the journeys and the map of every year, each checked with axe-core at 1280 and 390 px (nothing
+// serious or critical), without sideways scroll on the phone, and screenshotted to test-artifacts/browser/.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox.ts';
+import { checkPageAtBothSizes } from './page-checks.ts';
+import {
+  ARTIFACTS,
+  DESKTOP,
+  haveChromium,
+  signUpOnOpenHumans,
+  startSandboxedApp,
+  type SandboxedBrowserApp,
+} from './support.ts';
+
+let app: SandboxedBrowserApp;
+let sandbox: Sandbox;
+let browser: Browser;
+let base: string;
+
+const dayAgo = (n: number) =>
+  new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+
+/** A two-year export of a made-up Moves user, from the sandbox's Moves emulator. */
+async function twoYearExport(): Promise<string> {
+  const { userId } = sandbox.moves.createUser({ firstDate: dayAgo(730), timeZone: 'Europe/Berlin' });
+  const res = await sandbox.moves.control.exportArchive(userId);
+  const file = path.join(ARTIFACTS, 'history-moves_export.zip');
+  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  return file;
+}
+
+async function upload(page: Page, file: string): Promise<void> {
+  await page.goto(base + '/import');
+  await page.setInputFiles('#archive', file);
+  await page.getByRole('button', { name: 'Upload and import' }).click();
+  await page.waitForFunction(
+    () =>
+      /imported and your file on Open Humans is updated/.test(
+        document.getElementById('import-words')?.textContent ?? '',
+      ),
+    null,
+    { timeout: 120_000 },
+  );
+}
+
+describe.skipIf(!haveChromium)('an import-only member’s history pages in a browser', () => {
+  beforeAll(async () => {
+    app = await startSandboxedApp();
+    ({ sandbox, browser, base } = app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('uploads an export, then walks the dashboard, years, a place, journeys and the map', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (e) => scriptErrors.push(e.message));
+    const elsewhere: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.origin !== new URL(base).origin && u.origin !== sandbox.openHumans.url) elsewhere.push(r.url());
+    });
+    const problems: string[] = [];
+
+    await page.goto(base + '/');
+    await signUpOnOpenHumans(page, sandbox, 'historian');
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    await page.waitForURL((u) => u.pathname === '/dashboard');
+    await upload(page, await twoYearExport());
+
+    await page.goto(base + '/dashboard');
+    problems.push(...(await checkPageAtBothSizes(page, 'history-01-dashboard')));
+
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Years' }).click();
+    await page.waitForURL(base + '/years');
+    expect(await page.locator('main h2').count()).toBeGreaterThanOrEqual(2);
+    problems.push(...(await checkPageAtBothSizes(page, 'history-02-years')));
+    await page.locator('main h2 a').nth(1).click(); // the year before this one: a whole year
+    await page.waitForURL(/\/years\/\d{4}$/);
+    await expect(page.locator('figure.chart svg').count()).resolves.toBe(2);
+    // The README's picture: the totals and both month charts.
+    await page.setViewportSize({ width: 1280, height: 1200 });
+    await page.screenshot({ path: path.join('docs', 'years.png') });
+    await page.setViewportSize(DESKTOP);
+    problems.push(...(await checkPageAtBothSizes(page, 'history-03-year')));
+    await page.locator('#busiest-title + ol a').first().click();
+    await page.waitForURL(/\/day\/\d{4}-\d\d-\d\d$/);
+
+    await page.goto(base + '/places');
+    problems.push(...(await checkPageAtBothSizes(page, 'history-04-places')));
+    await page.locator('#by-time ~ .table-scroll tbody a').first().click();
+    await page.waitForURL(/\/places\/[mg]/);
+    await expect(page.locator('table.data tbody tr').count()).resolves.toBeGreaterThan(0);
+    problems.push(...(await checkPageAtBothSizes(page, 'history-05-place')));
+
+    await page.goto(base + '/journeys');
+    problems.push(...(await checkPageAtBothSizes(page, 'history-06-journeys')));
+
+    await page.goto(base + '/map');
+    await page.waitForFunction(() =>
+      /track points in/.test(document.getElementById('map-caption')?.textContent ?? ''),
+    );
+    problems.push(...(await checkPageAtBothSizes(page, 'history-07-map')));
+
+    expect(problems).toEqual([]);
+    expect(scriptErrors).toEqual([]);
+    expect(elsewhere).toEqual([]); // no tile, font or script from anywhere else before consent
+    await context.close();
+  }, 400_000);
+});
