@@ -149,7 +149,7 @@ describe.skipIf(!haveChromium)('an import-only deployment (Open Humans credentia
       );
       expect(await page.getByRole('link', { name: 'Download my data' }).isVisible()).toBe(true);
       expect(await page.locator('a[href="/history"].button').count()).toBe(1);
-      expect(await page.locator('a[href="/years"]').count()).toBe(1);
+      expect(await page.locator('#history a[href="/years"]').count()).toBe(1);
       expect(await page.locator('#map-caption').innerText()).toMatch(/ on \w{3} \d+ \w{3}\.$/);
       expect(await page.getByRole('link', { name: 'Import another export' }).isVisible()).toBe(true);
       await page.waitForFunction(() => /imported/.test(document.getElementById('import-words')!.innerText));

@@ -213,8 +213,7 @@ describe('recorded 2018 traffic through the whole path', () => {
     // The status page counts every stored day, the empty one too.
     const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
     expect(dashboard.statusCode).toBe(200);
-    expect(dashboard.body).toContain(
-      `${stored.length} weeks, ${servedDays.length} days (${formatMovesDay(firstDate)} to `,
-    );
+    expect(dashboard.body).toContain(`${servedDays.length} days, from ${formatMovesDay(firstDate)} to `);
+    expect(dashboard.body).toContain(`(${stored.length} weeks)`);
   }, 120_000);
 });
