@@ -1,7 +1,7 @@
 // Journeys, places and the words of the history pages, from hand-made day summaries: pure functions only.
 import { describe, expect, it } from 'vitest';
 import { barChart } from '../../src/insights/bar-chart.ts';
-import { formatDistance, formatDuration, localTimeWithZone } from '../../src/insights/format.ts';
+import { formatDistance, formatDuration, localTimeWithZone } from '../../src/storyline/units.ts';
 import { homeOf, journeysOf } from '../../src/insights/journeys.ts';
 import { placesOf, visitSeconds } from '../../src/insights/places.ts';
 import type { DayVisits } from '../../src/insights/service.ts';
