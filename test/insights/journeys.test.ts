@@ -72,6 +72,9 @@ describe('words and charts', () => {
     expect(localTimeWithZone('20160610T112500-0500')).toBe('10 Jun 2016, 11:25 (UTC−05:00)');
     expect(localTimeWithZone('20160610T092400Z')).toBe('10 Jun 2016, 09:24 (UTC)');
     expect(localTimeWithZone(undefined)).toBe('unknown');
+    expect(formatDistance(6_771_000, 'imperial')).toBe('4,207 mi');
+    expect(formatDuration(1250 * 3600)).toBe('1,250 h');
+    expect(localTimeWithZone('20160610T232500-0500', '12h')).toBe('10 Jun 2016, 11:25 pm (UTC−05:00)');
   });
 
   it('scales the bars to the largest value', () => {
