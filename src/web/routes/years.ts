@@ -99,8 +99,12 @@ export function registerYears(app: FastifyInstance, ctx: AppContext): void {
       const memberId = request.member!.id;
       const year = request.validationError ? undefined : request.params.year;
       if (year !== undefined) await ctx.insights.fill(memberId);
-      const detail = year === undefined ? undefined : yearDetail(await ctx.insights.totals(memberId), year);
-      const { units } = (await memberLocale(ctx, request, memberId)).prefs;
+      const [totals, { prefs }] = await Promise.all([
+        year === undefined ? [] : ctx.insights.totals(memberId),
+        memberLocale(ctx, request, memberId),
+      ]);
+      const detail = year === undefined ? undefined : yearDetail(totals, year);
+      const { units } = prefs;
       if (!detail)
         return sendMessagePage(request, reply, {
           status: 404,
