@@ -10,7 +10,14 @@ import {
   type StoredActivity,
   type StoredDay,
 } from './day.ts';
-import { DEFAULT_PREFS, formatClock, formatCount, formatDistance, type LocalePrefs } from './units.ts';
+import {
+  DEFAULT_PREFS,
+  formatClock,
+  formatCount,
+  formatDistance,
+  formatDuration,
+  type LocalePrefs,
+} from './units.ts';
 
 export interface ActivityLine {
   label: string;
@@ -41,16 +48,6 @@ export interface DayTotals {
 export interface DayTimeline {
   items: TimelineItem[];
   totals: DayTotals;
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const minutes = Math.round(s / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return m ? `${h} h ${m} min` : `${h} h`;
 }
 
 /** A clock reading in the zone; the date is added when it is not the day shown (a night's stay, say). */

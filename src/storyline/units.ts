@@ -1,8 +1,10 @@
 // Units and locale as a member reads them: metric or imperial, the first day of the week and the clock format,
 // worked out per setting from what the member chose, else their Moves profile's `localization`, else their
 // browser's Accept-Language, else metric, Monday and 24 hours; and the numbers formatted with Intl ("6,771 km",
-// "4,207 mi"). Pure: every page that shows distances or times (the day view, the history pages) uses these.
+// "4,207 mi"). Pure: every page that shows distances, durations, counts, dates or times (the dashboard, the day
+// view, the history pages and their charts) writes them through this one module.
 import type { DateTime } from 'luxon';
+import { parseMovesTime } from './day.ts';
 
 export type UnitSystem = 'metric' | 'imperial';
 export type ClockFormat = '24h' | '12h';
@@ -138,10 +140,64 @@ export function formatDistance(metres: number, units: UnitSystem = 'metric'): st
   return `${(km < 100 ? oneDecimal : whole).format(km)} km`;
 }
 
+/**
+ * Seconds as a duration: "30 s", "45 min", "3 h 20 min"; whole hours from 100 h on ("412 h", "1,250 h"), where
+ * minutes say nothing.
+ */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h >= 100) return `${whole.format(h)} h`;
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
 /** A clock reading in the member's format: "14:05" or "2:05 pm". */
 export function formatClock(t: DateTime, clock: ClockFormat = '24h'): string {
   return clock === '12h' ? t.toFormat('h:mm a').replace('AM', 'am').replace('PM', 'pm') : t.toFormat('HH:mm');
 }
+
+/**
+ * A Moves timestamp as the local time it was recorded in, with its zone, in the member's clock format:
+ * "17 Jun 2016, 09:24 (UTC+02:00)" or "17 Jun 2016, 9:24 am (UTC+02:00)". A flight's two ends keep their zones.
+ */
+export function localTimeWithZone(s: string | undefined, clock: ClockFormat = '24h'): string {
+  const t = parseMovesTime(s);
+  if (!t) return 'unknown';
+  const zone = t.offset === 0 ? 'UTC' : `UTC${t.toFormat('ZZ').replace('-', '−')}`;
+  return `${dayMonthYear.format(t.toMillis() + t.offset * 60_000)}, ${formatClock(t, clock)} (${zone})`;
+}
+
+// Dates are written in English, day before month, whatever the member's settings: those set units, week and
+// clock only. The instants are shifted to UTC so that a date is the day it was recorded on.
+const dayMonthYear = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+const weekdayDate = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+const utcDay = (date: string) => Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8));
+
+/** yyyyMMdd as "Fri 17 Jun 2016". */
+export function dayWords(date: string): string {
+  return weekdayDate.format(utcDay(date));
+}
+
+/** The months' names, January first. */
+export const MONTH_NAMES: readonly string[] = Array.from({ length: 12 }, (_, i) =>
+  new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, i, 1)),
+);
 
 /** The ISO weekdays (1 = Monday … 7 = Sunday) in the order a week of the member's is shown. */
 export function weekdayOrder(weekStart: WeekStart): number[] {

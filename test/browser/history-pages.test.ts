@@ -2,7 +2,8 @@
 // An import-only member's whole history at a glance, in a real browser (Debian Chromium via playwright-core)
 // against the in-process sandbox: sign in without Moves, upload a two-year export, then the dashboard, the years
 // pages, a place, the journeys and the map of every year, each checked with axe-core at 1280 and 390 px (nothing
-// serious or critical), without sideways scroll on the phone, and screenshotted to test-artifacts/browser/.
+// serious or critical), without sideways scroll on the phone, and screenshotted to test-artifacts/browser/;
+// last, a year again in miles once the member chose imperial units.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -60,7 +61,8 @@ describe.skipIf(!haveChromium)('an import-only member’s history pages in a bro
   });
 
   it('uploads an export, then walks the dashboard, years, a place, journeys and the map', async () => {
-    const context = await browser.newContext({ viewport: DESKTOP });
+    // A British browser: metric and 24 hours until the member chooses otherwise.
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB' });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     const scriptErrors: string[] = [];
@@ -81,12 +83,14 @@ describe.skipIf(!haveChromium)('an import-only member’s history pages in a bro
     await page.goto(base + '/dashboard');
     problems.push(...(await checkPageAtBothSizes(page, 'history-01-dashboard')));
 
-    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Years' }).click();
+    // The dashboard itself leads to the years, not only the header.
+    await page.getByRole('main').getByRole('link', { name: 'Your years at a glance' }).click();
     await page.waitForURL(base + '/years');
     expect(await page.locator('main h2').count()).toBeGreaterThanOrEqual(2);
     problems.push(...(await checkPageAtBothSizes(page, 'history-02-years')));
     await page.locator('main h2 a').nth(1).click(); // the year before this one: a whole year
     await page.waitForURL(/\/years\/\d{4}$/);
+    const yearUrl = page.url();
     await expect(page.locator('figure.chart svg').count()).resolves.toBe(2);
     // The README's picture: the totals and both month charts.
     await page.setViewportSize({ width: 1280, height: 1200 });
@@ -111,6 +115,16 @@ describe.skipIf(!haveChromium)('an import-only member’s history pages in a bro
       /track points in/.test(document.getElementById('map-caption')?.textContent ?? ''),
     );
     problems.push(...(await checkPageAtBothSizes(page, 'history-07-map')));
+
+    // In miles and a 12-hour clock, chosen on the preferences page: the charts' axes and the table follow.
+    await page.goto(base + '/preferences');
+    await page.getByLabel('Imperial (miles, feet)', { exact: true }).check();
+    await page.getByLabel('12-hour (2:05 pm)', { exact: true }).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.goto(yearUrl);
+    await expect(page.locator('figure.chart .chart-axis').first().textContent()).resolves.toMatch(/ mi$/);
+    await expect(page.locator('table.data tfoot td').first().textContent()).resolves.toMatch(/ mi$/);
+    problems.push(...(await checkPageAtBothSizes(page, 'history-08-year-imperial')));
 
     expect(problems).toEqual([]);
     expect(scriptErrors).toEqual([]);

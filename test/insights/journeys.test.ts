@@ -1,7 +1,7 @@
 // Journeys, places and the words of the history pages, from hand-made day summaries: pure functions only.
 import { describe, expect, it } from 'vitest';
 import { barChart } from '../../src/insights/bar-chart.ts';
-import { formatDistance, formatDuration, localTimeWithZone } from '../../src/insights/format.ts';
+import { formatDistance, formatDuration, localTimeWithZone } from '../../src/storyline/units.ts';
 import { homeOf, journeysOf } from '../../src/insights/journeys.ts';
 import { placesOf, visitSeconds } from '../../src/insights/places.ts';
 import type { DayVisits } from '../../src/insights/service.ts';
@@ -72,6 +72,9 @@ describe('words and charts', () => {
     expect(localTimeWithZone('20160610T112500-0500')).toBe('10 Jun 2016, 11:25 (UTC−05:00)');
     expect(localTimeWithZone('20160610T092400Z')).toBe('10 Jun 2016, 09:24 (UTC)');
     expect(localTimeWithZone(undefined)).toBe('unknown');
+    expect(formatDistance(6_771_000, 'imperial')).toBe('4,207 mi');
+    expect(formatDuration(1250 * 3600)).toBe('1,250 h');
+    expect(localTimeWithZone('20160610T232500-0500', '12h')).toBe('10 Jun 2016, 11:25 pm (UTC−05:00)');
   });
 
   it('scales the bars to the largest value', () => {

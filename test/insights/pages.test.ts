@@ -90,7 +90,8 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const get = (url: string) => app.inject({ method: 'GET', url, headers: { cookie } });
+const get = (url: string, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'GET', url, headers: { cookie, ...headers } });
 
 describe('the history pages', () => {
   it('lists every year with its totals, and a year with its months, busiest days and longest moves', async () => {
@@ -159,6 +160,50 @@ describe('the history pages', () => {
     const d = densityOf(days, undefined, 30);
     expect(d.cells.length / 3).toBeLessThanOrEqual(30);
     expect(d.points).toBe(200);
+  });
+});
+
+describe('the history pages in the member’s units and clock', () => {
+  const pages = ['/years', '/years/2016', '/places', '/journeys'];
+  const metric = /\d (km|m)\b/;
+  const imperial = /\d (mi|ft)\b/;
+  afterAll(() => ctx.accounts.setPreferences(memberId, { units: null, weekStart: null, clock: null }));
+
+  it('writes miles for an imperial member: totals, chart axes, the screen-reader table, flights, distances in text', async () => {
+    await ctx.accounts.setPreferences(memberId, { units: 'imperial', weekStart: null, clock: '12h' });
+    for (const url of pages) {
+      const body = (await get(url)).body;
+      expect(body, url).toMatch(imperial);
+      expect(body, url).not.toMatch(metric);
+    }
+    const years = (await get('/years')).body;
+    expect(years).toMatch(/<tfoot>[\s\S]*?<td>[\d,.]+ mi<\/td>/);
+    expect(years).toContain('Distances are in miles');
+    const year = (await get('/years/2016')).body;
+    expect(year).toMatch(/class="chart-axis">max [\d,.]+ mi<\/text>/);
+    expect(year).toMatch(/<title>Jun: [\d,.]+ mi<\/title>/);
+    expect(year).toMatch(/<th scope="row">June<\/th><td>[\d,.]+ mi<\/td>/);
+    expect(year).toContain('airplane, 3,977 mi');
+    expect((await get('/places')).body).toContain('a spot of about 164 ft');
+    const journeys = (await get('/journeys')).body;
+    expect(journeys).toContain('more than 31.1 mi from');
+    expect(journeys).toContain('10 Jun 2016, 9:24 am (UTC+01:00)');
+    expect(journeys).toContain('10 Jun 2016, 11:25 am (UTC−05:00)');
+    expect((await get('/places/m99')).body).toContain('10 Jun 2016, 11:30 am (UTC−05:00)');
+  });
+
+  it('takes miles from an American browser, and km once the member chooses metric', async () => {
+    await ctx.accounts.setPreferences(memberId, { units: null, weekStart: null, clock: null });
+    const us = { 'accept-language': 'en-US,en;q=0.8' };
+    expect((await get('/years/2016', us)).body).toContain('airplane, 3,977 mi');
+    await ctx.accounts.setPreferences(memberId, { units: 'metric', weekStart: null, clock: '24h' });
+    for (const url of pages) {
+      const body = (await get(url, us)).body;
+      expect(body, url).toMatch(metric);
+      expect(body, url).not.toMatch(imperial);
+    }
+    expect((await get('/years/2016', us)).body).toMatch(/class="chart-axis">max [\d,.]+ km<\/text>/);
+    expect((await get('/journeys', us)).body).toContain('10 Jun 2016, 09:24 (UTC+01:00)');
   });
 });
 

@@ -2,8 +2,8 @@
 // day, durations and distances in words, and days Moves left empty.
 import { describe, expect, it } from 'vitest';
 import { dayHasData, readDay } from '../../src/storyline/day.ts';
-import { buildTimeline, formatDuration } from '../../src/storyline/timeline.ts';
-import { formatDistance } from '../../src/storyline/units.ts';
+import { buildTimeline } from '../../src/storyline/timeline.ts';
+import { formatDistance, formatDuration } from '../../src/storyline/units.ts';
 
 const day = readDay({
   date: '20160617',

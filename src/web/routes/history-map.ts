@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { densityOf } from '../../insights/density.ts';
-import { formatCount } from '../../insights/format.ts';
+import { formatCount } from '../../storyline/units.ts';
 import { mapTilesFor } from '../map-tiles.ts';
 import { requireMember } from '../session.ts';
 import { renderPage } from '../views.ts';

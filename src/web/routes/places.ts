@@ -4,9 +4,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { dayWords, formatCount, formatDuration, isoDate, localTimeWithZone } from '../../insights/format.ts';
 import { placesOf, visitsTo, type Place } from '../../insights/places.ts';
+import { isoDay } from '../../storyline/day.ts';
+import {
+  dayWords,
+  formatCount,
+  formatDistance,
+  formatDuration,
+  localTimeWithZone,
+} from '../../storyline/units.ts';
 import { sendMessagePage } from '../errors.ts';
+import { memberLocale } from '../locale-prefs.ts';
 import { requireMember } from '../session.ts';
 import { renderPage } from '../views.ts';
 import { zodRoutes, zodValidated } from '../zod-routes.ts';
@@ -38,11 +46,17 @@ export function registerPlaces(app: FastifyInstance, ctx: AppContext): void {
   app.get('/places', { preHandler: requireMember }, async (request, reply) => {
     const memberId = request.member!.id;
     await ctx.insights.fill(memberId);
-    const places = placesOf(await ctx.insights.visits(memberId));
+    const [visits, { prefs }] = await Promise.all([
+      ctx.insights.visits(memberId),
+      memberLocale(ctx, request, memberId),
+    ]);
+    const places = placesOf(visits);
     const byVisits = [...places].sort((a, b) => b.visits - a.visits || b.seconds - a.seconds);
     return renderPage(request, reply, 'places', {
       title: 'Your places',
       count: formatCount(places.length),
+      // The size of a place without a Moves id (PLACE_STEP, about 50 m), in the member's units.
+      spot: formatDistance(50, prefs.units),
       byTime: places.slice(0, LISTED).map(placeRow),
       byVisits: byVisits.slice(0, LISTED).map(placeRow),
     });
@@ -64,16 +78,17 @@ export function registerPlaces(app: FastifyInstance, ctx: AppContext): void {
           what: 'None of your days has a visit to this place.',
           actions: [{ href: '/places', label: 'Back to your places' }],
         });
+      const { clock } = (await memberLocale(ctx, request, memberId)).prefs;
       return renderPage(request, reply, 'place', {
         title: placeName(place),
         place: placeRow(place),
         visits: visitsTo(days, key)
           .reverse()
           .map((v) => ({
-            href: `/day/${isoDate(v.date)}`,
+            href: `/day/${isoDay(v.date)}`,
             day: dayWords(v.date),
-            from: v.start ? localTimeWithZone(v.start) : '',
-            to: v.end ? localTimeWithZone(v.end) : '',
+            from: v.start ? localTimeWithZone(v.start, clock) : '',
+            to: v.end ? localTimeWithZone(v.end, clock) : '',
             time: v.seconds ? formatDuration(v.seconds) : '',
           })),
       });

@@ -7,25 +7,27 @@ import type { AppContext } from '../../context.ts';
 import { barChart } from '../../insights/bar-chart.ts';
 import { countryName } from '../../insights/countries.ts';
 import type { GroupTotals } from '../../insights/day-summary.ts';
+import { yearDetail, yearSummaries, type PeriodTotals } from '../../insights/years.ts';
+import { isoDay } from '../../storyline/day.ts';
 import {
   dayWords,
   formatCount,
   formatDistance,
   formatDuration,
-  isoDate,
   MONTH_NAMES,
-} from '../../insights/format.ts';
-import { yearDetail, yearSummaries, type PeriodTotals } from '../../insights/years.ts';
+  type UnitSystem,
+} from '../../storyline/units.ts';
 import { sendMessagePage } from '../errors.ts';
+import { memberLocale } from '../locale-prefs.ts';
 import { requireMember } from '../session.ts';
 import { renderPage } from '../views.ts';
 import { zodRoutes, zodValidated } from '../zod-routes.ts';
 
-/** One table row of totals, in words. */
-function totalsRow(name: string, t: GroupTotals & { days?: number }) {
+/** One table row of totals, in words and the member's units. */
+function totalsRow(name: string, t: GroupTotals & { days?: number }, units: UnitSystem) {
   return {
     name,
-    distance: formatDistance(t.distance),
+    distance: formatDistance(t.distance, units),
     duration: formatDuration(t.duration),
     steps: formatCount(t.steps),
     calories: formatCount(t.calories),
@@ -33,10 +35,10 @@ function totalsRow(name: string, t: GroupTotals & { days?: number }) {
   };
 }
 
-function totalsTable(p: PeriodTotals) {
+function totalsTable(p: PeriodTotals, units: UnitSystem) {
   return {
-    all: totalsRow('All activities', p.all),
-    groups: p.groups.map((g) => totalsRow(g.group, g.totals)),
+    all: totalsRow('All activities', p.all, units),
+    groups: p.groups.map((g) => totalsRow(g.group, g.totals, units)),
   };
 }
 
@@ -53,20 +55,21 @@ function yearsOf(days: Parameters<typeof yearSummaries>[0]) {
 
 const yearParams = z.object({ year: z.coerce.number().int().min(1970).max(9999) });
 
-function monthCharts(months: PeriodTotals[]) {
+/** The month charts and the table with their numbers, both in the member's units. */
+function monthCharts(months: PeriodTotals[], units: UnitSystem) {
   const labels = MONTH_NAMES.map((m) => m.slice(0, 3));
   return {
     distance: barChart(
       months.map((m) => m.all.distance),
       labels,
-      formatDistance,
+      (metres) => formatDistance(metres, units),
     ),
     steps: barChart(
       months.map((m) => m.all.steps),
       labels,
       (n) => `${formatCount(n)} steps`,
     ),
-    rows: months.map((m, i) => ({ month: MONTH_NAMES[i]!, ...totalsRow(MONTH_NAMES[i]!, m.all) })),
+    rows: months.map((m, i) => ({ month: MONTH_NAMES[i]!, ...totalsRow(MONTH_NAMES[i]!, m.all, units) })),
   };
 }
 
@@ -74,13 +77,17 @@ export function registerYears(app: FastifyInstance, ctx: AppContext): void {
   app.get('/years', { preHandler: requireMember }, async (request, reply) => {
     const memberId = request.member!.id;
     await ctx.insights.fill(memberId);
-    const years = yearsOf(await ctx.insights.totals(memberId));
+    const [totals, { prefs }] = await Promise.all([
+      ctx.insights.totals(memberId),
+      memberLocale(ctx, request, memberId),
+    ]);
     return renderPage(request, reply, 'years', {
       title: 'Your years',
-      years: years.map((y) => ({
+      unitWords: prefs.units === 'imperial' ? 'miles' : 'kilometres',
+      years: yearsOf(totals).map((y) => ({
         year: y.year,
         countries: y.countries.map(countryName).join(', '),
-        ...totalsTable(y),
+        ...totalsTable(y, prefs.units),
       })),
     });
   });
@@ -92,7 +99,12 @@ export function registerYears(app: FastifyInstance, ctx: AppContext): void {
       const memberId = request.member!.id;
       const year = request.validationError ? undefined : request.params.year;
       if (year !== undefined) await ctx.insights.fill(memberId);
-      const detail = year === undefined ? undefined : yearDetail(await ctx.insights.totals(memberId), year);
+      const [totals, { prefs }] = await Promise.all([
+        year === undefined ? [] : ctx.insights.totals(memberId),
+        memberLocale(ctx, request, memberId),
+      ]);
+      const detail = year === undefined ? undefined : yearDetail(totals, year);
+      const { units } = prefs;
       if (!detail)
         return sendMessagePage(request, reply, {
           status: 404,
@@ -104,19 +116,19 @@ export function registerYears(app: FastifyInstance, ctx: AppContext): void {
         title: String(detail.year),
         year: detail.year,
         countries: detail.countries.map(countryName).join(', '),
-        ...totalsTable(detail),
-        charts: monthCharts(detail.months),
+        ...totalsTable(detail, units),
+        charts: monthCharts(detail.months, units),
         busiest: detail.busiest.map((d) => ({
-          href: `/day/${isoDate(d.date)}`,
+          href: `/day/${isoDay(d.date)}`,
           day: dayWords(d.date),
           steps: formatCount(d.steps),
-          distance: formatDistance(d.distance),
+          distance: formatDistance(d.distance, units),
         })),
         longest: detail.longest.map((m) => ({
-          href: `/day/${isoDate(m.date)}`,
+          href: `/day/${isoDay(m.date)}`,
           day: dayWords(m.date),
           activity: m.activity,
-          distance: formatDistance(m.distance),
+          distance: formatDistance(m.distance, units),
           duration: formatDuration(m.duration),
         })),
       });
