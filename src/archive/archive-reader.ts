@@ -188,7 +188,11 @@ class ZipSearch {
   /** The first nested zip left unopened for being too deep. */
   tooDeep: string | undefined;
 
-  constructor(private readonly o: Opened) {}
+  private readonly o: Opened;
+
+  constructor(o: Opened) {
+    this.o = o;
+  }
 
   budget(entry: ZipEntry, label: string): void {
     const max = this.o.limits.maxUncompressedBytes;

@@ -39,10 +39,13 @@ class ArrayScanner {
   private segStart = -1;
   private text = '';
 
-  constructor(
-    private readonly maxDepth: number,
-    private readonly maxBytes: number,
-  ) {}
+  private readonly maxDepth: number;
+  private readonly maxBytes: number;
+
+  constructor(maxDepth: number, maxBytes: number) {
+    this.maxDepth = maxDepth;
+    this.maxBytes = maxBytes;
+  }
 
   private cut(end: number): void {
     if (this.segStart >= 0 && end > this.segStart) {
