@@ -17,10 +17,10 @@ export const zodValidated = { validatorCompiler: zodCompiler, attachValidation: 
 export const zodChecked = { validatorCompiler: zodCompiler } as const;
 
 /**
- * The body of a form that carries only its CSRF token. Optional, so that a POST without a body is refused by the
+ * The body of a form that carries only its CSRF token. Nullish, so that a POST without a body is refused by the
  * CSRF check (403, "This form has expired") as before, not by validation.
  */
-export const csrfOnlyForm = z.object({ _csrf: z.string().optional() }).optional();
+export const csrfOnlyForm = z.object({ _csrf: z.string().optional() }).nullish();
 
 /** The app, typed for zod route schemas. */
 export function zodRoutes(app: FastifyInstance) {
