@@ -170,51 +170,66 @@ function entryCheck(label: string, limits: ArchiveLimits, count: { n: number }) 
   };
 }
 
-async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
-  const { limits } = o;
+/**
+ * The search of one zip, nested zips included, for its best storyline: what it has opened and unpacked so far,
+ * against the limits that hold for the whole archive.
+ */
+class ZipSearch {
   /** Zips open now, with the temporary file each nested one was copied to. */
-  const opened = new Map<ZipFile, string | null>();
-  let tmpDir: string | undefined;
-  let extracted = 0;
+  readonly opened = new Map<ZipFile, string | null>();
+  private tmpDir: string | undefined;
+  private extracted = 0;
   /** Uncompressed bytes we unpack (nested zips and the chosen storyline files), as declared. */
-  let unpacking = 0;
-  const budget = (entry: ZipEntry, label: string) => {
-    unpacking += entry.uncompressedSize;
-    if (unpacking > limits.maxUncompressedBytes)
+  private unpacking = 0;
+  /** Entries of every zip opened, nested ones included, against one limit. */
+  private readonly entryCount = { n: 0 };
+  /** A few names of what the archive holds besides storylines, for the message when it has none. */
+  readonly otherNames: string[] = [];
+  /** The first nested zip left unopened for being too deep. */
+  tooDeep: string | undefined;
+
+  private readonly o: Opened;
+
+  constructor(o: Opened) {
+    this.o = o;
+  }
+
+  budget(entry: ZipEntry, label: string): void {
+    const max = this.o.limits.maxUncompressedBytes;
+    this.unpacking += entry.uncompressedSize;
+    if (this.unpacking > max)
       throw new ArchiveError(
-        `${label} would unpack to more than ${Math.round(limits.maxUncompressedBytes / 1024 ** 2)} MB: ` +
+        `${label} would unpack to more than ${Math.round(max / 1024 ** 2)} MB: ` +
           'that is far more than a Moves export holds',
       );
-  };
-  /** Entries of every zip opened, nested ones included, against one limit. */
-  const entryCount = { n: 0 };
-  const otherNames: string[] = [];
-  let tooDeep: string | undefined;
-  /** A nested zip that holds nothing we keep: closed and its copy deleted before the next is opened. */
-  const release = async (zip: ZipFile) => {
-    if (!opened.has(zip)) return;
-    closeZip(zip);
-    const copy = opened.get(zip);
-    opened.delete(zip);
-    if (copy) await fs.promises.rm(copy, { force: true });
-  };
-  const close = async () => {
-    for (const z of opened.keys()) closeZip(z);
-    opened.clear();
-    if (tmpDir) await fs.promises.rm(tmpDir, { recursive: true, force: true });
-  };
+  }
 
-  const search = async (zip: ZipFile, label: string, depth: number): Promise<Found | null> => {
-    let entries: ZipEntry[];
+  /** A nested zip that holds nothing we keep: closed and its copy deleted before the next is opened. */
+  async release(zip: ZipFile): Promise<void> {
+    if (!this.opened.has(zip)) return;
+    closeZip(zip);
+    const copy = this.opened.get(zip);
+    this.opened.delete(zip);
+    if (copy) await fs.promises.rm(copy, { force: true });
+  }
+
+  async close(): Promise<void> {
+    for (const z of this.opened.keys()) closeZip(z);
+    this.opened.clear();
+    if (this.tmpDir) await fs.promises.rm(this.tmpDir, { recursive: true, force: true });
+  }
+
+  /** The zip's storyline entries and nested zips, each entry checked first. */
+  private async keptEntries(zip: ZipFile, label: string, depth: number): Promise<ZipEntry[]> {
     try {
-      entries = await listEntries(
+      return await listEntries(
         zip,
         (n) => {
           const keep = classifyStoryline(n) !== null || isNestedZip(n);
-          if (!keep && depth <= 2 && otherNames.length < 8 && !n.endsWith('/')) otherNames.push(n);
+          if (!keep && depth <= 2 && this.otherNames.length < 8 && !n.endsWith('/')) this.otherNames.push(n);
           return keep;
         },
-        entryCheck(label, limits, entryCount),
+        entryCheck(label, this.o.limits, this.entryCount),
       );
     } catch (err) {
       if (err instanceof ArchiveError) throw err;
@@ -224,41 +239,55 @@ async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
         );
       throw new ArchiveError(`${label} is damaged: ${(err as Error).message}`);
     }
+  }
+
+  /** A nested zip copied to a temporary file and opened. */
+  private async openNested(zip: ZipFile, entry: ZipEntry, innerLabel: string): Promise<ZipFile> {
+    this.budget(entry, innerLabel);
+    this.tmpDir ??= await fs.promises.mkdtemp(path.join(this.o.tmpDir ?? os.tmpdir(), 'oh-moves-archive-'));
+    const target = path.join(this.tmpDir, `nested-${++this.extracted}.zip`);
+    let inner: ZipFile;
+    try {
+      await extractEntry(zip, entry, target);
+      inner = await openZip(target);
+    } catch (err) {
+      await fs.promises.rm(target, { force: true });
+      throw new ArchiveError(`${innerLabel} is damaged: ${(err as Error).message}`);
+    }
+    this.opened.set(inner, target);
+    return inner;
+  }
+
+  /** The best storyline in this zip or the zips nested in it (a full storyline ends the search). */
+  async search(zip: ZipFile, label: string, depth: number): Promise<Found | null> {
+    const entries = await this.keptEntries(zip, label, depth);
     const here = chooseStoryline(entries.map((e) => ({ name: e.fileName, item: e })));
     let best: Found | null = here ? { zip, label, choice: here } : null;
     if (best?.choice.cut === 'full') return best;
     const nested = entries.filter((e) => isNestedZip(e.fileName));
     nested.sort((a, b) => a.fileName.localeCompare(b.fileName));
-    if (depth >= limits.maxZipDepth) {
-      if (nested.length) tooDeep ??= `${label} › ${nested[0]!.fileName}`;
+    if (depth >= this.o.limits.maxZipDepth) {
+      if (nested.length) this.tooDeep ??= `${label} › ${nested[0]!.fileName}`;
       return best;
     }
     for (const entry of nested) {
       const innerLabel = `${label} › ${entry.fileName}`;
-      budget(entry, innerLabel);
-      tmpDir ??= await fs.promises.mkdtemp(path.join(o.tmpDir ?? os.tmpdir(), 'oh-moves-archive-'));
-      const target = path.join(tmpDir, `nested-${++extracted}.zip`);
-      let inner: ZipFile;
-      try {
-        await extractEntry(zip, entry, target);
-        inner = await openZip(target);
-      } catch (err) {
-        await fs.promises.rm(target, { force: true });
-        throw new ArchiveError(`${innerLabel} is damaged: ${(err as Error).message}`);
-      }
-      opened.set(inner, target);
-      const found = await search(inner, innerLabel, depth + 1);
+      const inner = await this.openNested(zip, entry, innerLabel);
+      const found = await this.search(inner, innerLabel, depth + 1);
       if (found && (!best || cutRank(found.choice.cut) < cutRank(best.choice.cut))) {
-        if (best && best.zip !== zip) await release(best.zip);
+        if (best && best.zip !== zip) await this.release(best.zip);
         best = found;
-      } else if (found) await release(found.zip);
+      } else if (found) await this.release(found.zip);
       // One nested zip open at a time (per level): only the one holding the best storyline stays.
-      if (best?.zip !== inner) await release(inner);
+      if (best?.zip !== inner) await this.release(inner);
       if (best?.choice.cut === 'full') break;
     }
     return best;
-  };
+  }
+}
 
+async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
+  const zips = new ZipSearch(o);
   try {
     let outer: ZipFile;
     try {
@@ -268,18 +297,18 @@ async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
         `${o.name} is not a readable zip archive (${(err as Error).message}): it may be truncated or damaged`,
       );
     }
-    opened.set(outer, null);
-    const found = await search(outer, o.name, 1);
+    zips.opened.set(outer, null);
+    const found = await zips.search(outer, o.name, 1);
     if (!found) {
-      if (tooDeep)
+      if (zips.tooDeep)
         throw new ArchiveError(
-          `${o.name} nests zips more than ${limits.maxZipDepth} deep (${tooDeep}): give the moves_export.zip ` +
+          `${o.name} nests zips more than ${o.limits.maxZipDepth} deep (${zips.tooDeep}): give the moves_export.zip ` +
             'you downloaded from Moves, or the json.zip inside it',
         );
-      throw new ArchiveError(noStorylineMessage(o.name, otherNames));
+      throw new ArchiveError(noStorylineMessage(o.name, zips.otherNames));
     }
     const { zip, label, choice } = found;
-    for (const e of choice.items) budget(e, label);
+    for (const e of choice.items) zips.budget(e, label);
     const first = choice.items[0]!.fileName;
     const progress = { done: 0, total: choice.items.reduce((n, e) => n + e.uncompressedSize, 0) };
     return {
@@ -288,11 +317,11 @@ async function openZipArchive(file: string, o: Opened): Promise<OpenedArchive> {
           ? `${first} in ${label}`
           : `${choice.items.length} ${choice.cut} storyline files (${path.posix.dirname(first)}) in ${label}`,
       progress,
-      items: () => zipItems(zip, choice, progress, limits),
-      close,
+      items: () => zipItems(zip, choice, progress, o.limits),
+      close: () => zips.close(),
     };
   } catch (err) {
-    await close();
+    await zips.close();
     throw err;
   }
 }

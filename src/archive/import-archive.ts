@@ -138,15 +138,9 @@ interface StagedWeek {
   complete: boolean;
 }
 
-async function stage(
-  ctx: AppContext,
-  memberId: number,
-  archive: OpenedArchive,
-  staging: string,
-  p: { timeZone: string; onProgress: ImportOptions['onProgress']; refused: RefusedDay[] },
-): Promise<ImportReport> {
-  const report: ImportReport = {
-    source: archive.source,
+function emptyReport(source: string): ImportReport {
+  return {
+    source,
     daysRead: 0,
     added: 0,
     replaced: 0,
@@ -160,40 +154,83 @@ async function stage(
     refusedDays: 0,
     covered: { firstDay: null, lastDay: null, days: 0 },
   };
-  const skip = (where: string, reason: string) => {
-    report.skipped++;
-    if (report.skippedEntries.length < MAX_LISTED) report.skippedEntries.push({ where, reason });
-  };
+}
+
+function skipEntry(report: ImportReport, where: string, reason: string): void {
+  report.skipped++;
+  if (report.skippedEntries.length < MAX_LISTED) report.skippedEntries.push({ where, reason });
+}
+
+/** What one staging run writes to and counts in. */
+interface Staging {
+  ctx: AppContext;
+  memberId: number;
+  out: fs.promises.FileHandle;
+  report: ImportReport;
+  /** The member's stored weeks and whether each is complete. */
+  stored: Map<string, boolean>;
+  timeZone: string;
+  now: Date;
+}
+
+/** Merges one week's days from the archive with what is stored, and stages the week if anything changes. */
+async function stageWeek(s: Staging, week: string, pending: Map<string, DayCopy>): Promise<void> {
+  if (pending.size === 0) return;
+  const { report } = s;
+  const before = s.stored.has(week) ? await loadWeekDays(s.ctx, s.memberId, week) : [];
+  const merged = mergeWeek(before, [...pending.values()]);
+  report.added += merged.added.length;
+  report.replaced += merged.replaced.length;
+  report.current += merged.current.length;
+  const beforeByDate = new Map(before.map((d) => [d.date, d]));
+  for (const d of merged.current)
+    if (pending.get(d)!.text !== beforeByDate.get(d)!.text) report.storedNewer++;
+  if (merged.added.length + merged.replaced.length > 0) {
+    const line: StagedWeek = {
+      week,
+      days: merged.days,
+      // A week stored before keeps its flag; an archive's past week is final (Moves is gone).
+      complete: s.stored.get(week) ?? weekIsComplete(week, s.timeZone, s.now),
+    };
+    await s.out.write(`${JSON.stringify(line)}\n`);
+    report.weeks++;
+  }
+}
+
+/** A refused entry: skipped, and kept for the member when it names a calendar date. */
+function refuseEntry(
+  report: ImportReport,
+  refused: RefusedDay[],
+  origin: string,
+  check: Exclude<DayCheck, { ok: true }>,
+): void {
+  skipEntry(report, check.date ? dashed(check.date) : origin, check.reason);
+  if (check.date && isValidDate(check.date)) {
+    refused.push({ date: check.date, reason: check.reason });
+    report.refusedDays++;
+  }
+}
+
+function countDay(report: ImportReport, date: string): void {
+  report.daysRead++;
+  if (!report.firstDay || date < report.firstDay) report.firstDay = date;
+  if (!report.lastDay || date > report.lastDay) report.lastDay = date;
+}
+
+async function stage(
+  ctx: AppContext,
+  memberId: number,
+  archive: OpenedArchive,
+  staging: string,
+  p: { timeZone: string; onProgress: ImportOptions['onProgress']; refused: RefusedDay[] },
+): Promise<ImportReport> {
+  const report = emptyReport(archive.source);
   const stored = new Map((await ctx.weeks.list(memberId)).map((w) => [w.week, w.complete]));
-  const now = ctx.clock.date();
   const out = await fs.promises.open(staging, 'w');
+  const s: Staging = { ctx, memberId, out, report, stored, timeZone: p.timeZone, now: ctx.clock.date() };
   let week: string | null = null;
   let pending = new Map<string, DayCopy>();
   let lastReport = Date.now();
-
-  const flush = async () => {
-    if (!week || pending.size === 0) return;
-    const before = stored.has(week) ? await loadWeekDays(ctx, memberId, week) : [];
-    const merged = mergeWeek(before, [...pending.values()]);
-    report.added += merged.added.length;
-    report.replaced += merged.replaced.length;
-    report.current += merged.current.length;
-    const beforeByDate = new Map(before.map((d) => [d.date, d]));
-    for (const d of merged.current)
-      if (pending.get(d)!.text !== beforeByDate.get(d)!.text) report.storedNewer++;
-    if (merged.added.length + merged.replaced.length > 0) {
-      const line: StagedWeek = {
-        week,
-        days: merged.days,
-        // A week stored before keeps its flag; an archive's past week is final (Moves is gone).
-        complete: stored.get(week) ?? weekIsComplete(week, p.timeZone, now),
-      };
-      await out.write(`${JSON.stringify(line)}\n`);
-      report.weeks++;
-    }
-    pending = new Map();
-  };
-
   try {
     for await (const item of archive.items()) {
       if (ctx.shutdownSignal.aborted) throw new ImportInterruptedError('the worker is shutting down');
@@ -202,31 +239,25 @@ async function stage(
         await p.onProgress({ ...archive.progress });
       }
       if (item.kind === 'skipped') {
-        skip(item.origin, item.reason);
+        skipEntry(report, item.origin, item.reason);
         continue;
       }
       const check = checkEntry(item.text);
       if (!check.ok) {
-        skip(check.date ? dashed(check.date) : item.origin, check.reason);
-        if (check.date && isValidDate(check.date)) {
-          p.refused.push({ date: check.date, reason: check.reason });
-          report.refusedDays++;
-        }
+        refuseEntry(report, p.refused, item.origin, check);
         continue;
       }
-      report.daysRead++;
-      if (!report.firstDay || check.date < report.firstDay) report.firstDay = check.date;
-      if (!report.lastDay || check.date > report.lastDay) report.lastDay = check.date;
-      const w = check.week;
-      if (w !== week) {
-        await flush();
-        week = w;
+      countDay(report, check.date);
+      if (check.week !== week) {
+        if (week) await stageWeek(s, week, pending);
+        week = check.week;
+        pending = new Map();
       }
       const copy: DayCopy = { date: check.date, lastUpdate: check.lastUpdate, text: item.text };
       const earlier = pending.get(check.date);
       pending.set(check.date, earlier ? newerOf(earlier, copy) : copy);
     }
-    await flush();
+    if (week) await stageWeek(s, week, pending);
     await p.onProgress?.({ ...archive.progress, done: archive.progress.total });
   } finally {
     await out.close();

@@ -75,7 +75,54 @@ const refusedColumns = {
   refusedAt: refusedDays.refusedAt,
 };
 
+/** Uploads (their rows from reservation to the import's end) and the days imports refused. */
 export function createArchiveImports(ctx: AppContext): ArchiveImports {
+  return { ...uploadRows(ctx), ...refusedDayRows(ctx) };
+}
+
+type RefusedDayMethods = 'recordRefused' | 'clearRefused' | 'refusedDay' | 'refusedDays';
+
+/** One upload slot, taken under the budget lock: see ArchiveImports.reserve. */
+async function reserveSlot(
+  ctx: AppContext,
+  memberId: number,
+  p: { path: string; bytes: number },
+  budget: UploadBudget,
+): Promise<Reservation> {
+  try {
+    return await ctx.transaction(async (tx) => {
+      await tx.db.execute(sql`select pg_advisory_xact_lock(${BUDGET_LOCK})`);
+      const [row] = await tx.db
+        .insert(archiveImports)
+        .values({
+          memberId,
+          status: 'receiving',
+          fileName: 'upload',
+          uploadPath: p.path,
+          bytes: p.bytes,
+          createdAt: ctx.clock.date(),
+        })
+        .onConflictDoNothing()
+        .returning({ id: archiveImports.id });
+      if (!row) return { ok: false, why: 'member-busy' } as const;
+      const [use] = await tx.db
+        .select({
+          bytes: sql<string>`coalesce(sum(${archiveImports.bytes}), 0)`,
+          arriving: sql<number>`count(*) filter (where ${archiveImports.status} = 'receiving')`,
+        })
+        .from(archiveImports)
+        .where(and(isNotNull(archiveImports.uploadPath), inArray(archiveImports.status, UNFINISHED)));
+      if (Number(use!.arriving) > budget.concurrent || Number(use!.bytes) > budget.diskBytes)
+        throw new BudgetFull();
+      return { ok: true, id: row.id } as const;
+    });
+  } catch (err) {
+    if (err instanceof BudgetFull) return { ok: false, why: 'full' };
+    throw err;
+  }
+}
+
+function uploadRows(ctx: AppContext): Omit<ArchiveImports, RefusedDayMethods> {
   const unfinished = (memberId: number) =>
     ctx.db
       .select()
@@ -100,39 +147,7 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
       });
     },
 
-    async reserve(memberId, p, budget) {
-      try {
-        return await ctx.transaction(async (tx) => {
-          await tx.db.execute(sql`select pg_advisory_xact_lock(${BUDGET_LOCK})`);
-          const [row] = await tx.db
-            .insert(archiveImports)
-            .values({
-              memberId,
-              status: 'receiving',
-              fileName: 'upload',
-              uploadPath: p.path,
-              bytes: p.bytes,
-              createdAt: ctx.clock.date(),
-            })
-            .onConflictDoNothing()
-            .returning({ id: archiveImports.id });
-          if (!row) return { ok: false, why: 'member-busy' } as const;
-          const [use] = await tx.db
-            .select({
-              bytes: sql<string>`coalesce(sum(${archiveImports.bytes}), 0)`,
-              arriving: sql<number>`count(*) filter (where ${archiveImports.status} = 'receiving')`,
-            })
-            .from(archiveImports)
-            .where(and(isNotNull(archiveImports.uploadPath), inArray(archiveImports.status, UNFINISHED)));
-          if (Number(use!.arriving) > budget.concurrent || Number(use!.bytes) > budget.diskBytes)
-            throw new BudgetFull();
-          return { ok: true, id: row.id } as const;
-        });
-      } catch (err) {
-        if (err instanceof BudgetFull) return { ok: false, why: 'full' };
-        throw err;
-      }
-    },
+    reserve: (memberId, p, budget) => reserveSlot(ctx, memberId, p, budget),
 
     async received(id, p) {
       const [row] = await ctx.db
@@ -177,7 +192,11 @@ export function createArchiveImports(ctx: AppContext): ArchiveImports {
         .where(inArray(archiveImports.status, UNFINISHED));
       return new Set(rows.map((r) => r.path).filter((p): p is string => p !== null));
     },
+  };
+}
 
+function refusedDayRows(ctx: AppContext): Pick<ArchiveImports, RefusedDayMethods> {
+  return {
     async recordRefused(memberId, fileName, days) {
       const now = ctx.clock.date();
       // The newest reason per date (an export may hold a date twice).

@@ -30,6 +30,7 @@ import { registerYears } from './routes/years.ts';
 import { registerSecurity } from './security.ts';
 import { registerSessions } from './session.ts';
 import { registerViews } from './views.ts';
+import { enforceZodSchemas } from './zod-routes.ts';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 const LEAFLET_DIR = path.join(
@@ -57,6 +58,7 @@ export async function buildWebApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   // Headers arrive in one go from a browser; a client that dribbles them is holding a connection for nothing.
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  enforceZodSchemas(app);
   registerHealthRoute(app, ctx);
   registerMetrics(app, ctx);
   await registerWebhooks(app, ctx);

@@ -1,8 +1,9 @@
 // Dates in member-facing addresses (/day/2016-06-17, ?from=2016-06-01&to=2016-06-30) and their words.
 import { DateTime } from 'luxon';
+import { z } from 'zod';
 
-/** The route schema pattern for a yyyy-MM-dd date; whether it exists is checked by `storedDate`. */
-export const ISO_DAY_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+/** The route schema for a yyyy-MM-dd date; whether it exists is checked by `storedDate`. */
+export const isoDayText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 /** yyyy-MM-dd → the stored form yyyyMMdd, or undefined for a date that does not exist (2016-02-30). */
 export function storedDate(isoDay: string): string | undefined {

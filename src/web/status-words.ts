@@ -111,168 +111,215 @@ export function statusLabel(status: string): string {
   return STATUS_LABELS[status] ?? status.replace(/_/g, ' ');
 }
 
-export function describeStatus(i: StatusInput): DashboardStatus {
-  const { account, state, now, zone } = i;
+/** What every part of the dashboard status is worked out from. */
+interface Situation {
+  i: StatusInput;
+  connected: boolean;
+  ohNeedsReauth: boolean;
+  needsReauth: boolean;
+  status: string;
+  weeksDone: number;
+  weeksTotal: number;
+  /** The next attempt, when it lies ahead. */
+  nextRun: Date | null;
+  lastSuccess: Date | null;
+  firstImport: boolean;
+  busy: boolean;
+}
+
+function situationOf(i: StatusInput): Situation {
+  const { account, state, now } = i;
   const connected = account !== undefined;
   const refused = reconnectNeeded({ ohNeedsReauth: i.ohNeedsReauth === true }, account);
-  const ohNeedsReauth = refused === 'openhumans';
   const needsReauth = refused !== null;
   const status = !connected ? 'not_connected' : needsReauth ? 'needs_reauth' : (state?.status ?? 'idle');
-  const weeksDone = state?.weeksDone ?? 0;
-  const weeksTotal = state?.weeksTotal ?? 0;
-  const nextRun = state?.nextRunAt && state.nextRunAt.getTime() > now ? state.nextRunAt : null;
   const lastSuccess = state?.lastSuccessAt ?? null;
-  const firstImport = connected && lastSuccess === null;
-  const busy = BUSY_STATES.has(status);
-  const at = (d: Date) => `${dayAndTime(d, now, zone)} (${relativeWords(d, now)})`;
+  return {
+    i,
+    connected,
+    ohNeedsReauth: refused === 'openhumans',
+    needsReauth,
+    status,
+    weeksDone: state?.weeksDone ?? 0,
+    weeksTotal: state?.weeksTotal ?? 0,
+    nextRun: state?.nextRunAt && state.nextRunAt.getTime() > now ? state.nextRunAt : null,
+    lastSuccess,
+    firstImport: connected && lastSuccess === null,
+    busy: BUSY_STATES.has(status),
+  };
+}
+
+/** The status sentence for a sync that is queued, running or paused. */
+function busyWords(s: Situation): string {
+  const { now, zone } = s.i;
+  const { nextRun, firstImport, weeksDone, weeksTotal } = s;
   const fetching = (what: string) =>
     weeksTotal > 0
       ? `${what}: fetching week ${Math.min(weeksDone + 1, weeksTotal)} of ${weeksTotal} from Moves`
       : null;
-
-  let words: string;
-  switch (status) {
-    case 'not_connected':
-      words = 'Moves is not connected';
-      break;
-    case 'needs_reauth':
-      words = ohNeedsReauth
-        ? 'Open Humans no longer accepts our access: sign in with Open Humans again to continue'
-        : 'Moves no longer accepts our access: reconnect Moves to continue';
-      break;
-    case 'idle':
-      words = 'Waiting for the first import';
-      break;
+  switch (s.status) {
     case 'queued':
       if (nextRun && nextRun.getTime() - now > 5000)
-        words = `${firstImport ? 'The first import' : 'An update'} is queued to start ${at(nextRun)}`;
-      else words = `${firstImport ? 'The first import' : 'An update'} starts in a moment`;
-      break;
+        return `${firstImport ? 'The first import' : 'An update'} is queued to start ${atWords(nextRun, now, zone)}`;
+      return `${firstImport ? 'The first import' : 'An update'} starts in a moment`;
     case 'running':
-      words = firstImport
+      return firstImport
         ? (fetching('First import') ?? 'First import: asking Moves for your profile')
         : (fetching('Updating') ?? 'Updating: asking Moves what changed');
-      break;
     case 'waiting_rate_limit': {
       const who = firstImport ? 'The first import' : 'The update';
-      words = nextRun
+      return nextRun
         ? `${who} is paused for the Moves rate limit until ${clockTime(nextRun, zone)} (${relativeWords(nextRun, now)}): Moves answers only so many requests a minute and an hour, and it continues by itself`
         : `${who} continues after a pause for the Moves rate limit`;
-      break;
     }
-    case 'uploading':
-      words =
-        firstImport && weeksDone < weeksTotal
-          ? `First import: publishing the ${plural(weeksDone, 'week')} fetched so far to Open Humans`
-          : 'Publishing your file to Open Humans';
-      break;
-    case 'up_to_date':
-      words = 'Up to date';
-      break;
-    case 'error':
-      words = nextRun
-        ? `The last attempt failed: trying again ${at(nextRun)}`
-        : 'The update failed: press "Update now" to try again, or wait for the next automatic update';
-      break;
     default:
-      words = statusLabel(status);
+      return firstImport && weeksDone < weeksTotal
+        ? `First import: publishing the ${plural(weeksDone, 'week')} fetched so far to Open Humans`
+        : 'Publishing your file to Open Humans';
   }
+}
 
-  const percent = weeksTotal > 0 ? Math.min(100, Math.round((weeksDone / weeksTotal) * 100)) : null;
-  const progressText =
-    weeksTotal > 0
-      ? `${weeksDone.toLocaleString('en-GB')} of ${plural(weeksTotal, 'week')} fetched`
-      : connected
-        ? 'No weeks fetched yet'
-        : '';
+/** "Saturday 14:00 (in 3 hours)". */
+function atWords(d: Date, now: number, zone: string): string {
+  return `${dayAndTime(d, now, zone)} (${relativeWords(d, now)})`;
+}
 
-  // The next automatic (scheduled) update: due staleAfterHours after the last success.
-  const staleMs = i.staleAfterHours * 3600_000;
-  let nextRunAt: Date | null = null;
-  let nextRunText: string;
-  if (!connected) nextRunText = 'None: Moves is not connected';
-  else if (needsReauth)
-    nextRunText = ohNeedsReauth
-      ? 'None until you sign in with Open Humans again'
-      : 'None until you reconnect Moves';
-  else if (busy || (status === 'error' && nextRun))
-    nextRunText = `${formatDuration(staleMs)} after this ${firstImport ? 'import' : 'update'} finishes`;
-  else if (lastSuccess) {
-    nextRunAt = new Date(Math.max(now, lastSuccess.getTime() + staleMs));
-    nextRunText = formatWhen(nextRunAt, now, zone);
-  } else nextRunText = 'Within the hour (the scheduler retries members without a successful import)';
+/** The status sentence: "Up to date", "First import: fetching week 3 of 200 from Moves". */
+function statusWords(s: Situation): string {
+  if (s.busy) return busyWords(s);
+  switch (s.status) {
+    case 'not_connected':
+      return 'Moves is not connected';
+    case 'needs_reauth':
+      return s.ohNeedsReauth
+        ? 'Open Humans no longer accepts our access: sign in with Open Humans again to continue'
+        : 'Moves no longer accepts our access: reconnect Moves to continue';
+    case 'idle':
+      return 'Waiting for the first import';
+    case 'up_to_date':
+      return 'Up to date';
+    case 'error':
+      return s.nextRun
+        ? `The last attempt failed: trying again ${atWords(s.nextRun, s.i.now, s.i.zone)}`
+        : 'The update failed: press "Update now" to try again, or wait for the next automatic update';
+    default:
+      return statusLabel(s.status);
+  }
+}
 
-  const lastError = status === 'error' || status === 'needs_reauth' ? (state?.lastError ?? null) : null;
+/** The next automatic (scheduled) update: due staleAfterHours after the last success. */
+function nextAutomaticRun(s: Situation): { nextRunAt: Date | null; nextRunText: string } {
+  const { now, zone } = s.i;
+  const staleMs = s.i.staleAfterHours * 3600_000;
+  if (!s.connected) return { nextRunAt: null, nextRunText: 'None: Moves is not connected' };
+  if (s.needsReauth)
+    return {
+      nextRunAt: null,
+      nextRunText: s.ohNeedsReauth
+        ? 'None until you sign in with Open Humans again'
+        : 'None until you reconnect Moves',
+    };
+  if (s.busy || (s.status === 'error' && s.nextRun))
+    return {
+      nextRunAt: null,
+      nextRunText: `${formatDuration(staleMs)} after this ${s.firstImport ? 'import' : 'update'} finishes`,
+    };
+  if (s.lastSuccess) {
+    const nextRunAt = new Date(Math.max(now, s.lastSuccess.getTime() + staleMs));
+    return { nextRunAt, nextRunText: formatWhen(nextRunAt, now, zone) };
+  }
+  return {
+    nextRunAt: null,
+    nextRunText: 'Within the hour (the scheduler retries members without a successful import)',
+  };
+}
+
+/** What went wrong, in the member's terms, and the stored error behind it. */
+function lastErrorOf(s: Situation): { lastError: string | null; lastErrorText: string | null } {
+  const lastError =
+    s.status === 'error' || s.status === 'needs_reauth' ? (s.i.state?.lastError ?? null) : null;
   let lastErrorText: string | null = null;
-  if (status === 'needs_reauth' && ohNeedsReauth)
+  if (s.status === 'needs_reauth' && s.ohNeedsReauth)
     lastErrorText = `Open Humans refused our access (you may have left the project there, or the authorization expired). Sign in with Open Humans again: your data so far is kept.`;
-  else if (status === 'needs_reauth')
+  else if (s.status === 'needs_reauth')
     // The status sentence already says what happened; the stored error would repeat it.
     lastErrorText = `Moves refused our access (the app was disconnected in Moves, or the authorization expired). Reconnect Moves: your data so far is kept.`;
-  else if (status === 'error')
-    lastErrorText = `${lastError ?? 'The update did not finish.'} ${nextRun ? 'We try again automatically.' : 'Automatic retries stopped.'} Your data so far is kept.`;
+  else if (s.status === 'error')
+    lastErrorText = `${lastError ?? 'The update did not finish.'} ${s.nextRun ? 'We try again automatically.' : 'Automatic retries stopped.'} Your data so far is kept.`;
+  return { lastError, lastErrorText };
+}
 
-  // The manual-update cooldown, as the server enforces it (routes/update.ts).
-  let update: DashboardStatus['update'];
-  const cooldownMs = i.cooldownMinutes * 60_000;
-  const last = state?.lastManualRequestAt?.getTime();
+/** The "Update now" button, with the manual-update cooldown as the server enforces it (routes/update.ts). */
+function updateButton(s: Situation): DashboardStatus['update'] {
+  const now = s.i.now;
+  const cooldownMs = s.i.cooldownMinutes * 60_000;
+  const last = s.i.state?.lastManualRequestAt?.getTime();
   const off = (reason: string, label = 'Update now', availableAt: string | null = null) => ({
     available: false,
     availableAt,
     label,
     reason,
   });
-  if (!connected) update = off('Connect Moves first');
-  else if (needsReauth)
-    update = off(ohNeedsReauth ? 'Sign in with Open Humans again first' : 'Reconnect Moves first');
-  else if (busy && firstImport) update = off('Available when the first import has finished');
-  else if (last !== undefined && last + cooldownMs > now) {
+  if (!s.connected) return off('Connect Moves first');
+  if (s.needsReauth)
+    return off(s.ohNeedsReauth ? 'Sign in with Open Humans again first' : 'Reconnect Moves first');
+  if (s.busy && s.firstImport) return off('Available when the first import has finished');
+  if (last !== undefined && last + cooldownMs > now) {
     const availableAt = new Date(last + cooldownMs);
-    update = off(
+    return off(
       'Manual updates are limited so that everyone shares the Moves rate limit fairly',
       `Available again in ${formatDuration(availableAt.getTime() - now)}`,
       availableAt.toISOString(),
     );
-  } else if (busy)
-    update = off(status === 'queued' ? 'An update is about to start' : 'An update is running now');
-  else update = { available: true, availableAt: null, label: 'Update now', reason: null };
+  }
+  if (s.busy) return off(s.status === 'queued' ? 'An update is about to start' : 'An update is running now');
+  return { available: true, availableAt: null, label: 'Update now', reason: null };
+}
 
-  let download: DashboardStatus['download'];
-  if (ohNeedsReauth) download = { available: false, reason: 'Sign in with Open Humans again first' };
-  else if (i.hasFile) download = { available: true, reason: null };
-  else
-    download = {
-      available: false,
-      reason: busy
-        ? 'Available once the import has published your file to Open Humans'
-        : 'There is no file on Open Humans yet',
-    };
+function downloadButton(s: Situation): DashboardStatus['download'] {
+  if (s.ohNeedsReauth) return { available: false, reason: 'Sign in with Open Humans again first' };
+  if (s.i.hasFile) return { available: true, reason: null };
+  return {
+    available: false,
+    reason: s.busy
+      ? 'Available once the import has published your file to Open Humans'
+      : 'There is no file on Open Humans yet',
+  };
+}
 
+export function describeStatus(i: StatusInput): DashboardStatus {
+  const s = situationOf(i);
+  const { connected, busy, weeksDone, weeksTotal, lastSuccess } = s;
+  const { nextRunAt, nextRunText } = nextAutomaticRun(s);
   return {
     connected,
-    needsReauth,
-    firstImport,
-    reconnect: ohNeedsReauth
+    needsReauth: s.needsReauth,
+    firstImport: s.firstImport,
+    reconnect: s.ohNeedsReauth
       ? { href: '/login', label: 'Sign in with Open Humans again' }
       : { href: '/connect/moves', label: 'Reconnect Moves' },
-    status,
-    words,
+    status: s.status,
+    words: statusWords(s),
     busy,
     weeksDone,
     weeksTotal,
-    percent,
-    progressText,
+    percent: weeksTotal > 0 ? Math.min(100, Math.round((weeksDone / weeksTotal) * 100)) : null,
+    progressText:
+      weeksTotal > 0
+        ? `${weeksDone.toLocaleString('en-GB')} of ${plural(weeksTotal, 'week')} fetched`
+        : connected
+          ? 'No weeks fetched yet'
+          : '',
     lastSuccessAt: lastSuccess?.toISOString() ?? null,
     lastSuccessText: lastSuccess
-      ? formatWhen(lastSuccess, now, zone)
+      ? formatWhen(lastSuccess, i.now, i.zone)
       : busy
         ? 'Not yet: the first import is running'
         : 'Never',
     nextRunAt: nextRunAt?.toISOString() ?? null,
     nextRunText,
-    lastError,
-    lastErrorText,
-    update,
-    download,
+    ...lastErrorOf(s),
+    update: updateButton(s),
+    download: downloadButton(s),
   };
 }

@@ -1,25 +1,21 @@
 // The day view: one calendar day's timeline in the member's Moves time zone, its map, the downloads of the day,
 // and links to the days before and after. Opened from the history calendar.
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { dayHasData, readDay } from '../../storyline/day.ts';
 import { buildTimeline } from '../../storyline/timeline.ts';
 import { memberLocale } from '../locale-prefs.ts';
-import { dayInWords, isoDay, ISO_DAY_PATTERN, shiftDay, storedDate } from '../day-dates.ts';
+import { dayInWords, isoDay, isoDayText, shiftDay, storedDate } from '../day-dates.ts';
 import { sendMessagePage } from '../errors.ts';
 import { buildMapData } from '../map-data.ts';
 import { mapTilesFor } from '../map-tiles.ts';
 import { requireMember } from '../session.ts';
 import { renderPage } from '../views.ts';
+import { zodChecked, zodRoutes } from '../zod-routes.ts';
 
-interface DayParams {
-  date: string;
-}
-const dayParams = {
-  type: 'object',
-  properties: { date: { type: 'string', pattern: ISO_DAY_PATTERN } },
-  required: ['date'],
-} as const;
+// A date not in the yyyy-MM-dd form is a 400 (the app's error page); one not in the calendar a 404, below.
+const dayParams = z.object({ date: isoDayText });
 
 /** The stored day object for a date (yyyyMMdd), as stored (undefined when no week holds it). */
 async function storedDay(ctx: AppContext, memberId: number, date: string): Promise<unknown> {
@@ -28,9 +24,9 @@ async function storedDay(ctx: AppContext, memberId: number, date: string): Promi
 }
 
 export function registerDay(app: FastifyInstance, ctx: AppContext): void {
-  app.get<{ Params: DayParams }>(
+  zodRoutes(app).get(
     '/day/:date',
-    { schema: { params: dayParams }, preHandler: requireMember },
+    { schema: { params: dayParams }, ...zodChecked, preHandler: requireMember },
     async (request, reply) => {
       const member = request.member!;
       const date = storedDate(request.params.date);
@@ -69,9 +65,9 @@ export function registerDay(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.get<{ Params: DayParams }>(
+  zodRoutes(app).get(
     '/day/:date/map.json',
-    { schema: { params: dayParams } },
+    { schema: { params: dayParams }, ...zodChecked },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       if (!request.member) return reply.code(401).send({ error: 'not signed in' });

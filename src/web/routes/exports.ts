@@ -2,31 +2,21 @@
 // the stored weeks a few at a time (a range of years never sits in memory).
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { readDay, type StoredDay } from '../../storyline/day.ts';
 import { GEOJSON_CONTENT_TYPE, geojsonChunks } from '../../storyline/geojson.ts';
 import { GPX_CONTENT_TYPE, gpxChunks } from '../../storyline/gpx.ts';
-import { isoDay, ISO_DAY_PATTERN, storedDate } from '../day-dates.ts';
+import { isoDay, isoDayText, storedDate } from '../day-dates.ts';
 import { sendMessagePage } from '../errors.ts';
 import { requireMember } from '../session.ts';
+import { zodChecked, zodRoutes } from '../zod-routes.ts';
 
 export const EXPORT_FORMATS = ['gpx', 'geojson'] as const;
-type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-interface ExportQuery {
-  format: ExportFormat;
-  from: string;
-  to: string;
-}
-const exportQuery = {
-  type: 'object',
-  properties: {
-    format: { type: 'string', enum: EXPORT_FORMATS },
-    from: { type: 'string', pattern: ISO_DAY_PATTERN },
-    to: { type: 'string', pattern: ISO_DAY_PATTERN },
-  },
-  required: ['format', 'from', 'to'],
-} as const;
+// An unknown format or a date not in the yyyy-MM-dd form is a 400 (the app's error page); dates that do not
+// make a range get their own 400 page, below.
+const exportQuery = z.object({ format: z.enum(EXPORT_FORMATS), from: isoDayText, to: isoDayText });
 
 async function* validDays(ctx: AppContext, memberId: number, from: string, to: string) {
   for await (const raw of ctx.weeks.streamDays(memberId, from, to)) {
@@ -36,9 +26,9 @@ async function* validDays(ctx: AppContext, memberId: number, from: string, to: s
 }
 
 export function registerExports(app: FastifyInstance, ctx: AppContext): void {
-  app.get<{ Querystring: ExportQuery }>(
+  zodRoutes(app).get(
     '/export',
-    { schema: { querystring: exportQuery }, preHandler: requireMember },
+    { schema: { querystring: exportQuery }, ...zodChecked, preHandler: requireMember },
     async (request, reply) => {
       const memberId = request.member!.id;
       const { format } = request.query;

@@ -5,7 +5,13 @@
 import fs from 'node:fs';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { acceptUpload, dropUpload, latestUpload, reserveUpload } from '../../archive/uploads.ts';
+import {
+  acceptUpload,
+  dropUpload,
+  latestUpload,
+  reserveUpload,
+  type ReservedUpload,
+} from '../../archive/uploads.ts';
 import type { AppContext } from '../../context.ts';
 import { sendMessagePage, type MessagePage } from '../errors.ts';
 import { describeImport, refusedDaysCsv } from '../import-status.ts';
@@ -95,31 +101,122 @@ async function importStatus(ctx: AppContext, memberId: number) {
   return describeImport(row, file?.publishedAt ?? null);
 }
 
-export async function registerImport(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const max = ctx.config.importMaxBytes;
-  await app.register(multipart, {
-    // The file's own cut-off is ours (upload-receiver.ts): it stops reading at once, the plugin's reads on.
-    limits: { fileSize: max + 1, files: 1, fields: 4, fieldSize: 1024, parts: 6 },
+/** The XHR upload wants JSON; a plain form post gets a page. */
+function refuse(request: FastifyRequest, reply: FastifyReply, page: MessagePage) {
+  if (/application\/json/.test(request.headers.accept ?? ''))
+    return reply.code(page.status).send({ error: { title: page.title, what: page.what, todo: page.todo } });
+  return sendMessagePage(request, reply, {
+    actions: [{ href: '/import', label: 'Back to the import page' }],
+    ...page,
   });
+}
 
-  /** The XHR upload wants JSON; a plain form post gets a page. */
-  const refuse = (request: FastifyRequest, reply: FastifyReply, page: MessagePage) => {
-    if (/application\/json/.test(request.headers.accept ?? ''))
-      return reply.code(page.status).send({ error: { title: page.title, what: page.what, todo: page.todo } });
-    return sendMessagePage(request, reply, {
-      actions: [{ href: '/import', label: 'Back to the import page' }],
-      ...page,
-    });
-  };
-  // Sent with "connection: close": the rest of the body is never read.
-  const tooLarge = (request: FastifyRequest, reply: FastifyReply) =>
-    refuse(request, reply.header('connection', 'close'), {
-      status: 413,
-      title: 'That file is too large',
-      what: `Uploads are limited to ${formatBytes(max)} here; a Moves export is usually far smaller.`,
-      todo: 'Check that you picked moves_export.zip (or the json.zip inside it). If it really is larger, ask the operator to raise IMPORT_MAX_BYTES.',
-    });
+/** Sent with "connection: close": the rest of the body is never read. */
+function tooLarge(request: FastifyRequest, reply: FastifyReply, max: number) {
+  return refuse(request, reply.header('connection', 'close'), {
+    status: 413,
+    title: 'That file is too large',
+    what: `Uploads are limited to ${formatBytes(max)} here; a Moves export is usually far smaller.`,
+    todo: 'Check that you picked moves_export.zip (or the json.zip inside it). If it really is larger, ask the operator to raise IMPORT_MAX_BYTES.',
+  });
+}
 
+/** No room for this upload: the member's own is still running, or the server's budget is used up. */
+function refuseReservation(request: FastifyRequest, reply: FastifyReply, why: 'member-busy' | 'full') {
+  // The body is not wanted: closing beats reading it to the end to keep the connection.
+  reply.header('connection', 'close');
+  if (why === 'member-busy')
+    return refuse(request, reply, {
+      status: 409,
+      title: 'An import is already running',
+      what: 'Your previous upload is still arriving or being imported.',
+      todo: 'Wait until it has finished (the import page shows its progress), then upload again if you need to.',
+    });
+  reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return refuse(request, reply, {
+    status: 503,
+    title: 'Too many uploads right now',
+    what: 'The server is receiving or importing as many exports as it has room for.',
+    todo: 'Please try again in a few minutes. Nothing of yours was changed.',
+  });
+}
+
+/** POST /import: checks the declared size, reserves room, streams the file in, and hands it to the member's job. */
+async function receiveImport(
+  app: FastifyInstance,
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const member = request.member!;
+  const max = ctx.config.importMaxBytes;
+  const length = request.headers['content-length'];
+  const declared = length === undefined ? null : Number(length);
+  // Refused before reading: the multipart envelope adds well under 64 KiB to the file.
+  if (declared !== null && declared > max + ENVELOPE_BYTES) return tooLarge(request, reply, max);
+  if (!request.isMultipart())
+    return refuse(request, reply, {
+      status: 400,
+      title: 'No file was sent',
+      what: 'The upload did not contain a file.',
+      todo: 'Choose your moves_export.zip on the import page and send it again.',
+    });
+  // A body of unknown length may grow to the limit: that much disk is set aside for it.
+  const slot = await reserveUpload(ctx, member.id, Math.min(declared ?? max, max));
+  if (!('id' in slot)) return refuseReservation(request, reply, slot.why);
+  const received = await receiveInto(app, ctx, request, reply, slot);
+  const problem = await problemOf(received, slot.path);
+  if (problem) {
+    await dropUpload(ctx, slot);
+    return answerProblem(request, reply, problem, received, max);
+  }
+  const stored = received as Extract<Received, { kind: 'stored' }>;
+  await acceptUpload(ctx, member.id, slot, { fileName: displayName(stored.fileName), bytes: stored.bytes });
+  if (/application\/json/.test(request.headers.accept ?? ''))
+    return reply.code(202).send({ ok: true, statusUrl: '/import/status' });
+  return reply.redirect('/import', 303);
+}
+
+/** Streams the body into the reserved file; the reservation is dropped if that throws. */
+async function receiveInto(
+  app: FastifyInstance,
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  slot: ReservedUpload,
+): Promise<Received> {
+  try {
+    return await receiveUpload(app, request, reply, {
+      target: slot.path,
+      maxBytes: ctx.config.importMaxBytes,
+      stallMs: ctx.config.importStallMs,
+    });
+  } catch (err) {
+    await dropUpload(ctx, slot);
+    throw err;
+  }
+}
+
+/** The answer to an upload that went wrong (its reservation already dropped). */
+function answerProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: NonNullable<Awaited<ReturnType<typeof problemOf>>>,
+  received: Received,
+  max: number,
+) {
+  if (problem === 'answered') return reply;
+  // The connection is gone: nobody reads an answer.
+  if (problem === 'gone') return reply.code(408).header('connection', 'close').send();
+  if (problem === 'too-large') return tooLarge(request, reply, max);
+  // The rest of a damaged body is not worth reading.
+  if (received.kind === 'malformed') reply.header('connection', 'close');
+  return refuse(request, reply, problem);
+}
+
+/** GET /import, its polled status and the CSV of refused days. */
+function registerImportPages(app: FastifyInstance, ctx: AppContext): void {
+  const max = ctx.config.importMaxBytes;
   app.get('/import', { preHandler: requireMember }, async (request, reply) => {
     const member = request.member!;
     return renderPage(request, reply, 'import', {
@@ -145,68 +242,18 @@ export async function registerImport(app: FastifyInstance, ctx: AppContext): Pro
       .header('cache-control', 'no-store')
       .send(refusedDaysCsv(rows));
   });
+}
 
-  app.post('/import', { preHandler: requireMember }, async (request, reply) => {
-    const member = request.member!;
-    const length = request.headers['content-length'];
-    const declared = length === undefined ? null : Number(length);
-    // Refused before reading: the multipart envelope adds well under 64 KiB to the file.
-    if (declared !== null && declared > max + ENVELOPE_BYTES) return tooLarge(request, reply);
-    if (!request.isMultipart())
-      return refuse(request, reply, {
-        status: 400,
-        title: 'No file was sent',
-        what: 'The upload did not contain a file.',
-        todo: 'Choose your moves_export.zip on the import page and send it again.',
-      });
-    // A body of unknown length may grow to the limit: that much disk is set aside for it.
-    const slot = await reserveUpload(ctx, member.id, Math.min(declared ?? max, max));
-    if (!('id' in slot)) {
-      // The body is not wanted: closing beats reading it to the end to keep the connection.
-      reply.header('connection', 'close');
-      if (slot.why === 'member-busy')
-        return refuse(request, reply, {
-          status: 409,
-          title: 'An import is already running',
-          what: 'Your previous upload is still arriving or being imported.',
-          todo: 'Wait until it has finished (the import page shows its progress), then upload again if you need to.',
-        });
-      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      return refuse(request, reply, {
-        status: 503,
-        title: 'Too many uploads right now',
-        what: 'The server is receiving or importing as many exports as it has room for.',
-        todo: 'Please try again in a few minutes. Nothing of yours was changed.',
-      });
-    }
-    let received: Received;
-    try {
-      received = await receiveUpload(app, request, reply, {
-        target: slot.path,
-        maxBytes: max,
-        stallMs: ctx.config.importStallMs,
-      });
-    } catch (err) {
-      await dropUpload(ctx, slot);
-      throw err;
-    }
-    const problem = await problemOf(received, slot.path);
-    if (problem) {
-      await dropUpload(ctx, slot);
-      if (problem === 'answered') return reply;
-      // The connection is gone: nobody reads an answer.
-      if (problem === 'gone') return reply.code(408).header('connection', 'close').send();
-      if (problem === 'too-large') return tooLarge(request, reply);
-      // The rest of a damaged body is not worth reading.
-      if (received.kind === 'malformed') reply.header('connection', 'close');
-      return refuse(request, reply, problem);
-    }
-    const stored = received as Extract<Received, { kind: 'stored' }>;
-    await acceptUpload(ctx, member.id, slot, { fileName: displayName(stored.fileName), bytes: stored.bytes });
-    if (/application\/json/.test(request.headers.accept ?? ''))
-      return reply.code(202).send({ ok: true, statusUrl: '/import/status' });
-    return reply.redirect('/import', 303);
+export async function registerImport(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(multipart, {
+    // The file's own cut-off is ours (upload-receiver.ts): it stops reading at once, the plugin's reads on.
+    limits: { fileSize: ctx.config.importMaxBytes + 1, files: 1, fields: 4, fieldSize: 1024, parts: 6 },
   });
+  registerImportPages(app, ctx);
+  // The multipart body is streamed by hand (upload-receiver.ts), so this route has no body schema.
+  app.post('/import', { preHandler: requireMember }, (request, reply) =>
+    receiveImport(app, ctx, request, reply),
+  );
 
   // The sandbox's Moves emulator can export a made-up history: newcomers can try the whole path.
   app.get('/import/sample', { preHandler: requireMember }, async (request, reply) => {

@@ -1,22 +1,17 @@
 // The member's answer to "Show a background map?": stored with the member (accounts), then back to the page the
 // question was asked on.
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { addFlash, requireMember } from '../session.ts';
+import { zodChecked, zodRoutes } from '../zod-routes.ts';
 
-interface ConsentBody {
-  show: 'yes' | 'no';
-  back?: string;
-}
-const consentBody = {
-  type: 'object',
-  properties: {
-    show: { type: 'string', enum: ['yes', 'no'] },
-    back: { type: 'string', maxLength: 40 },
-    _csrf: { type: 'string' },
-  },
-  required: ['show'],
-} as const;
+// A form that does not say yes or no is a 400 (the app's error page).
+const consentBody = z.object({
+  show: z.enum(['yes', 'no']),
+  back: z.string().max(40).optional(),
+  _csrf: z.string().optional(),
+});
 
 /** Only our own map pages are places to return to (never an address from elsewhere). */
 function backTo(back: string | undefined): string {
@@ -24,9 +19,9 @@ function backTo(back: string | undefined): string {
 }
 
 export function registerMapConsent(app: FastifyInstance, ctx: AppContext): void {
-  app.post<{ Body: ConsentBody }>(
+  zodRoutes(app).post(
     '/map/background',
-    { schema: { body: consentBody }, preHandler: [app.csrfProtection, requireMember] },
+    { schema: { body: consentBody }, ...zodChecked, preHandler: [app.csrfProtection, requireMember] },
     async (request, reply) => {
       const on = request.body.show === 'yes';
       await ctx.accounts.setMapTilesConsent(request.member!.id, on);
