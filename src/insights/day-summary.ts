@@ -229,5 +229,10 @@ export function summarizeWeekText(daysJson: string): DaySummary[] {
   } catch {
     return [];
   }
+  return summarizeDays(days);
+}
+
+/** The summaries of a week's parsed day objects. */
+export function summarizeDays(days: unknown): DaySummary[] {
   return list(days).flatMap((d) => summarizeDay(d) ?? []);
 }
