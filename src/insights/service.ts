@@ -1,5 +1,5 @@
 // The insights service: owns `week_insights`, one row per stored week with the summaries of its days
-// (day-summary.ts). The week store writes a week's row in the same transaction as the week; weeks stored before
+// (day-summary.ts). The week store writes a week's row in the same statement as the week; weeks stored before
 // this table existed (or summed by an older SUMMARY_VERSION) are filled from the week store on the member's
 // next visit to a history page (`fill`), so the SQL migration never has to parse week text.
 import { asc, eq, lt, sql, type SQL } from 'drizzle-orm';
