@@ -5,14 +5,10 @@ import { iso1A2Code } from '@rapideditor/country-coder';
 import { cellCentre, cellKey, cellOf } from './grid.ts';
 
 const MAX_CACHED = 100_000;
-const cache = new Map<string, string | null>();
+const cache = new Map<number, string | null>();
 
-/**
- * The ISO 3166-1 alpha-2 code of the country at a position: the country of its grid cell's centre, or, when the
- * centre lies in no country (a coast), of the point itself.
- */
-export function countryAt(lat: number, lon: number): string | undefined {
-  const [la, lo] = cellOf(lat, lon);
+/** The ISO 3166-1 alpha-2 code of the country at a grid cell's centre (grid.ts), if it lies in one. */
+export function countryOfCell(la: number, lo: number): string | undefined {
   const key = cellKey(la, lo);
   let code = cache.get(key);
   if (code === undefined) {
@@ -21,7 +17,16 @@ export function countryAt(lat: number, lon: number): string | undefined {
     if (cache.size >= MAX_CACHED) cache.clear();
     cache.set(key, code);
   }
-  return code ?? iso1A2Code([lon, lat]) ?? undefined;
+  return code ?? undefined;
+}
+
+/**
+ * The ISO 3166-1 alpha-2 code of the country at a position: the country of its grid cell's centre, or, when the
+ * centre lies in no country (a coast), of the point itself.
+ */
+export function countryAt(lat: number, lon: number): string | undefined {
+  const [la, lo] = cellOf(lat, lon);
+  return countryOfCell(la, lo) ?? iso1A2Code([lon, lat]) ?? undefined;
 }
 
 const names = new Intl.DisplayNames(['en'], { type: 'region' });

@@ -2,8 +2,8 @@
 // longest moves and the flights, track points counted per grid cell, and the countries. Pure and tolerant: the
 // stored text is whatever Moves or an export held, so any field that is missing, null or of the wrong type
 // counts as absent, and no day makes it throw.
-import { countryAt } from './countries.ts';
-import { cellCentre, cellKey, cellOf, isPosition } from './grid.ts';
+import { countryAt, countryOfCell } from './countries.ts';
+import { cellKey, GRID_DEGREES, isPosition } from './grid.ts';
 
 export interface GroupTotals {
   distance: number;
@@ -117,7 +117,7 @@ function visitOf(seg: Obj): Visit | undefined {
   return v;
 }
 
-function moveOf(a: Obj, points: Position[]): MoveSummary {
+function moveOf(a: Obj, ends: { from?: Position; to?: Position }): MoveSummary {
   const m: MoveSummary = {
     group: groupOf(a),
     activity: str(a.activity) ?? groupOf(a),
@@ -128,49 +128,55 @@ function moveOf(a: Obj, points: Position[]): MoveSummary {
   if (start) m.start = start;
   const end = str(a.endTime);
   if (end) m.end = end;
-  if (points.length) {
-    m.from = points[0]!;
-    m.to = points[points.length - 1]!;
+  if (ends.from && ends.to) {
+    m.from = ends.from;
+    m.to = ends.to;
   }
   return m;
 }
 
 const isFlight = (m: MoveSummary) => m.activity === 'airplane' || m.group === 'airplane';
 
-/** Counts points into cells and coarse squares as they come. */
+/**
+ * Counts points into cells and coarse squares as they come. The hot loop of a week's summary (a week holds
+ * thousands of track points): numbers only, nothing allocated for a point whose cell and square are known.
+ */
 class PointTally {
-  readonly cells = new Map<string, [number, number, number]>();
-  readonly spots = new Map<string, [number, number]>();
+  readonly cells = new Map<number, [number, number, number]>();
+  readonly spots = new Map<number, [number, number]>();
 
-  add(p: Position, count: boolean): void {
+  add(lat: number, lon: number, count: boolean): void {
     if (count) {
-      const [la, lo] = cellOf(p.lat, p.lon);
-      const key = cellKey(la, lo);
-      const c = this.cells.get(key);
+      const la = Math.floor(lat / GRID_DEGREES);
+      const lo = Math.floor(lon / GRID_DEGREES);
+      const c = this.cells.get(cellKey(la, lo));
       if (c) c[2]++;
-      else this.cells.set(key, [la, lo, 1]);
+      else this.cells.set(cellKey(la, lo), [la, lo, 1]);
     }
-    const s: [number, number] = [Math.floor(p.lat / SPOT_DEGREES), Math.floor(p.lon / SPOT_DEGREES)];
-    this.spots.set(cellKey(s[0], s[1]), s);
+    const sa = Math.floor(lat / SPOT_DEGREES);
+    const so = Math.floor(lon / SPOT_DEGREES);
+    if (!this.spots.has(cellKey(sa, so))) this.spots.set(cellKey(sa, so), [sa, so]);
   }
 }
 
-function activityPoints(a: Obj, tally: PointTally): Position[] {
-  const points: Position[] = [];
+/** Tallies an activity's track points; its first and last point (where it started and ended). */
+function activityPoints(a: Obj, tally: PointTally): { from?: Position; to?: Position } {
+  let from: Obj | undefined;
+  let to: Obj | undefined;
   for (const raw of list(a.trackPoints)) {
-    const p = position(raw);
-    if (!p) continue;
-    points.push(p);
-    tally.add(p, true);
+    const p = obj(raw);
+    if (!p || !isPosition(p.lat, p.lon)) continue;
+    tally.add(p.lat, p.lon as number, true);
+    from ??= p;
+    to = p;
   }
-  return points;
+  return from && to ? { from: position(from)!, to: position(to)! } : {};
 }
 
 function countriesOf(tally: PointTally, visits: Visit[]): string[] {
   const codes = new Set<string>();
   for (const [la, lo] of tally.cells.values()) {
-    const c = cellCentre(la, lo);
-    const code = countryAt(c.lat, c.lon);
+    const code = countryOfCell(la, lo);
     if (code) codes.add(code);
   }
   for (const v of visits) {
@@ -196,7 +202,7 @@ export function summarizeDay(raw: unknown): DaySummary | undefined {
     const visit = visitOf(seg);
     if (visit) {
       visits.push(visit);
-      tally.add(visit, false);
+      tally.add(visit.lat, visit.lon, false);
     }
     for (const rawActivity of list(seg.activities)) {
       const a = obj(rawActivity);
@@ -229,5 +235,10 @@ export function summarizeWeekText(daysJson: string): DaySummary[] {
   } catch {
     return [];
   }
+  return summarizeDays(days);
+}
+
+/** The summaries of a week's parsed day objects. */
+export function summarizeDays(days: unknown): DaySummary[] {
   return list(days).flatMap((d) => summarizeDay(d) ?? []);
 }

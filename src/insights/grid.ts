@@ -8,8 +8,11 @@ export function cellOf(lat: number, lon: number): [number, number] {
   return [Math.floor(lat / GRID_DEGREES), Math.floor(lon / GRID_DEGREES)];
 }
 
-/** A cell's index pair as a map key. */
-export const cellKey = (latIdx: number, lonIdx: number) => `${latIdx},${lonIdx}`;
+/**
+ * A cell's index pair as one number, for maps: no string is built per track point. Unique for grids of
+ * GRID_DEGREES or coarser (longitude indices lie within ±36,000).
+ */
+export const cellKey = (latIdx: number, lonIdx: number) => latIdx * 100_000 + lonIdx;
 
 /** The centre of a cell of `size` degrees. */
 export function cellCentre(

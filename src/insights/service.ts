@@ -1,8 +1,8 @@
 // The insights service: owns `week_insights`, one row per stored week with the summaries of its days
-// (day-summary.ts). The week store writes a week's row in the same transaction as the week; weeks stored before
+// (day-summary.ts). The week store writes a week's row in the same statement as the week; weeks stored before
 // this table existed (or summed by an older SUMMARY_VERSION) are filled from the week store on the member's
 // next visit to a history page (`fill`), so the SQL migration never has to parse week text.
-import { asc, eq, lt, sql } from 'drizzle-orm';
+import { asc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { weekInsights } from '../db/schema.ts';
 import { summarizeWeekText, type DaySummary } from './day-summary.ts';
@@ -15,8 +15,11 @@ export type DayVisits = Pick<DaySummary, 'date' | 'visits' | 'spots' | 'flights'
 export type DayCells = Pick<DaySummary, 'date' | 'cells'>;
 
 export interface InsightsService {
-  /** Replaces a stored week's summaries (the week store calls it inside the week's transaction). */
-  saveWeek(memberId: number, week: string, days: DaySummary[]): Promise<void>;
+  /**
+   * The statement that replaces a stored week's summaries, for the week store to run as a part (a CTE) of the
+   * week's own insert: one statement, no transaction. The summaries travel as one JSON parameter.
+   */
+  saveWeekStatement(memberId: number, week: string, days: DaySummary[]): SQL;
   /** Summarises the stored weeks that have no current summaries; how many weeks it did. */
   fill(memberId: number): Promise<number>;
   /**
@@ -62,8 +65,8 @@ const KEPT_MEMBERS = 50;
 const kept = new WeakMap<object, Map<number, { signature: string; days: DayTotals[] }>>();
 
 export function createInsightsService(ctx: AppContext): InsightsService {
-  /** Writes a week's row; `onlyIfOlder` (a fill) never replaces a row a save wrote meanwhile. */
-  async function write(memberId: number, week: string, days: DaySummary[], onlyIfOlder: boolean) {
+  /** Writes a week's row for `fill`: never replaces a row a save wrote meanwhile. */
+  async function fillWeek(memberId: number, week: string, days: DaySummary[]) {
     const values = {
       memberId,
       week,
@@ -83,7 +86,7 @@ export function createInsightsService(ctx: AppContext): InsightsService {
           cells: values.cells,
           savedAt: sql`clock_timestamp()`,
         },
-        ...(onlyIfOlder ? { setWhere: lt(weekInsights.version, SUMMARY_VERSION) } : {}),
+        setWhere: lt(weekInsights.version, SUMMARY_VERSION),
       });
   }
 
@@ -115,7 +118,7 @@ export function createInsightsService(ctx: AppContext): InsightsService {
       if (done.has(week)) continue;
       const text = await ctx.weeks.daysOf(memberId, week);
       if (text === undefined) continue; // removed meanwhile
-      await write(memberId, week, summarizeWeekText(text), true).catch((err: unknown) => {
+      await fillWeek(memberId, week, summarizeWeekText(text)).catch((err: unknown) => {
         // A week removed between the read and the write (a reset) has nothing to summarise.
         if (!isForeignKeyViolation(err)) throw err;
       });
@@ -125,7 +128,15 @@ export function createInsightsService(ctx: AppContext): InsightsService {
   }
 
   return {
-    saveWeek: (memberId, week, days) => write(memberId, week, days, false),
+    saveWeekStatement(memberId, week, days) {
+      const { totals, visits, cells } = rows(days);
+      // Built by hand, not by drizzle's insert: three jsonb parameters cost more to send and to bind than one.
+      return sql`insert into ${weekInsights} (member_id, week, version, totals, visits, cells, saved_at)
+        select ${memberId}::bigint, ${week}::text, ${SUMMARY_VERSION}::int, s->'t', s->'v', s->'c', clock_timestamp()
+        from (select ${JSON.stringify({ t: totals, v: visits, c: cells })}::jsonb as s) p
+        on conflict (member_id, week) do update set version = excluded.version, totals = excluded.totals,
+          visits = excluded.visits, cells = excluded.cells, saved_at = excluded.saved_at`;
+    },
 
     async fill(memberId) {
       // Every week saved since migration 0008 writes its summaries: once a member's weeks are all summarised,
@@ -133,6 +144,7 @@ export function createInsightsService(ctx: AppContext): InsightsService {
       const done = filledIn(ctx);
       if (done.has(memberId)) return 0;
       const filled = await fillWeeks(memberId);
+      if (filled > 0) ctx.memberViews.changed(memberId);
       if (done.size >= FILLED_MEMBERS) done.clear();
       done.add(memberId);
       return filled;
@@ -140,14 +152,17 @@ export function createInsightsService(ctx: AppContext): InsightsService {
 
     async totals(memberId) {
       // Any write changes the count or the sum of the rows' times (clock_timestamp, so even within one
-      // transaction), whichever process made it.
-      const [sig] = await ctx.db
-        .select({
-          signature: sql<string>`count(*) || ':' || coalesce(sum(extract(epoch from ${weekInsights.savedAt})), 0)`,
-        })
-        .from(weekInsights)
-        .where(eq(weekInsights.memberId, memberId));
-      const signature = sig?.signature ?? '';
+      // transaction), whichever process made it. The signature is a member view: a write in this process is seen
+      // at once, another process's within MEMBER_VIEW_MAX_AGE_MS, and concurrent requests share one query.
+      const signature = await ctx.memberViews.get(memberId, 'insights-signature', async () => {
+        const [sig] = await ctx.db
+          .select({
+            signature: sql<string>`count(*) || ':' || coalesce(sum(extract(epoch from ${weekInsights.savedAt})), 0)`,
+          })
+          .from(weekInsights)
+          .where(eq(weekInsights.memberId, memberId));
+        return sig?.signature ?? '';
+      });
       let byMember = kept.get(ctx.memberViews);
       if (!byMember) kept.set(ctx.memberViews, (byMember = new Map()));
       const hit = byMember.get(memberId);

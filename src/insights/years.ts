@@ -59,8 +59,20 @@ function countries(days: DayTotals[]): string[] {
   return [...new Set(days.flatMap((d) => d.countries))].sort();
 }
 
-/** One summary per year with days stored, newest first. */
+/**
+ * The year summaries of each day list summed so far: the insights service hands out the same list while the
+ * member's rows are unchanged, so a page is summed once per change, not once per request.
+ */
+const summed = new WeakMap<DayTotals[], YearSummary[]>();
+
+/** One summary per year with days stored, newest first (shared: callers must not change it). */
 export function yearSummaries(days: DayTotals[]): YearSummary[] {
+  let years = summed.get(days);
+  if (!years) summed.set(days, (years = sumYears(days)));
+  return years;
+}
+
+function sumYears(days: DayTotals[]): YearSummary[] {
   const byYear = new Map<number, DayTotals[]>();
   for (const d of days) {
     const y = yearOf(d.date);

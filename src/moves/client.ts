@@ -42,6 +42,8 @@ export interface WeekResponse {
   lastUpdates: (string | null)[];
   /** Each kept day's step total, from the days parsed for validation (the store keeps them beside the week). */
   daySteps: DayStepsEntry[];
+  /** The kept day objects as parsed for validation: the store summarises them without parsing the text again. */
+  days: unknown[];
   /** Days refused for their size (never stored): the sync records them as an event. */
   rejected: RejectedDay[];
   rate: RateHeaders | null;
@@ -164,6 +166,7 @@ export class MovesClient {
       dates: kept.map((d) => d.date),
       lastUpdates: kept.map((d) => d.lastUpdate ?? null),
       daySteps: dayStepTotals(kept),
+      days: kept,
       rejected: screened.rejected,
       rate: parseRateHeaders(res.response.headers),
     };

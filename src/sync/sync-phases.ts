@@ -221,6 +221,7 @@ export async function fetchPhase(run: SyncRun, moves: BudgetedMoves, plan: SyncP
       daysJson: res.daysJson,
       dates: res.dates,
       daySteps: res.daySteps,
+      days: res.days,
       complete: weekSunday(week) < todayIn(zone, ctx.clock.now()),
       source: 'moves',
     });

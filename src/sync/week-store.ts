@@ -5,8 +5,8 @@ import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql, type SQL } from 'dr
 import type { AppContext } from '../context.ts';
 import { storedWeeks, type WeekSource } from '../db/schema.ts';
 import { weekOf } from '../moves/weeks.ts';
-import { summarizeWeekText } from '../insights/day-summary.ts';
-import { dayStepTotalsOfText, type DayStepsEntry } from '../storyline/day-steps.ts';
+import { summarizeDays } from '../insights/day-summary.ts';
+import { dayStepTotals, type DayStepsEntry } from '../storyline/day-steps.ts';
 import type { StoredWeekInfo } from './plan.ts';
 import { compressWeek, decompressWeek } from './week-compression.ts';
 
@@ -20,6 +20,8 @@ export interface WeekToStore {
   source: WeekSource;
   /** The days' step totals, when the caller has the days parsed already; else they are read from daysJson. */
   daySteps?: DayStepsEntry[];
+  /** The day objects of daysJson, when the caller has parsed them already (for steps and summaries). */
+  days?: unknown[];
 }
 
 export interface StoredRange {
@@ -44,7 +46,7 @@ export const WEEK_BATCH = 4;
 export interface WeekStore {
   list(memberId: number): Promise<StoredWeekInfo[]>;
   /**
-   * Stores (or replaces) a week, and its day summaries (ctx.insights) in the same transaction; true when its days
+   * Stores (or replaces) a week, and its day summaries (ctx.insights) in the same statement; true when its days
    * differ from what was stored before.
    */
   save(memberId: number, w: WeekToStore): Promise<boolean>;
@@ -107,13 +109,14 @@ function weekRows(
     },
 
     async save(memberId, w) {
-      if (!ctx.weekSummaries) return saveWeek(ctx, memberId, w);
-      const summaries = summarizeWeekText(w.daysJson);
-      return ctx.transaction(async (tx) => {
-        const changed = await saveWeek(tx, memberId, w);
-        await tx.insights.saveWeek(memberId, w.week, summaries);
-        return changed;
-      });
+      // The week's text is parsed at most once here, and not at all when the caller passed its days.
+      let days = w.days;
+      const parsed = () => (days ??= parsedDays(w.daysJson));
+      const steps = w.daySteps ?? dayStepTotals(parsed());
+      const summaries = ctx.weekSummaries
+        ? ctx.insights.saveWeekStatement(memberId, w.week, summarizeDays(parsed()))
+        : undefined;
+      return saveWeek(ctx, memberId, w, steps, summaries);
     },
 
     async markStale(memberId, weeks) {
@@ -262,15 +265,31 @@ function daysInRange(daysJson: string, from: string, to: string): unknown[] {
   return inRange.sort((a, b) => ((a as { date: string }).date < (b as { date: string }).date ? -1 : 1));
 }
 
+/** A week's day objects from its text; none when it does not parse. */
+function parsedDays(daysJson: string): unknown[] {
+  try {
+    const days: unknown = JSON.parse(daysJson);
+    return Array.isArray(days) ? days : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * One statement: the week's compressed text crosses to the database once (the new row is one CTE that both the
- * comparison and the insert read), and the comparison with the old copy happens there. This is the backfill's
- * hot path: compressing runs on the thread pool, and the step totals come from the caller's parsed days when it
- * has them. Through ctx.db (not the raw connection), so a transaction's context (an archive import) includes it.
+ * comparison and the insert read), and the comparison with the old copy happens there; the day summaries'
+ * insert (ctx.insights) is a CTE of the same statement, so both are written or neither, without a transaction.
+ * This is the backfill's and the import's hot path: compressing runs on the thread pool. Through ctx.db (not the
+ * raw connection), so a transaction's context (an archive import) includes it.
  */
-async function saveWeek(ctx: AppContext, memberId: number, w: WeekToStore): Promise<boolean> {
+async function saveWeek(
+  ctx: AppContext,
+  memberId: number,
+  w: WeekToStore,
+  steps: DayStepsEntry[],
+  summaries: SQL | undefined,
+): Promise<boolean> {
   const gz = await compressWeek(w.daysJson);
-  const steps = w.daySteps ?? dayStepTotalsOfText(w.daysJson);
   // Both drivers answer execute() with { rows }.
   const { rows } = (await ctx.db.execute(sql`
     with new_week as (
@@ -283,7 +302,7 @@ async function saveWeek(ctx: AppContext, memberId: number, w: WeekToStore): Prom
     ), old as (
       select s.days_gz = n.days_gz as same
       from ${storedWeeks} s join new_week n on s.member_id = n.member_id and s.week = n.week
-    )
+    )${summaries ? sql`, summaries as (${summaries})` : sql``}
     insert into ${storedWeeks} (member_id, week, days_gz, days_json, day_steps, day_count, first_day, last_day,
       bytes, complete, source, fetched_at)
     select member_id, week, days_gz, null, day_steps, day_count, first_day, last_day, bytes, complete, source,

@@ -137,6 +137,24 @@ describe.each(storeKinds())('the week store on %s', (store) => {
     });
   });
 
+  it('writes the week’s day summaries with it: from the caller’s parsed days, or from the text', async () => {
+    const m = await insertMember(ctx);
+    await save(m.id, WEEK_TEXT);
+    const fromText = await ctx.insights.totals(m.id);
+    expect(fromText.map((d) => d.date)).toEqual(['20160613', '20160614', '20160615', '20160618']);
+    // A Moves fetch passes the days it parsed: those are summarised, the text is not parsed again.
+    await ctx.weeks.save(m.id, {
+      week: '2016-W24',
+      daysJson: WEEK_TEXT,
+      dates: ['20160613'],
+      complete: true,
+      source: 'moves',
+      days: [{ date: '20160613', summary: [{ group: 'walking', steps: 5 }] }],
+    });
+    const fromDays = await ctx.insights.totals(m.id);
+    expect(fromDays.map((d) => [d.date, d.groups.walking?.steps])).toEqual([['20160613', 5]]);
+  });
+
   it('migration 0007: a week stored as text reads back, gets the same step totals, and is compressed when saved', async () => {
     // A database of its own, taken back to the table before 0007, with rows as the old code wrote them.
     const old = await createTestContext({ store });
