@@ -2,7 +2,7 @@
 // The map in a real browser, for a member who agreed to background tiles from a server that cannot be reached:
 // the map is fitted to the data before any tile is asked for (no whole-world zoom-2 tiles), the failure to load
 // tiles is said in words, and the place labels shown neither overlap nor stick out of the map, at desktop and
-// phone sizes. Screenshots go to test-artifacts/browser/.
+// phone sizes; the map of every year fits first and says so too. Screenshots go to test-artifacts/browser/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/sandbox.ts';
 import { sealSessionCookie, SESSION_COOKIE } from '../../src/web/session.ts';
@@ -84,4 +84,19 @@ describe.skipIf(!haveChromium)('the map in a real browser', () => {
       await context.close();
     });
   }
+
+  it('the map of every year also fits first and says the tiles failed', async () => {
+    const { context, page, requests } = await signedInContext(app, cookieValue, { viewport: DESKTOP });
+    await page.goto(app.base + '/map');
+    await page.locator('#map-tiles-status').waitFor({ state: 'visible' });
+    expect(await page.locator('#map-tiles-status').innerText()).toMatch(/could not be loaded/);
+    expect(await page.locator('#map-caption').innerText()).toMatch(/track points in/);
+    const zooms = requests
+      .filter((u) => u.startsWith(tileOrigin))
+      .map((u) => Number(/\/(\d+)\/\d+\/\d+\.png$/.exec(u)![1]));
+    expect(zooms.length).toBeGreaterThan(0);
+    expect(Math.min(...zooms)).toBeGreaterThan(5);
+    await shot(page, 'map-every-year-tiles-failed');
+    await context.close();
+  });
 });

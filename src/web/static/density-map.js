@@ -1,30 +1,19 @@
 // The map of every year (/map): squares shaded by how many track points fell in them, from the counts the page's
-// data address sends (never the points themselves). Leaflet comes from /static/leaflet; background tiles load
-// only when the page carries a tile address, which it does only after the member agreed.
+// data address sends (never the points themselves). Leaflet comes from /static/leaflet; the background map, once
+// agreed to, comes from map-background.js.
 (function () {
   'use strict';
   var el = document.getElementById('map');
   var caption = document.getElementById('map-caption');
   if (!el || typeof L === 'undefined') return;
 
-  var map = L.map(el, { attributionControl: false, keyboard: true, preferCanvas: true }).setView([20, 0], 2);
+  // No view yet: fitted to the data first (see map-background.js).
+  var map = L.map(el, { attributionControl: false, keyboard: true, preferCanvas: true });
   Array.prototype.forEach.call(el.querySelectorAll('.leaflet-control-zoom a'), function (a) {
     a.setAttribute('tabindex', '-1');
   });
   L.control.scale({ position: 'bottomleft' }).addTo(map);
-  var tiles = el.getAttribute('data-tiles');
-  if (tiles) {
-    L.tileLayer(tiles, { maxZoom: 19, referrerPolicy: 'strict-origin-when-cross-origin' }).addTo(map);
-    var Credit = L.Control.extend({
-      options: { position: 'bottomright' },
-      onAdd: function () {
-        var box = L.DomUtil.create('div', 'leaflet-control-attribution map-credit');
-        box.textContent = el.getAttribute('data-attribution');
-        return box;
-      },
-    });
-    new Credit().addTo(map);
-  }
+  var background = window.ohMovesBackground(map, el);
 
   // Light to dark green on a log scale: a home with 100,000 points and a hike with 20 both show.
   var shades = ['#c7e9c0', '#a1d99b', '#74c476', '#41ab5d', '#238b45', '#006d2c', '#00441b'];
@@ -65,6 +54,8 @@
         ],
         { padding: [10, 10], maxZoom: 14 },
       );
+    else map.setView([20, 0], 2);
+    background.show();
     caption.textContent = c.length
       ? data.pointsText +
         ' track points in ' +

@@ -35,30 +35,7 @@
     return span;
   }
 
-  var tiles = el.getAttribute('data-tiles');
-  var tileLayer = null;
-  if (tiles) {
-    tileLayer = L.tileLayer(tiles, { maxZoom: 19, referrerPolicy: 'strict-origin-when-cross-origin' });
-    // Offline, or the tile server blocked: say so once, instead of leaving grey squares unexplained.
-    tileLayer.on('tileerror', function () {
-      var note = document.getElementById('map-tiles-status');
-      if (note && note.hidden) {
-        note.textContent =
-          'The background map could not be loaded (you may be offline, or its server is blocked): the tracks and places are shown without it.';
-        note.hidden = false;
-      }
-    });
-    var Credit = L.Control.extend({
-      options: { position: 'bottomright' },
-      onAdd: function () {
-        // Plain text here (the map stays one Tab stop); the same credit is a link under the map.
-        var box = L.DomUtil.create('div', 'leaflet-control-attribution map-credit');
-        box.textContent = el.getAttribute('data-attribution');
-        return box;
-      },
-    });
-    new Credit().addTo(map);
-  }
+  var background = window.ohMovesBackground(map, el);
 
   var layer = L.layerGroup().addTo(map);
 
@@ -79,7 +56,7 @@
     if (lastBounds.length) map.fitBounds(lastBounds, { padding: [20, 20], maxZoom: 15 });
     else if (!map._loaded) map.setView([20, 0], 2);
     // Tiles only once the map has its view.
-    if (tileLayer && !map.hasLayer(tileLayer)) tileLayer.addTo(map);
+    background.show();
   }
 
   // Place labels: one that would overlap a label already shown, or stick out of the map, is hidden (its place
