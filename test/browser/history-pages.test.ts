@@ -9,11 +9,11 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.ts';
-import { checkPageAtBothSizes } from './page-checks.ts';
 import {
   ARTIFACTS,
   DESKTOP,
   haveChromium,
+  layoutProblems,
   signUpOnOpenHumans,
   startSandboxedApp,
   type SandboxedBrowserApp,
@@ -81,13 +81,13 @@ describe.skipIf(!haveChromium)('an import-only member’s history pages in a bro
     await upload(page, await twoYearExport());
 
     await page.goto(base + '/dashboard');
-    problems.push(...(await checkPageAtBothSizes(page, 'history-01-dashboard')));
+    problems.push(...(await layoutProblems(page, 'history-01-dashboard')));
 
     // The dashboard itself leads to the years, not only the header.
     await page.getByRole('main').getByRole('link', { name: 'Your years at a glance' }).click();
     await page.waitForURL(base + '/years');
     expect(await page.locator('main h2').count()).toBeGreaterThanOrEqual(2);
-    problems.push(...(await checkPageAtBothSizes(page, 'history-02-years')));
+    problems.push(...(await layoutProblems(page, 'history-02-years')));
     await page.locator('main h2 a').nth(1).click(); // the year before this one: a whole year
     await page.waitForURL(/\/years\/\d{4}$/);
     const yearUrl = page.url();
@@ -98,25 +98,25 @@ describe.skipIf(!haveChromium)('an import-only member’s history pages in a bro
     const picture = process.env.UPDATE_DOCS_SCREENSHOTS ? path.join('docs', 'years.png') : null;
     await page.screenshot({ path: picture ?? path.join(ARTIFACTS, 'history-readme-years.png') });
     await page.setViewportSize(DESKTOP);
-    problems.push(...(await checkPageAtBothSizes(page, 'history-03-year')));
+    problems.push(...(await layoutProblems(page, 'history-03-year')));
     await page.locator('#busiest-title + ol a').first().click();
     await page.waitForURL(/\/day\/\d{4}-\d\d-\d\d$/);
 
     await page.goto(base + '/places');
-    problems.push(...(await checkPageAtBothSizes(page, 'history-04-places')));
+    problems.push(...(await layoutProblems(page, 'history-04-places')));
     await page.locator('#by-time ~ .table-scroll tbody a').first().click();
     await page.waitForURL(/\/places\/[mg]/);
     await expect(page.locator('table.data tbody tr').count()).resolves.toBeGreaterThan(0);
-    problems.push(...(await checkPageAtBothSizes(page, 'history-05-place')));
+    problems.push(...(await layoutProblems(page, 'history-05-place')));
 
     await page.goto(base + '/journeys');
-    problems.push(...(await checkPageAtBothSizes(page, 'history-06-journeys')));
+    problems.push(...(await layoutProblems(page, 'history-06-journeys')));
 
     await page.goto(base + '/map');
     await page.waitForFunction(() =>
       /track points in/.test(document.getElementById('map-caption')?.textContent ?? ''),
     );
-    problems.push(...(await checkPageAtBothSizes(page, 'history-07-map')));
+    problems.push(...(await layoutProblems(page, 'history-07-map')));
 
     // In miles and a 12-hour clock, chosen on the preferences page: the charts' axes and the table follow.
     await page.goto(base + '/preferences');
@@ -126,7 +126,7 @@ describe.skipIf(!haveChromium)('an import-only member’s history pages in a bro
     await page.goto(yearUrl);
     await expect(page.locator('figure.chart .chart-axis').first().textContent()).resolves.toMatch(/ mi$/);
     await expect(page.locator('table.data tfoot td').first().textContent()).resolves.toMatch(/ mi$/);
-    problems.push(...(await checkPageAtBothSizes(page, 'history-08-year-imperial')));
+    problems.push(...(await layoutProblems(page, 'history-08-year-imperial')));
 
     expect(problems).toEqual([]);
     expect(scriptErrors).toEqual([]);

@@ -6,24 +6,19 @@
 // account (the result counts what the confirmation listed; Back shows the result again). Every page is checked
 // with axe-core at desktop and phone sizes (no serious or critical violation) and screenshotted at both sizes
 // into test-artifacts/browser/.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.ts';
 import type { Sandbox } from '../../src/sandbox.ts';
 import {
-  ARTIFACTS,
   DESKTOP,
   haveChromium,
-  PHONE,
+  layoutProblems,
   signUpOnOpenHumans,
   startSandboxedApp,
   type SandboxedBrowserApp,
 } from './support.ts';
 
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d/;
 
 let app: SandboxedBrowserApp;
@@ -35,44 +30,9 @@ let base: string;
 /** Problems axe-core and the layout checks found, by page: the test asserts this stays empty. */
 const a11yProblems: string[] = [];
 
-/**
- * axe-core on the page as it is, at desktop and phone sizes: serious and critical violations are recorded, as
- * is a page wider than the phone. A screenshot of each size is saved. The viewport is back at desktop after.
- */
+/** The shared page checks (support.ts), their problems recorded by page; screenshots are `status-<name>-<size>`. */
 async function checkPage(page: Page, name: string): Promise<void> {
-  for (const [size, viewport] of [
-    ['desktop', DESKTOP],
-    ['phone', PHONE],
-  ] as const) {
-    await page.setViewportSize(viewport);
-    await page.waitForTimeout(300); // the map refits 200 ms after a resize
-    // Evaluated through the DevTools protocol, so the pages' Content-Security-Policy stays as it is.
-    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-    const found = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResult> } })
-        .axe;
-      interface AxeResult {
-        violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
-      }
-      const r = await axe.run(document, { resultTypes: ['violations'] });
-      return r.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.id} (${v.impact}) at ${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 3)
-              .join(', ')}`,
-        );
-    });
-    for (const f of found) a11yProblems.push(`${name} [${size}]: ${f}`);
-    if (size === 'phone') {
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
-      if (width > PHONE.width) a11yProblems.push(`${name} [phone]: the page is ${width} px wide`);
-    }
-    await page.screenshot({ path: path.join(ARTIFACTS, `status-${name}-${size}.png`), fullPage: true });
-  }
-  await page.setViewportSize(DESKTOP);
+  a11yProblems.push(...(await layoutProblems(page, `status-${name}`)));
 }
 
 /** Everything the dashboard's status card shows, read in one go. */

@@ -51,6 +51,16 @@ async function updateNow(ctx: AppContext, memberId: number) {
   throw new Error('the sync never finished');
 }
 
+/** oh-moves on its own embedded database, configured for the sandbox's emulators; no workers or cron. */
+async function appOn(sandbox: Sandbox): Promise<AppContext> {
+  return buildContext({
+    config: sandbox.config,
+    logger,
+    database: await createTestDatabase('pglite'),
+    boss: { schedule: false, supervise: false },
+  });
+}
+
 describe('the sandbox restarted on the same data folder', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oh-moves-sandbox-'));
   let ctx: AppContext;
@@ -69,12 +79,7 @@ describe('the sandbox restarted on the same data folder', () => {
     ports.openHumans = await freePort('127.0.0.1');
     sandbox = await start();
     // oh-moves keeps its own database over the restart, as data/pg does; only the emulators restart.
-    ctx = await buildContext({
-      config: sandbox.config,
-      logger,
-      database: await createTestDatabase('pglite'),
-      boss: { schedule: false, supervise: false },
-    });
+    ctx = await appOn(sandbox);
   });
 
   afterAll(async () => {
@@ -141,12 +146,7 @@ describe('the published file, read the way moves-analysis.ipynb reads it', () =>
       logger,
       persistStorage: false,
     });
-    ctx = await buildContext({
-      config: sandbox.config,
-      logger,
-      database: await createTestDatabase('pglite'),
-      boss: { schedule: false, supervise: false },
-    });
+    ctx = await appOn(sandbox);
   });
 
   afterAll(async () => {
