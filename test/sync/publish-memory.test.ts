@@ -85,9 +85,10 @@ describe('publishing 5 years with track points', () => {
         `(${mb(held(base))} → ${mb(peakHeap)} MB), peak RSS growth ${mb(peakRss - base.rss)} MB ` +
         `(RSS ${mb(base.rss)} → ${mb(peakRss)} MB)`,
     );
-    // Streaming holds a few weeks at a time; buffering the file would grow heap+external by at least its size.
-    // Measured here: 1 y (15.6 MB) +43 MB, 5 y (77.6 MB) +67 MB, 10 y (155 MB) +79 MB: GC noise, not the file.
-    expect(heapGrowth).toBeLessThan(Math.max(result.size * 0.9, 96 * 1048576));
+    // Streaming holds a few weeks at a time; assembling the file in memory holds its pieces and the whole at once,
+    // at least twice its size (155 MB for 5 years). Measured here: 1 y (15.6 MB) +43 MB, 5 y (77.6 MB) +67 MB and,
+    // once in CI on 2026-12-07, +99 MB; 10 y (155 MB) +79 MB: garbage not yet collected, not the file.
+    expect(heapGrowth).toBeLessThan(Math.max(result.size * 1.5, 128 * 1048576));
     void bytes;
   }, 240_000);
 });
