@@ -68,15 +68,25 @@ beforeAll(async () => {
     ['2016-W24', w24],
     ['2016-W25', w25],
   ] as const)
-    await ctx.weeks.save(m.id, {
-      week,
-      daysJson: JSON.stringify(days),
-      dates: days.map((d) => d.date),
-      complete: true,
-      source: 'moves',
-    });
+    await storeWeek(m.id, week, days, 'moves');
   cookie = sessionCookie(app, { memberId: m.id });
 });
+
+/** Stores the days as one complete week of the member's, through the week store. */
+async function storeWeek(
+  memberId: number,
+  week: string,
+  days: readonly { date: string }[],
+  source: 'moves' | 'archive',
+): Promise<void> {
+  await ctx.weeks.save(memberId, {
+    week,
+    daysJson: JSON.stringify(days),
+    dates: days.map((d) => d.date),
+    complete: true,
+    source,
+  });
+}
 
 afterAll(async () => {
   await app?.close();
@@ -235,13 +245,7 @@ describe('a published day with null or wrongly typed optional fields', () => {
       { lat: 50.18, lon: 8.63, time: null },
     ];
     day.segments[0]!.place.foursquareId = null;
-    await ctx.weeks.save(m.id, {
-      week: '2016-W25',
-      daysJson: JSON.stringify([day]),
-      dates: [day.date],
-      complete: true,
-      source: 'archive',
-    });
+    await storeWeek(m.id, '2016-W25', [day], 'archive');
     const view = await get('/day/2016-06-22', c);
     expect(view.body).not.toContain('Moves recorded nothing');
     expect(view.body).toContain('walking, 02:03 to 02:04: 46 s, 35 m');
@@ -263,13 +267,7 @@ describe('a long name', () => {
     const name = `Long ${'n'.repeat(2995)}`;
     const day = structuredClone(laDay);
     day.segments[0]!.place.name = name;
-    await ctx.weeks.save(m.id, {
-      week: '2016-W25',
-      daysJson: JSON.stringify([day]),
-      dates: [day.date],
-      complete: true,
-      source: 'archive',
-    });
+    await storeWeek(m.id, '2016-W25', [day], 'archive');
     const view = await get('/day/2016-06-22', c);
     expect(view.body).toContain(`${name.slice(0, 200)}…`);
     expect(view.body).not.toContain(name);
